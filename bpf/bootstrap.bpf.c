@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Kernel side of bootstrap: one record per exec, per process exit and (optionally) per failed exec.
+ *
+ * Programs are tp_btf / fexit, so they need BTF but no tracefs, and read task fields directly (BTF pointer
+ * loads, no helper call per field). Records are assembled in a per-CPU scratch buffer and copied into the
+ * ring with their exact length, so a short command line costs little. The reader is woken only when enough
+ * data waits; otherwise it drains the ring on a short timer.
+ */
+#include "kernel.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "events.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Load-time settings, written by the user side between open and load. */
+const volatile __u64 min_duration_ns = 0;      /* -d: drop exits of processes younger than this */
+const volatile bool report_execs = true;      /* false with -d, as in the original tool */
+const volatile bool report_thread_exits = false;
+const volatile bool exit_tp_has_group_dead = false; /* kernel 6.16+: sched_process_exit(p, group_dead) */
+const volatile __u32 max_args_bytes = BOOTSTRAP_ARGS_DEFAULT;
+const volatile __u64 wakeup_bytes = 64 * 1024;  /* wake the reader once this much data waits */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1024 * 1024); /* resized by the user side (--ring-size) */
+} events SEC(".maps");
+
+/* Ring-buffer reservations that failed, per CPU: every event the reader never sees is counted here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u64);
+} lost_events SEC(".maps");
+
+/*
+ * Per-CPU space to assemble a record: header, filename, argv. One entry per possible CPU and a value size
+ * that depends on max_args_bytes, both set before load. Tracepoint programs run with preemption disabled,
+ * so a CPU's entry has a single user at a time.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(u32)); /* no BTF types: the value is resized before load */
+	__uint(value_size, sizeof(struct exec_record) + BOOTSTRAP_FILENAME_MAX + 2 * BOOTSTRAP_ARGS_DEFAULT);
+} scratch SEC(".maps");
+
+/* Per-process state, kept on the thread-group leader and freed by the kernel with the task. */
+struct task_state {
+	u64 exec_time_ns;
+	u32 exit_reported; /* kernels without group_dead: the first thread to see the group dead reports it */
+	u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_state);
+} task_states SEC(".maps");
+
+static __always_inline void count_lost(void)
+{
+	u32 zero = 0;
+	u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);
+
+	if (lost)
+		*lost += 1;
+}
+
+static __always_inline void emit(void *record, u64 size)
+{
+	/* A wake-up costs far more than the copy: only wake the reader when a batch is waiting. */
+	u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										    : BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_output(&events, record, size, flags))
+		count_lost();
+}
+
+static __always_inline void *scratch_space(void)
+{
+	u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&scratch, &cpu);
+}
+
+static __always_inline void fill_header(struct record_header *hdr, u32 type, struct task_struct *task,
+					u64 now)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u64 uid_gid = bpf_get_current_uid_gid();
+
+	hdr->type = type;
+	hdr->pid = pid_tgid >> 32;
+	hdr->tid = (u32)pid_tgid;
+	hdr->ppid = task->real_parent->tgid;
+	hdr->uid = (u32)uid_gid;
+	hdr->gid = uid_gid >> 32;
+	hdr->time_ns = now;
+	hdr->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
+}
+
+/* The variable part that follows the fixed exec_record: filename, then argv. */
+static __always_inline char *exec_data(struct exec_record *rec)
+{
+	return (char *)(rec + 1);
+}
+
+/* Copies the filename (kernel or user memory) to the start of the record's data; returns its length. */
+static __always_inline u32 copy_filename(struct exec_record *rec, const char *filename, bool user)
+{
+	long len = user ? bpf_probe_read_user_str(exec_data(rec), BOOTSTRAP_FILENAME_MAX, filename)
+			: bpf_probe_read_kernel_str(exec_data(rec), BOOTSTRAP_FILENAME_MAX, filename);
+
+	if (len <= 0) {
+		exec_data(rec)[0] = '\0';
+		len = 1;
+	}
+	return len > BOOTSTRAP_FILENAME_MAX ? BOOTSTRAP_FILENAME_MAX : len;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	u64 now = bpf_ktime_get_ns();
+	struct task_state *state;
+	struct exec_record *rec;
+	unsigned long arg_start, arg_end;
+	u32 filename_len;
+	u64 args_len;
+
+	/* After exec the exec'ing thread is the leader: the process's state lives on it. */
+	state = bpf_task_storage_get(&task_states, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (state)
+		state->exec_time_ns = now;
+
+	if (!report_execs)
+		return 0;
+
+	rec = scratch_space();
+	if (!rec)
+		return 0;
+	fill_header(&rec->hdr, RECORD_EXEC, task, now);
+	rec->old_pid = old_pid;
+	rec->error = 0;
+	rec->flags = 0;
+	rec->pad = 0;
+
+	filename_len = copy_filename(rec, bprm->filename, false);
+	rec->filename_len = filename_len;
+
+	/* The new image's argv is in place on its stack at this point: read it in one copy. */
+	arg_start = task->mm->arg_start;
+	arg_end = task->mm->arg_end;
+	args_len = arg_end > arg_start ? arg_end - arg_start : 0;
+	if (args_len > max_args_bytes) {
+		args_len = max_args_bytes;
+		rec->flags |= EXEC_ARGS_TRUNCATED;
+	}
+	if (args_len > BOOTSTRAP_ARGS_CEILING) /* never taken; bounds the size for the verifier */
+		args_len = BOOTSTRAP_ARGS_CEILING;
+	if (filename_len > BOOTSTRAP_FILENAME_MAX)
+		filename_len = BOOTSTRAP_FILENAME_MAX;
+	if (args_len && bpf_probe_read_user(exec_data(rec) + filename_len, args_len, (void *)arg_start)) {
+		args_len = 0;
+		rec->flags |= EXEC_ARGS_UNREADABLE;
+	}
+	rec->args_len = args_len;
+
+	emit(rec, sizeof(*rec) + filename_len + args_len);
+	return 0;
+}
+
+/* Kernels before 6.16 do not say whether the exiting thread is the last one. */
+static __always_inline bool group_dead_without_tp_arg(struct task_struct *task)
+{
+	struct task_state *state;
+
+	if (task->signal->live.counter != 0)
+		return false;
+	/*
+	 * live is decremented before the tracepoint, so two threads exiting together can both read 0.
+	 * The first to flag the leader's state reports the process.
+	 */
+	state = bpf_task_storage_get(&task_states, task->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	return !state || __sync_val_compare_and_swap(&state->exit_reported, 0, 1) == 0;
+}
+
+/* wait(2) semantics: a group exit (exit_group, fatal signal) wins over the leader's own code. */
+static __always_inline u32 process_wait_status(struct task_struct *task)
+{
+	struct signal_struct *signal = task->signal;
+
+	if (signal->flags & SIGNAL_GROUP_EXIT)
+		return signal->group_exit_code;
+	return task->group_leader->exit_code;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *task)
+{
+	u64 now = bpf_ktime_get_ns();
+	struct task_struct *leader = task->group_leader;
+	struct signal_struct *signal = task->signal;
+	struct task_state *state;
+	struct exit_record *rec;
+	bool group_dead;
+	u64 exec_time = 0;
+
+	if (exit_tp_has_group_dead)
+		group_dead = (bool)ctx[1];
+	else
+		group_dead = group_dead_without_tp_arg(task);
+	if (!group_dead && !report_thread_exits)
+		return 0;
+
+	state = bpf_task_storage_get(&task_states, leader, 0, 0);
+	if (state)
+		exec_time = state->exec_time_ns;
+	if (min_duration_ns && (!exec_time || now - exec_time < min_duration_ns))
+		return 0;
+
+	rec = scratch_space();
+	if (!rec)
+		return 0;
+	fill_header(&rec->hdr, RECORD_EXIT, task, now);
+	rec->flags = exec_time ? EXIT_EXEC_SEEN : 0;
+	rec->exec_time_ns = exec_time;
+	rec->start_time_ns = leader->start_time;
+
+	if (!group_dead) {
+		rec->flags |= EXIT_THREAD_ONLY;
+		rec->status = task->exit_code;
+		rec->utime_ns = task->utime;
+		rec->stime_ns = task->stime;
+		rec->runtime_ns = task->se.sum_exec_runtime;
+		rec->min_flt = task->min_flt;
+		rec->maj_flt = task->maj_flt;
+		rec->nvcsw = task->nvcsw;
+		rec->nivcsw = task->nivcsw;
+		rec->max_rss_pages = signal->maxrss;
+		emit(rec, sizeof(*rec));
+		return 0;
+	}
+
+	rec->status = process_wait_status(task);
+	/*
+	 * Threads already released were folded into signal; this thread and a leader that exited earlier
+	 * (a zombie until the group is reaped) are still counted on their own.
+	 */
+	rec->utime_ns = signal->utime + task->utime;
+	rec->stime_ns = signal->stime + task->stime;
+	rec->runtime_ns = signal->sum_sched_runtime + task->se.sum_exec_runtime;
+	rec->min_flt = signal->min_flt + task->min_flt;
+	rec->maj_flt = signal->maj_flt + task->maj_flt;
+	rec->nvcsw = signal->nvcsw + task->nvcsw;
+	rec->nivcsw = signal->nivcsw + task->nivcsw;
+	if (leader != task) {
+		rec->utime_ns += leader->utime;
+		rec->stime_ns += leader->stime;
+		rec->runtime_ns += leader->se.sum_exec_runtime;
+		rec->min_flt += leader->min_flt;
+		rec->maj_flt += leader->maj_flt;
+		rec->nvcsw += leader->nvcsw;
+		rec->nivcsw += leader->nivcsw;
+	}
+	rec->max_rss_pages = signal->maxrss;
+	emit(rec, sizeof(*rec));
+	return 0;
+}
+
+/* Failed execs: the system call's error, with filename and argv read back from the caller's memory. */
+static __always_inline int report_failed_exec(long ret, const char *filename, const char *const *argv)
+{
+	struct task_struct *task;
+	struct exec_record *rec;
+	u32 filename_len, off = 0;
+	int i;
+
+	if (ret >= 0)
+		return 0;
+	rec = scratch_space();
+	if (!rec)
+		return 0;
+	task = bpf_get_current_task_btf();
+	fill_header(&rec->hdr, RECORD_EXEC_FAILED, task, bpf_ktime_get_ns());
+	rec->old_pid = rec->hdr.tid;
+	rec->error = ret;
+	rec->flags = 0;
+	rec->pad = 0;
+	filename_len = copy_filename(rec, filename, true);
+	rec->filename_len = filename_len;
+
+#pragma clang loop unroll(disable)
+	for (i = 0; i < BOOTSTRAP_FAILED_ARGS_MAX; i++) {
+		const char *arg = 0;
+		u32 room;
+		long len;
+
+		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
+			break;
+		/* Both bounds are known at load time (rodata), which is what the verifier needs. */
+		if (off >= max_args_bytes || filename_len > BOOTSTRAP_FILENAME_MAX) {
+			rec->flags |= EXEC_ARGS_TRUNCATED;
+			break;
+		}
+		room = max_args_bytes - off;
+		len = bpf_probe_read_user_str(exec_data(rec) + filename_len + off, room, arg);
+		if (len <= 0)
+			break;
+		off += len;
+		if (len >= room) { /* the argument filled what was left: it was cut */
+			rec->flags |= EXEC_ARGS_TRUNCATED;
+			break;
+		}
+	}
+	if (i == BOOTSTRAP_FAILED_ARGS_MAX)
+		rec->flags |= EXEC_ARGS_TRUNCATED;
+	if (off > max_args_bytes)
+		off = max_args_bytes;
+	rec->args_len = off;
+	emit(rec, sizeof(*rec) + filename_len + off);
+	return 0;
+}
+
+/*
+ * Only loaded with -x. The raw sys_exit tracepoint runs for every system call, so the common case returns
+ * after one comparison: only a failing execve/execveat goes further. (fexit on the syscall would be
+ * cheaper but needs BPF trampolines, which some kernels and sandboxes do not allow; this needs nothing
+ * beyond tp_btf.) The arguments are still in the saved user registers, and the caller's memory is intact
+ * because a failed exec returns before the point of no return.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr;
+
+	if (ret >= 0)
+		return 0;
+	nr = regs->orig_ax;
+	if (nr == NR_execve)
+		return report_failed_exec(ret, (const char *)regs->di, (const char *const *)regs->si);
+	if (nr == NR_execveat)
+		return report_failed_exec(ret, (const char *)regs->si, (const char *const *)regs->dx);
+	return 0;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The kernel types the programs read, and only those. Each struct lists just the fields used; with
+ * preserve_access_index every access becomes a CO-RE relocation that libbpf resolves against the running
+ * kernel's BTF at load time, so field order and offsets here do not matter and the build never needs the
+ * build machine's kernel. This file is the list of what the tool depends on in the kernel.
+ */
+#ifndef BOOTSTRAP_KERNEL_H
+#define BOOTSTRAP_KERNEL_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+
+typedef __u8 u8;
+typedef __u32 u32;
+typedef __s32 s32;
+typedef __u64 u64;
+typedef __s64 s64;
+typedef int pid_t;
+typedef _Bool bool;
+#define true 1
+#define false 0
+
+/* include/linux/sched/signal.h: signal_struct.flags bit set by exit_group() and fatal signals. */
+#define SIGNAL_GROUP_EXIT 0x00000004
+
+typedef struct {
+	int counter;
+} atomic_t;
+
+struct sched_entity {
+	u64 sum_exec_runtime;
+} __attribute__((preserve_access_index));
+
+struct mm_struct {
+	unsigned long arg_start;
+	unsigned long arg_end;
+} __attribute__((preserve_access_index));
+
+struct signal_struct {
+	atomic_t live;            /* threads not yet exited; 0 once the group is dead */
+	int group_exit_code;      /* valid when flags has SIGNAL_GROUP_EXIT */
+	unsigned int flags;
+	u64 utime;                /* times and counters of threads already released */
+	u64 stime;
+	unsigned long long sum_sched_runtime;
+	unsigned long nvcsw;
+	unsigned long nivcsw;
+	unsigned long min_flt;
+	unsigned long maj_flt;
+	unsigned long maxrss;     /* peak RSS in pages, folded in at exec and when the group dies */
+} __attribute__((preserve_access_index));
+
+struct task_struct {
+	pid_t pid;
+	pid_t tgid;
+	int exit_code;
+	struct task_struct *real_parent;
+	struct task_struct *group_leader;
+	struct signal_struct *signal;
+	struct mm_struct *mm;
+	u64 start_time;
+	u64 utime;
+	u64 stime;
+	struct sched_entity se;
+	unsigned long nvcsw;
+	unsigned long nivcsw;
+	unsigned long min_flt;
+	unsigned long maj_flt;
+	char comm[16];
+} __attribute__((preserve_access_index));
+
+struct linux_binprm {
+	const char *filename;
+} __attribute__((preserve_access_index));
+
+/* x86-64 user registers saved at system-call entry: number in orig_ax, arguments in di, si, dx, r10, r8. */
+#define NR_execve 59
+#define NR_execveat 322
+
+struct pt_regs {
+	unsigned long orig_ax;
+	unsigned long di;
+	unsigned long si;
+	unsigned long dx;
+	unsigned long r10;
+	unsigned long r8;
+} __attribute__((preserve_access_index));
+
+#endif /* BOOTSTRAP_KERNEL_H */

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Installs the Debian packages the build and the tests need, when some are missing.
+# Usage: scripts/install-deps.sh [build|test|bench]
+# Runs apt-get only as root and only for what is missing, so a second run costs a dpkg query.
+set -eu
+
+build_packages="cmake make g++ clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
+libcli11-dev libfmt-dev nlohmann-json3-dev pkg-config"
+test_packages="googletest libgtest-dev python3"
+bench_packages="libbenchmark-dev libbpf-tools bpftrace linux-perf"
+
+wanted=$build_packages
+case "${1:-build}" in
+  build) ;;
+  test) wanted="$wanted $test_packages" ;;
+  bench) wanted="$wanted $test_packages $bench_packages" ;;
+  *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+esac
+
+missing=""
+for pkg in $wanted; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  case "$status" in
+    *"install ok installed"*) ;;
+    *) missing="$missing $pkg" ;;
+  esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing Debian packages:$missing" >&2
+  echo "install them with: sudo apt-get install$missing   (or run this target as root)" >&2
+  exit 1
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing

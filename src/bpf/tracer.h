@@ -1,0 +1,57 @@
+// The only interface to the kernel side. The Tracer owns the BPF skeleton, its links and the ring buffer;
+// constructing one opens, configures, loads and attaches the programs, destroying it detaches everything.
+#pragma once
+
+#include "bpf/setup_error.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+
+namespace bootstrap {
+
+struct TracerConfig {
+    uint64_t min_duration_ns = 0;   // drop exits of processes younger than this (and with an unseen exec)
+    bool report_execs = true;
+    bool failed_execs = false;      // report execve/execveat errors (a probe on every system call's exit)
+    bool thread_exits = false;
+    uint32_t max_args_bytes = 32 * 1024;
+    uint32_t ring_bytes = 1024 * 1024;
+};
+
+// Routes libbpf's own log: everything to stderr when verbose, nothing otherwise (failures are reported
+// by SetupError with a hint to use -v).
+void set_libbpf_verbose(bool verbose);
+
+// Throws SetupError when this process cannot load BPF programs or the kernel lacks BTF.
+void check_can_trace();
+
+class Tracer {
+public:
+    // Called for each record, with bytes that are valid only during the call. May throw: the exception
+    // stops the drain and is rethrown from consume().
+    using RecordHandler = std::function<void(std::span<const std::byte>)>;
+
+    Tracer(const TracerConfig& config, RecordHandler handler);
+    ~Tracer();
+    Tracer(const Tracer&) = delete;
+    Tracer& operator=(const Tracer&) = delete;
+
+    // Readable when the kernel has woken the reader. Records are also waiting when it has not: the
+    // kernel wakes the reader only for batches, so call consume() on a short timer too.
+    int wakeup_fd() const;
+
+    // Hands every waiting record to the handler; returns how many.
+    size_t consume();
+
+    // Records the kernel could not deliver (ring buffer full) since load.
+    uint64_t lost_events() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bootstrap

@@ -1,0 +1,159 @@
+#include "events/event.h"
+
+#include <linux/types.h>
+
+#include <algorithm>
+#include <cstring>
+
+extern "C" {
+#include "events.h"
+}
+
+namespace bootstrap {
+
+namespace {
+
+__extension__ typedef unsigned __int128 uint128;
+
+template <typename T>
+bool read_struct(std::span<const std::byte> bytes, T& out) {
+    if (bytes.size() < sizeof(T)) return false;
+    std::memcpy(&out, bytes.data(), sizeof(T));
+    return true;
+}
+
+std::string comm_of(const record_header& hdr) {
+    const char* begin = hdr.comm;
+    const char* end = std::find(begin, begin + sizeof(hdr.comm), '\0');
+    return std::string(begin, end);
+}
+
+ProcessInfo process_info(const record_header& hdr) {
+    ProcessInfo info;
+    info.time_ns = hdr.time_ns;
+    info.pid = hdr.pid;
+    info.tid = hdr.tid;
+    info.ppid = hdr.ppid;
+    info.uid = hdr.uid;
+    info.gid = hdr.gid;
+    info.cgroup_id = hdr.cgroup_id;
+    info.comm = comm_of(hdr);
+    return info;
+}
+
+// Splits NUL-terminated arguments. A last argument without its NUL (cut by the byte cap) is kept.
+std::vector<std::string> split_args(std::string_view bytes) {
+    std::vector<std::string> args;
+    while (!bytes.empty()) {
+        size_t nul = bytes.find('\0');
+        if (nul == std::string_view::npos) {
+            args.emplace_back(bytes);
+            break;
+        }
+        args.emplace_back(bytes.substr(0, nul));
+        bytes.remove_prefix(nul + 1);
+    }
+    return args;
+}
+
+struct ExecPayload {
+    exec_record rec;
+    std::string filename;
+    std::vector<std::string> argv;
+};
+
+std::variant<ExecPayload, DecodeError> decode_exec_payload(std::span<const std::byte> record) {
+    ExecPayload payload{};
+    if (!read_struct(record, payload.rec)) return DecodeError{"exec record shorter than its header"};
+    const auto& rec = payload.rec;
+    std::span<const std::byte> data = record.subspan(sizeof(exec_record));
+    if (rec.filename_len > data.size() || rec.args_len > data.size() - rec.filename_len)
+        return DecodeError{"exec record lengths exceed the record size"};
+    std::string_view filename(reinterpret_cast<const char*>(data.data()), rec.filename_len);
+    filename = filename.substr(0, filename.find('\0'));
+    payload.filename.assign(filename);
+    std::string_view args(reinterpret_cast<const char*>(data.data()) + rec.filename_len, rec.args_len);
+    payload.argv = split_args(args);
+    return payload;
+}
+
+DecodeResult decode_exec(std::span<const std::byte> record) {
+    auto decoded = decode_exec_payload(record);
+    if (auto* err = std::get_if<DecodeError>(&decoded)) return *err;
+    auto& payload = std::get<ExecPayload>(decoded);
+    ExecEvent event;
+    event.proc = process_info(payload.rec.hdr);
+    event.old_pid = payload.rec.old_pid;
+    event.filename = std::move(payload.filename);
+    event.argv = std::move(payload.argv);
+    event.argv_truncated = (payload.rec.flags & EXEC_ARGS_TRUNCATED) != 0;
+    event.argv_unreadable = (payload.rec.flags & EXEC_ARGS_UNREADABLE) != 0;
+    return Event{std::move(event)};
+}
+
+DecodeResult decode_exec_failed(std::span<const std::byte> record) {
+    auto decoded = decode_exec_payload(record);
+    if (auto* err = std::get_if<DecodeError>(&decoded)) return *err;
+    auto& payload = std::get<ExecPayload>(decoded);
+    ExecFailedEvent event;
+    event.proc = process_info(payload.rec.hdr);
+    event.error = payload.rec.error < 0 ? -payload.rec.error : payload.rec.error;
+    event.filename = std::move(payload.filename);
+    event.argv = std::move(payload.argv);
+    event.argv_truncated = (payload.rec.flags & EXEC_ARGS_TRUNCATED) != 0;
+    return Event{std::move(event)};
+}
+
+// getrusage splits the precise runtime in the ratio of the tick-sampled user and system times.
+void scale_cpu_times(const exit_record& rec, ExitEvent& event) {
+    uint64_t utime = rec.utime_ns, stime = rec.stime_ns, runtime = rec.runtime_ns;
+    if (stime == 0) {
+        event.cpu_user_ns = runtime;
+        event.cpu_system_ns = 0;
+    } else if (utime == 0) {
+        event.cpu_user_ns = 0;
+        event.cpu_system_ns = runtime;
+    } else {
+        auto user = static_cast<uint128>(runtime) * utime / (utime + stime);
+        event.cpu_user_ns = static_cast<uint64_t>(user);
+        event.cpu_system_ns = runtime - event.cpu_user_ns;
+    }
+}
+
+DecodeResult decode_exit(std::span<const std::byte> record, uint64_t page_size) {
+    exit_record rec{};
+    if (!read_struct(record, rec)) return DecodeError{"exit record too short"};
+    ExitEvent event;
+    event.proc = process_info(rec.hdr);
+    event.status.raw = rec.status;
+    event.thread_only = (rec.flags & EXIT_THREAD_ONLY) != 0;
+    if ((rec.flags & EXIT_EXEC_SEEN) && rec.hdr.time_ns >= rec.exec_time_ns)
+        event.duration_ns = rec.hdr.time_ns - rec.exec_time_ns;
+    event.age_ns = rec.hdr.time_ns >= rec.start_time_ns ? rec.hdr.time_ns - rec.start_time_ns : 0;
+    scale_cpu_times(rec, event);
+    event.max_rss_kb = rec.max_rss_pages * (page_size / 1024);
+    event.minor_faults = rec.min_flt;
+    event.major_faults = rec.maj_flt;
+    event.voluntary_switches = rec.nvcsw;
+    event.involuntary_switches = rec.nivcsw;
+    return Event{std::move(event)};
+}
+
+}  // namespace
+
+const ProcessInfo& process_of(const Event& event) {
+    return std::visit([](const auto& e) -> const ProcessInfo& { return e.proc; }, event);
+}
+
+DecodeResult decode(std::span<const std::byte> record, uint64_t page_size) {
+    uint32_t type = 0;
+    if (!read_struct(record, type)) return DecodeError{"record shorter than its type field"};
+    switch (type) {
+        case RECORD_EXEC: return decode_exec(record);
+        case RECORD_EXIT: return decode_exit(record, page_size);
+        case RECORD_EXEC_FAILED: return decode_exec_failed(record);
+        default: return DecodeError{"unknown record type " + std::to_string(type)};
+    }
+}
+
+}  // namespace bootstrap
