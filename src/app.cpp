@@ -43,6 +43,13 @@ public:
     SignalFd& operator=(const SignalFd&) = delete;
     int fd() const { return fd_; }
 
+    // Consumes a pending signal; returns its number, or 0 if none was pending. (An unread signal would
+    // be delivered, and kill us, when the destructor unblocks it.)
+    int take() {
+        signalfd_siginfo info{};
+        return read(fd_, &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info)) ? static_cast<int>(info.ssi_signo) : 0;
+    }
+
 private:
     int fd_ = -1;
     sigset_t old_mask_{};
@@ -108,7 +115,7 @@ int run(const Options& options) {
             tracer.consume();
             losses.report(tracer.lost_events());
             out.flush();
-            if (fds[1].revents & POLLIN) break;                      // SIGINT, SIGTERM, SIGHUP
+            if ((fds[1].revents & POLLIN) && signals.take() != 0) break;  // SIGINT, SIGTERM, SIGHUP
             if (nfds == 3 && (fds[2].revents & (POLLERR | POLLHUP))) return 0;  // our reader left
         }
         tracer.consume();

@@ -1,0 +1,67 @@
+#include "children.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <system_error>
+
+namespace bootstrap::testing {
+
+namespace {
+std::chrono::steady_clock::time_point& start_time_of(pid_t pid) {
+    static std::vector<std::pair<pid_t, std::chrono::steady_clock::time_point>> starts;
+    for (auto& [p, t] : starts)
+        if (p == pid) return t;
+    starts.emplace_back(pid, std::chrono::steady_clock::time_point{});
+    return starts.back().second;
+}
+}  // namespace
+
+pid_t spawn(const std::function<int()>& body) {
+    auto started = std::chrono::steady_clock::now();
+    pid_t pid = fork();
+    if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
+    if (pid == 0) _exit(body());
+    start_time_of(pid) = started;
+    return pid;
+}
+
+pid_t spawn_exec(const std::string& path, const std::vector<std::string>& argv) {
+    return spawn([&] {
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        execv(path.c_str(), args.data());
+        return 127;
+    });
+}
+
+Reaped reap(pid_t pid) {
+    Reaped r;
+    r.pid = pid;
+    if (wait4(pid, &r.status, 0, &r.usage) != pid) throw std::system_error(errno, std::generic_category(), "wait4");
+    r.lifetime = std::chrono::steady_clock::now() - start_time_of(pid);
+    return r;
+}
+
+Reaped run_child(const std::function<int()>& body) { return reap(spawn(body)); }
+
+ProgramCopy::ProgramCopy(const std::string& source, const std::string& name) {
+    char tmpl[] = "/tmp/bootstrap-test-XXXXXX";
+    if (!mkdtemp(tmpl)) throw std::system_error(errno, std::generic_category(), "mkdtemp");
+    dir_ = tmpl;
+    path_ = dir_ + "/" + name;
+    std::filesystem::copy_file(source, path_);
+    chmod(path_.c_str(), 0755);
+}
+
+ProgramCopy::~ProgramCopy() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+}
+
+}  // namespace bootstrap::testing

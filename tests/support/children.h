@@ -1,0 +1,47 @@
+// Child processes that runtime tests start, with the ground truth the kernel reports for them (wait4).
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace bootstrap::testing {
+
+struct Reaped {
+    pid_t pid = -1;
+    int status = 0;          // as wait4 reported it
+    rusage usage{};
+    std::chrono::nanoseconds lifetime{0};  // fork to reap, as the parent saw it
+};
+
+// Forks; the child runs `body` and exits with its return value. The parent gets the pid.
+pid_t spawn(const std::function<int()>& body);
+
+// Forks and execs `path` with `argv` (argv[0] included). The child exits 127 if exec fails.
+pid_t spawn_exec(const std::string& path, const std::vector<std::string>& argv);
+
+// Waits for `pid` and returns what wait4 said.
+Reaped reap(pid_t pid);
+
+// Runs `body` in a child and waits for it.
+Reaped run_child(const std::function<int()>& body);
+
+// A private copy of an existing program under a chosen name, removed with its directory at destruction.
+class ProgramCopy {
+public:
+    ProgramCopy(const std::string& source, const std::string& name);
+    ~ProgramCopy();
+    ProgramCopy(const ProgramCopy&) = delete;
+    ProgramCopy& operator=(const ProgramCopy&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string dir_;
+    std::string path_;
+};
+
+}  // namespace bootstrap::testing

@@ -1,0 +1,57 @@
+#include "trace_session.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace bootstrap::testing {
+
+std::optional<std::string> bpf_unavailable_reason() {
+    try {
+        check_can_trace();
+    } catch (const SetupError& e) {
+        return std::string(e.what());
+    }
+    return std::nullopt;
+}
+
+bool runtime_tests_required() {
+    const char* value = std::getenv("BOOTSTRAP_REQUIRE_RUNTIME");
+    return value && std::string(value) == "1";
+}
+
+TraceSession::TraceSession(TracerConfig config) {
+    const auto page_size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    tracer_ = std::make_unique<Tracer>(config, [this, page_size](std::span<const std::byte> record) {
+        DecodeResult decoded = decode(record, page_size);
+        if (auto* event = std::get_if<Event>(&decoded))
+            events_.push_back(std::move(*event));
+        else
+            ++decode_errors_;
+    });
+}
+
+bool TraceSession::drain_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        tracer_->consume();
+        if (done()) return true;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        pollfd fd{tracer_->wakeup_fd(), POLLIN, 0};
+        poll(&fd, 1, 20);
+    }
+}
+
+void TraceSession::drain_for(std::chrono::milliseconds period) {
+    drain_until([] { return false; }, period);
+}
+
+std::vector<const Event*> TraceSession::events_of(pid_t pid) const {
+    std::vector<const Event*> found;
+    for (const Event& e : events_)
+        if (process_of(e).pid == static_cast<uint32_t>(pid)) found.push_back(&e);
+    return found;
+}
+
+}  // namespace bootstrap::testing

@@ -1,0 +1,71 @@
+// A loaded Tracer for one runtime test: collects every decoded event so the test can pick its own pids.
+#pragma once
+
+#include "bpf/tracer.h"
+#include "events/event.h"
+
+#include <gtest/gtest.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace bootstrap::testing {
+
+using namespace std::chrono_literals;
+
+// Skips the test when this process cannot load BPF programs, with the reason; with
+// BOOTSTRAP_REQUIRE_RUNTIME=1 in the environment (CI) that is a failure instead.
+#define REQUIRE_BPF()                                                                   \
+    do {                                                                                \
+        if (auto reason = ::bootstrap::testing::bpf_unavailable_reason()) {             \
+            if (::bootstrap::testing::runtime_tests_required())                         \
+                FAIL() << "runtime tests are required here but cannot run: " << *reason; \
+            GTEST_SKIP() << "needs BPF: " << *reason;                                   \
+        }                                                                               \
+    } while (0)
+
+std::optional<std::string> bpf_unavailable_reason();
+bool runtime_tests_required();
+
+class TraceSession {
+public:
+    explicit TraceSession(TracerConfig config = {});
+
+    // Reads records until `done()` holds or `timeout` passes; returns done().
+    bool drain_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 5s);
+    // Reads whatever arrives during `period`.
+    void drain_for(std::chrono::milliseconds period);
+
+    std::vector<const Event*> events_of(pid_t pid) const;
+
+    template <typename T>
+    std::vector<const T*> of(pid_t pid) const {
+        std::vector<const T*> found;
+        for (const Event* e : events_of(pid))
+            if (auto* typed = std::get_if<T>(e)) found.push_back(typed);
+        return found;
+    }
+
+    // Waits for the first event of type T from `pid`; nullptr after the timeout.
+    template <typename T>
+    const T* wait_for(pid_t pid, std::chrono::milliseconds timeout = 5s) {
+        drain_until([&] { return !of<T>(pid).empty(); }, timeout);
+        auto found = of<T>(pid);
+        return found.empty() ? nullptr : found.front();
+    }
+
+    const std::vector<Event>& events() const { return events_; }
+    uint64_t lost() const { return tracer_->lost_events(); }
+    size_t decode_errors() const { return decode_errors_; }
+
+private:
+    std::vector<Event> events_;
+    size_t decode_errors_ = 0;
+    std::unique_ptr<Tracer> tracer_;
+};
+
+}  // namespace bootstrap::testing

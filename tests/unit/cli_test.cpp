@@ -1,0 +1,101 @@
+// Option handling: good values are taken, bad ones end with status 2, a one-line reason and the usage.
+#include "cli/options.h"
+#include "tracer_process.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace bootstrap {
+namespace {
+
+using namespace std::chrono_literals;
+
+ParseOutcome parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "bootstrap");
+    std::vector<const char*> argv;
+    for (const auto& a : args) argv.push_back(a.c_str());
+    return parse_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(Options, Defaults) {
+    auto outcome = parse({});
+    ASSERT_TRUE(outcome.options);
+    EXPECT_EQ(outcome.options->min_duration_ms, 0u);
+    EXPECT_FALSE(outcome.options->verbose);
+    EXPECT_EQ(outcome.options->max_args_bytes, 32u * 1024);
+}
+
+TEST(Options, DurationAndVerbose) {
+    auto outcome = parse({"-d", "250", "-v"});
+    ASSERT_TRUE(outcome.options);
+    EXPECT_EQ(outcome.options->min_duration_ms, 250u);
+    EXPECT_TRUE(outcome.options->verbose);
+    auto long_form = parse({"--duration=7", "--verbose"});
+    ASSERT_TRUE(long_form.options);
+    EXPECT_EQ(long_form.options->min_duration_ms, 7u);
+}
+
+TEST(Options, SizesTakeSuffixes) {
+    auto outcome = parse({"--ring-size", "4M", "--max-args-bytes", "64K"});
+    ASSERT_TRUE(outcome.options);
+    EXPECT_EQ(outcome.options->ring_bytes, 4u * 1024 * 1024);
+    EXPECT_EQ(outcome.options->max_args_bytes, 64u * 1024);
+}
+
+class BadOption : public ::testing::TestWithParam<std::vector<std::string>> {};
+
+TEST_P(BadOption, ExitsTwoWithOneLineReasonAndUsage) {
+    auto outcome = parse(GetParam());
+    EXPECT_FALSE(outcome.options);
+    EXPECT_EQ(outcome.exit_status, 2);
+    // "bootstrap: <reason>\nUsage: ...\nTry ...\n"
+    auto first_nl = outcome.message.find('\n');
+    ASSERT_NE(first_nl, std::string::npos);
+    EXPECT_EQ(outcome.message.rfind("bootstrap: ", 0), 0u) << outcome.message;
+    EXPECT_EQ(outcome.message.compare(first_nl + 1, 17, "Usage: bootstrap "), 0) << outcome.message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Values, BadOption,
+                         ::testing::Values(std::vector<std::string>{"-d", "abc"}, std::vector<std::string>{"-d", "-5"},
+                                           std::vector<std::string>{"-d", "0"},
+                                           std::vector<std::string>{"-d", "99999999999999999999"},
+                                           std::vector<std::string>{"-d", "10ms"}, std::vector<std::string>{"-d"},
+                                           std::vector<std::string>{"--no-such-flag"},
+                                           std::vector<std::string>{"stray"},
+                                           std::vector<std::string>{"--ring-size", "1000"},
+                                           std::vector<std::string>{"--ring-size", "64K", "--max-args-bytes", "32K"},
+                                           std::vector<std::string>{"--max-args-bytes", "2M"}));
+
+TEST(Options, HelpAndVersionExitZero) {
+    auto help = parse({"--help"});
+    EXPECT_FALSE(help.options);
+    EXPECT_EQ(help.exit_status, 0);
+    EXPECT_NE(help.message.find("-d,--duration"), std::string::npos);
+    EXPECT_NE(help.message.find("Examples:"), std::string::npos);
+    auto version = parse({"-V"});
+    EXPECT_EQ(version.exit_status, 0);
+    EXPECT_EQ(version.message.rfind("bootstrap ", 0), 0u);
+}
+
+// The binary itself: a bad option never gets as far as loading anything, so no root is needed.
+TEST(Binary, BadOptionExitsTwoBeforeLoading) {
+    for (const auto& args : std::vector<std::vector<std::string>>{{"-d", "abc"}, {"-d", "-5"}, {"-d", "0"}, {"--bogus"}, {"extra"}}) {
+        auto result = testing::run_to_completion(args, 5s);
+        EXPECT_EQ(result.status, 2) << args[0];
+        EXPECT_EQ(result.out, "");
+        EXPECT_EQ(result.err.rfind("bootstrap: ", 0), 0u) << result.err;
+        EXPECT_NE(result.err.find("\nUsage: bootstrap "), std::string::npos) << result.err;
+    }
+}
+
+TEST(Binary, HelpGoesToStdoutWithStatusZero) {
+    auto result = testing::run_to_completion({"--help"}, 5s);
+    EXPECT_EQ(result.status, 0);
+    EXPECT_NE(result.out.find("Usage"), std::string::npos);
+    EXPECT_EQ(result.err, "");
+}
+
+}  // namespace
+}  // namespace bootstrap
