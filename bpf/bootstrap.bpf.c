@@ -22,6 +22,17 @@ const volatile bool report_thread_exits = false;
 const volatile bool exit_tp_has_group_dead = false; /* kernel 6.16+: sched_process_exit(p, group_dead) */
 const volatile __u32 max_args_bytes = BOOTSTRAP_ARGS_DEFAULT;
 const volatile __u64 wakeup_bytes = 64 * 1024;  /* wake the reader once this much data waits */
+const volatile bool report_exits = true;        /* false with --exec-only */
+
+/* Filters, all optional; an event must pass every one that is set. */
+const volatile bool filter_traced_tree = false; /* -p / -- CMD: only tgids in traced_tgids */
+const volatile bool filter_ppid = false;
+const volatile __u32 target_ppid = 0;
+const volatile bool filter_uid = false;
+const volatile __u32 target_uid = 0;
+const volatile bool filter_comm = false;
+const volatile char target_comm[BOOTSTRAP_COMM_LEN] = {};
+const volatile bool filter_cgroup = false;      /* the cgroup in cgroup_filter[0] and its descendants */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -47,6 +58,24 @@ struct {
 	__uint(key_size, sizeof(u32)); /* no BTF types: the value is resized before load */
 	__uint(value_size, sizeof(struct exec_record) + BOOTSTRAP_FILENAME_MAX + 2 * BOOTSTRAP_ARGS_DEFAULT);
 } scratch SEC(".maps");
+
+/*
+ * Processes being traced under -p / -- CMD, by tgid: seeded by the user side, extended at every fork of
+ * a traced process, cleared when the process ends. Sized to 1 entry unless that filter is on.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32768);
+	__type(key, u32);
+	__type(value, u8);
+} traced_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u32);
+} cgroup_filter SEC(".maps");
 
 /* Per-process state, kept on the thread-group leader and freed by the kernel with the task. */
 struct task_state {
@@ -86,6 +115,59 @@ static __always_inline void *scratch_space(void)
 	u32 cpu = bpf_get_smp_processor_id();
 
 	return bpf_map_lookup_elem(&scratch, &cpu);
+}
+
+static __always_inline bool comm_matches(struct task_struct *task)
+{
+	int i;
+
+	for (i = 0; i < BOOTSTRAP_COMM_LEN; i++) {
+		if (task->comm[i] != target_comm[i])
+			return false;
+		if (!target_comm[i])
+			break;
+	}
+	return true;
+}
+
+static __always_inline bool in_traced_tree(struct task_struct *task)
+{
+	u32 tgid = task->tgid;
+
+	return !filter_traced_tree || bpf_map_lookup_elem(&traced_tgids, &tgid);
+}
+
+/* Filters on who the task is, checked before any record is assembled. */
+static __always_inline bool passes_filters(struct task_struct *task)
+{
+	if (filter_ppid && task->real_parent->tgid != target_ppid)
+		return false;
+	if (filter_uid && (u32)bpf_get_current_uid_gid() != target_uid)
+		return false;
+	if (filter_comm && !comm_matches(task))
+		return false;
+	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+		return false;
+	return true;
+}
+
+static __always_inline bool wanted(struct task_struct *task)
+{
+	return in_traced_tree(task) && passes_filters(task);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	u32 parent_tgid = parent->tgid, child_tgid = child->tgid;
+	u8 traced = 1;
+
+	/* Only loaded for -p / -- CMD. New threads belong to a process already in the map. */
+	if (parent_tgid == child_tgid || !bpf_map_lookup_elem(&traced_tgids, &parent_tgid))
+		return 0;
+	if (bpf_map_update_elem(&traced_tgids, &child_tgid, &traced, BPF_ANY))
+		count_lost(); /* the tree outgrew the map: this process's events will be missing */
+	return 0;
 }
 
 static __always_inline void fill_header(struct record_header *hdr, u32 type, struct task_struct *task,
@@ -139,7 +221,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	if (state)
 		state->exec_time_ns = now;
 
-	if (!report_execs)
+	if (!report_execs || !wanted(task))
 		return 0;
 
 	rec = scratch_space();
@@ -218,6 +300,15 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 		group_dead = group_dead_without_tp_arg(task);
 	if (!group_dead && !report_thread_exits)
 		return 0;
+	if (!in_traced_tree(task))
+		return 0;
+	if (group_dead && filter_traced_tree) {
+		u32 tgid = task->tgid;
+
+		bpf_map_delete_elem(&traced_tgids, &tgid);
+	}
+	if (!report_exits || !passes_filters(task))
+		return 0;
 
 	state = bpf_task_storage_get(&task_states, leader, 0, 0);
 	if (state)
@@ -282,12 +373,12 @@ static __always_inline int report_failed_exec(long ret, const char *filename, co
 	u32 filename_len, off = 0;
 	int i;
 
-	if (ret >= 0)
+	task = bpf_get_current_task_btf();
+	if (!wanted(task))
 		return 0;
 	rec = scratch_space();
 	if (!rec)
 		return 0;
-	task = bpf_get_current_task_btf();
 	fill_header(&rec->hdr, RECORD_EXEC_FAILED, task, bpf_ktime_get_ns());
 	rec->old_pid = rec->hdr.tid;
 	rec->error = ret;

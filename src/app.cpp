@@ -3,18 +3,27 @@
 #include "bpf/tracer.h"
 #include "events/clock.h"
 #include "events/event.h"
+#include "output/json.h"
 #include "output/text.h"
+#include "output/time_format.h"
 #include "output/writer.h"
+#include "proc/command.h"
+#include "proc/proc_scan.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <linux/magic.h>
+#include <memory>
+#include <vector>
 
 namespace bootstrap {
 
@@ -23,15 +32,13 @@ namespace {
 // The kernel wakes us only for batches; this bounds how late a quiet event is printed.
 constexpr int kDrainIntervalMs = 100;
 
-// SIGINT and SIGTERM arrive through a file descriptor, so the poll loop sees them without races.
+// Signals arrive through a file descriptor, so the poll loop sees them without races.
 class SignalFd {
 public:
     SignalFd() {
         sigset_t set;
         sigemptyset(&set);
-        sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGTERM);
-        sigaddset(&set, SIGHUP);
+        for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGCHLD}) sigaddset(&set, sig);
         sigprocmask(SIG_BLOCK, &set, &old_mask_);
         fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     }
@@ -55,23 +62,120 @@ private:
     sigset_t old_mask_{};
 };
 
+class FileDescriptor {
+public:
+    explicit FileDescriptor(int fd = -1) : fd_(fd) {}
+    ~FileDescriptor() {
+        if (fd_ >= 0) close(fd_);
+    }
+    FileDescriptor(const FileDescriptor&) = delete;
+    FileDescriptor& operator=(const FileDescriptor&) = delete;
+    int get() const { return fd_; }
+
+private:
+    int fd_;
+};
+
 // A pipe or socket reports POLLERR once its reader is gone: we can stop even when no event comes.
 bool can_watch_for_reader(int fd) {
     struct stat st{};
     return fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 }
 
+int open_output(const Options& options) {
+    if (!options.output_path) return STDOUT_FILENO;
+    int fd = open(options.output_path->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw OutputError("cannot open " + *options.output_path + ": " + std::strerror(errno));
+    return fd;
+}
+
+int open_cgroup(const std::string& path) {
+    int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct statfs fs{};
+    if (fd < 0 || fstatfs(fd, &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC) {
+        if (fd >= 0) close(fd);
+        throw OptionValueError("--cgroup: '" + path + "' is not a cgroup v2 directory (for example /sys/fs/cgroup/system.slice)");
+    }
+    return fd;
+}
+
+TracerConfig tracer_config(const Options& options, int cgroup_fd) {
+    TracerConfig config;
+    config.min_duration_ns = options.min_duration_ms * 1'000'000;
+    config.report_execs = !options.exit_only;
+    config.report_exits = !options.exec_only;
+    config.failed_execs = options.failed_execs;
+    config.thread_exits = options.thread_exits;
+    config.max_args_bytes = options.max_args_bytes;
+    config.ring_bytes = options.ring_bytes;
+    config.trace_tree = options.pid.has_value() || !options.command.empty();
+    config.ppid = options.ppid;
+    config.uid = options.uid;
+    config.comm = options.comm;
+    config.cgroup_fd = cgroup_fd;
+    return config;
+}
+
+// Text mode reports loss on stderr, keeping the columns parseable; structured output gets a record.
 class LossReporter {
 public:
-    void report(uint64_t total) {
-        if (total <= reported_) return;
-        std::fprintf(stderr, "bootstrap: lost %llu events: the ring buffer was full (a larger --ring-size helps)\n",
-                     static_cast<unsigned long long>(total - reported_));
+    explicit LossReporter(bool to_stderr) : to_stderr_(to_stderr) {}
+    // Returns the events lost since the last call.
+    uint64_t update(uint64_t total) {
+        if (total <= reported_) return 0;
+        uint64_t fresh = total - reported_;
         reported_ = total;
+        if (to_stderr_)
+            std::fprintf(stderr, "bootstrap: lost %llu events: the ring buffer was full (a larger --ring-size helps)\n",
+                         static_cast<unsigned long long>(fresh));
+        return fresh;
     }
 
 private:
+    bool to_stderr_;
     uint64_t reported_ = 0;
+};
+
+class Session {
+public:
+    Session(const Options& options, Writer& out) : options_(options), out_(out), losses_(!options.json) {
+        TimeFormatter times(WallClock{}, options.time_format);
+        if (options.json)
+            sinks_.push_back(std::make_unique<JsonSink>(out, times));
+        else
+            sinks_.push_back(std::make_unique<TextSink>(out, times, TextOptions{options.show_args}));
+        page_size_ = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    }
+
+    void handle(std::span<const std::byte> record) {
+        DecodeResult decoded = decode(record, page_size_);
+        if (auto* event = std::get_if<Event>(&decoded)) {
+            for (auto& sink : sinks_) sink->on_event(*event);
+            out_.flush_if_large();
+        } else {
+            std::fprintf(stderr, "bootstrap: skipped a record: %s\n", std::get<DecodeError>(decoded).reason.c_str());
+        }
+    }
+
+    void begin() {
+        for (auto& sink : sinks_) sink->begin();
+    }
+    void check_losses(const Tracer& tracer) {
+        if (uint64_t lost = losses_.update(tracer.lost_events())) {
+            uint64_t now = WallClock::monotonic_now_ns();
+            for (auto& sink : sinks_) sink->on_lost(lost, now);
+        }
+    }
+    void end() {
+        for (auto& sink : sinks_) sink->end();
+    }
+
+private:
+    const Options& options_;
+    Writer& out_;
+    LossReporter losses_;
+    std::vector<std::unique_ptr<EventSink>> sinks_;
+    uint64_t page_size_ = 4096;
 };
 
 }  // namespace
@@ -79,52 +183,82 @@ private:
 int run(const Options& options) {
     set_libbpf_verbose(options.verbose);
     check_can_trace();
+    if (options.pid && !process_exists(static_cast<pid_t>(*options.pid)))
+        throw OptionValueError("-p/--pid: no process with pid " + std::to_string(*options.pid));
+    FileDescriptor cgroup(options.cgroup_path ? open_cgroup(*options.cgroup_path) : -1);
+
     signal(SIGPIPE, SIG_IGN);  // a closed stdout shows up as EPIPE from write()
     SignalFd signals;
 
-    Writer out(STDOUT_FILENO);
-    TextSink sink(out, WallClock{});
-    const uint64_t page_size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    // The command is forked before anything is loaded, so it inherits no BPF or output descriptors.
+    std::unique_ptr<HeldCommand> command;
+    if (!options.command.empty())
+        command = std::make_unique<HeldCommand>(options.command, command_credentials(options.run_as));
 
-    TracerConfig config;
-    config.min_duration_ns = options.min_duration_ms * 1'000'000;
-    config.failed_execs = options.failed_execs;
-    config.thread_exits = options.thread_exits;
-    config.max_args_bytes = options.max_args_bytes;
-    config.ring_bytes = options.ring_bytes;
+    FileDescriptor output_fd(options.output_path ? open_output(options) : -1);
+    Writer out(options.output_path ? output_fd.get() : STDOUT_FILENO,
+               options.output_path ? *options.output_path : "standard output");
+    Session session(options, out);
+    Tracer tracer(tracer_config(options, cgroup.get()), [&](std::span<const std::byte> r) { session.handle(r); });
 
-    Tracer tracer(config, [&](std::span<const std::byte> record) {
-        DecodeResult decoded = decode(record, page_size);
-        if (auto* event = std::get_if<Event>(&decoded)) {
-            sink.on_event(*event);
-            out.flush_if_large();
-        } else {
-            std::fprintf(stderr, "bootstrap: skipped a record: %s\n", std::get<DecodeError>(decoded).reason.c_str());
-        }
-    });
+    if (options.pid) {
+        // Twice: forks during the first scan from processes not yet traced are caught by the second.
+        for (int pass = 0; pass < 2; ++pass)
+            for (pid_t pid : process_tree(static_cast<pid_t>(*options.pid))) tracer.trace_process(static_cast<uint32_t>(pid));
+    }
 
-    LossReporter losses;
+    if (command) {
+        tracer.trace_process(static_cast<uint32_t>(command->pid()));
+        command->release();
+    }
+    bool output_open = true;
     try {
-        sink.begin();
-        out.flush();
-        pollfd fds[3] = {{tracer.wakeup_fd(), POLLIN, 0}, {signals.fd(), POLLIN, 0}, {STDOUT_FILENO, 0, 0}};
-        nfds_t nfds = can_watch_for_reader(STDOUT_FILENO) ? 3 : 2;
-        for (;;) {
-            int ready = poll(fds, nfds, kDrainIntervalMs);
-            if (ready < 0 && errno != EINTR) throw SetupError(std::string("poll failed: ") + std::strerror(errno), "");
-            tracer.consume();
-            losses.report(tracer.lost_events());
-            out.flush();
-            if ((fds[1].revents & POLLIN) && signals.take() != 0) break;  // SIGINT, SIGTERM, SIGHUP
-            if (nfds == 3 && (fds[2].revents & (POLLERR | POLLHUP))) return 0;  // our reader left
-        }
-        tracer.consume();
-        losses.report(tracer.lost_events());
+        session.begin();
         out.flush();
     } catch (const OutputClosed&) {
-        return 0;
+        output_open = false;
     }
-    return 0;
+
+    bool watch_reader = !options.output_path && can_watch_for_reader(STDOUT_FILENO);
+    std::optional<int> command_status;
+    while (output_open || command) {
+        pollfd fds[3] = {{tracer.wakeup_fd(), POLLIN, 0}, {signals.fd(), POLLIN, 0}, {STDOUT_FILENO, 0, 0}};
+        nfds_t nfds = (watch_reader && output_open) ? 3 : 2;
+        if (poll(fds, nfds, kDrainIntervalMs) < 0 && errno != EINTR)
+            throw OutputError(std::string("poll failed: ") + std::strerror(errno));
+        try {
+            if (output_open) {
+                tracer.consume();
+                session.check_losses(tracer);
+                out.flush();
+            }
+        } catch (const OutputClosed&) {
+            output_open = false;  // like `| head`: stop quietly (in command mode, still wait for it)
+        }
+        if (nfds == 3 && (fds[2].revents & (POLLERR | POLLHUP))) output_open = false;
+
+        bool stop = false;
+        while (int sig = signals.take()) {
+            if (sig == SIGCHLD) continue;
+            if (command)
+                command->forward(sig);  // the command decides; we end when it does
+            else
+                stop = true;
+        }
+        if (command && (command_status = command->poll_exit())) break;
+        if (stop) break;
+    }
+
+    if (output_open) {
+        try {
+            tracer.consume();
+            session.check_losses(tracer);
+            session.end();
+            out.flush();
+        } catch (const OutputClosed&) {
+        }
+    }
+    return command_status.value_or(0);
 }
 
 }  // namespace bootstrap

@@ -3,6 +3,7 @@
 #include "bpf/setup_error.h"
 #include "cli/options.h"
 #include "output/writer.h"
+#include "proc/command.h"
 
 #include <cstdio>
 #include <exception>
@@ -15,6 +16,12 @@ int main(int argc, char** argv) {
     }
     try {
         return bootstrap::run(*parsed.options);
+    } catch (const bootstrap::OptionValueError& e) {
+        std::fputs(bootstrap::usage_message(e.what()).c_str(), stderr);
+        return 2;
+    } catch (const bootstrap::CommandError& e) {
+        std::fprintf(stderr, "bootstrap: %s\n", e.what());
+        return e.status();
     } catch (const bootstrap::SetupError& e) {
         std::fprintf(stderr, "bootstrap: %s\n", e.what());
         if (!e.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.hint().c_str());

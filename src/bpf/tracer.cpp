@@ -103,6 +103,7 @@ struct Tracer::Impl {
     std::unique_ptr<bootstrap_bpf, SkeletonDeleter> skel;
     std::vector<std::unique_ptr<bpf_link, LinkDeleter>> links;
     std::unique_ptr<ring_buffer, RingBufferDeleter> ring;
+    int cgroup_fd = -1;
 
     static int on_record(void* ctx, void* data, size_t size) {
         auto* self = static_cast<Impl*>(ctx);
@@ -137,6 +138,19 @@ void Tracer::Impl::open(const TracerConfig& config) {
     rodata->exit_tp_has_group_dead = exit_tracepoint_has_group_dead(vmlinux.get());
     rodata->max_args_bytes = config.max_args_bytes;
     rodata->wakeup_bytes = config.ring_bytes / 8;
+    rodata->report_exits = config.report_exits;
+    rodata->filter_traced_tree = config.trace_tree;
+    rodata->filter_ppid = config.ppid.has_value();
+    rodata->target_ppid = config.ppid.value_or(0);
+    rodata->filter_uid = config.uid.has_value();
+    rodata->target_uid = config.uid.value_or(0);
+    rodata->filter_comm = config.comm.has_value();
+    if (config.comm) {
+        auto* target = const_cast<char*>(rodata->target_comm);
+        std::strncpy(target, config.comm->c_str(), sizeof(rodata->target_comm) - 1);
+    }
+    rodata->filter_cgroup = config.cgroup_fd >= 0;
+    cgroup_fd = config.cgroup_fd;
 
     int err = bpf_map__set_max_entries(skel->maps.events, config.ring_bytes);
     int ncpus = libbpf_num_possible_cpus();
@@ -146,11 +160,12 @@ void Tracer::Impl::open(const TracerConfig& config) {
     if (!err)
         err = bpf_map__set_value_size(skel->maps.scratch,
                                       sizeof(exec_record) + BOOTSTRAP_FILENAME_MAX + 2 * config.max_args_bytes);
+
+    if (!err && !config.trace_tree) err = bpf_map__set_max_entries(skel->maps.traced_tgids, 1);
     if (err) throw SetupError("failed to size the BPF maps: " + errno_text(err), kVerboseHint);
 
-    if (!config.failed_execs) {
-        bpf_program__set_autoload(skel->progs.handle_sys_exit, false);
-    }
+    bpf_program__set_autoload(skel->progs.handle_sys_exit, config.failed_execs);
+    bpf_program__set_autoload(skel->progs.handle_fork, config.trace_tree);
 }
 
 void Tracer::Impl::load() {
@@ -166,6 +181,12 @@ void Tracer::Impl::load() {
 }
 
 void Tracer::Impl::attach() {
+    if (cgroup_fd >= 0) {
+        uint32_t key = 0;
+        uint32_t fd = static_cast<uint32_t>(cgroup_fd);
+        if (bpf_map__update_elem(skel->maps.cgroup_filter, &key, sizeof(key), &fd, sizeof(fd), BPF_ANY) != 0)
+            throw SetupError("failed to set the cgroup filter: " + errno_text(errno), "is the path on a cgroup v2 file system?");
+    }
     bpf_program* prog = nullptr;
     bpf_object__for_each_program(prog, skel->obj) {
         if (!bpf_program__autoload(prog)) continue;
@@ -200,6 +221,13 @@ size_t Tracer::consume() {
     }
     if (n < 0) throw SetupError("failed to read the BPF ring buffer: " + errno_text(n), kVerboseHint);
     return static_cast<size_t>(n);
+}
+
+void Tracer::trace_process(uint32_t pid) {
+    uint8_t traced = 1;
+    if (bpf_map__update_elem(impl_->skel->maps.traced_tgids, &pid, sizeof(pid), &traced, sizeof(traced), BPF_ANY) != 0)
+        throw SetupError("failed to trace pid " + std::to_string(pid) + ": " + errno_text(errno),
+                         "more than 32768 processes at once are not supported");
 }
 
 uint64_t Tracer::lost_events() const {

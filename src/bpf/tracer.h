@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <span>
 
 namespace bootstrap {
@@ -17,8 +19,16 @@ struct TracerConfig {
     bool report_execs = true;
     bool failed_execs = false;      // report execve/execveat errors (a probe on every system call's exit)
     bool thread_exits = false;
+    bool report_exits = true;
     uint32_t max_args_bytes = 32 * 1024;
     uint32_t ring_bytes = 1024 * 1024;
+
+    // Filters, all applied in the kernel; an event must pass each one that is set.
+    bool trace_tree = false;            // only processes added with trace_process() and their descendants
+    std::optional<uint32_t> ppid;
+    std::optional<uint32_t> uid;
+    std::optional<std::string> comm;    // exact match on the (at most 15-byte) command name
+    int cgroup_fd = -1;                 // an open cgroup v2 directory: it and its descendants
 };
 
 // Routes libbpf's own log: everything to stderr when verbose, nothing otherwise (failures are reported
@@ -48,6 +58,9 @@ public:
 
     // Records the kernel could not deliver (ring buffer full) since load.
     uint64_t lost_events() const;
+
+    // With trace_tree: reports `pid` and, from now on, every process it forks. Throws SetupError.
+    void trace_process(uint32_t pid);
 
 private:
     struct Impl;

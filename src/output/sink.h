@@ -1,4 +1,4 @@
-// What every output format implements: it receives decoded events and appends their text to a writer.
+// What every output implements: it receives decoded events in order and renders them.
 #pragma once
 
 #include "events/event.h"
@@ -8,10 +8,11 @@ namespace bootstrap {
 class EventSink {
 public:
     virtual ~EventSink() = default;
-    virtual void begin() {}                  // before the first event (a header, say)
+    virtual void begin() {}                    // before the first event (a header, say)
     virtual void on_event(const Event& event) = 0;
-    virtual void on_lost(uint64_t count) = 0;  // events the kernel could not deliver since the last call
-    virtual void end() {}                    // after the last event
+    // `count` events the kernel could not deliver were noticed at `monotonic_ns`.
+    virtual void on_lost(uint64_t count, uint64_t monotonic_ns) = 0;
+    virtual void end() {}                      // after the last event
 };
 
 }  // namespace bootstrap

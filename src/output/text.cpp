@@ -9,39 +9,49 @@ namespace bootstrap {
 
 namespace {
 constexpr size_t kCommWidth = 16;
+
+void pad_to(fmt::memory_buffer& buf, size_t start, size_t width) {
+    size_t used = buf.size() - start;
+    if (used < width) buf.append(std::string(width - used, ' '));
 }
+}  // namespace
 
 void TextSink::begin() {
-    fmt::format_to(std::back_inserter(out_.buffer()), "{:<8} {:<5} {:<16} {:<7} {:<7} {}\n", "TIME", "EVENT",
-                   "COMM", "PID", "PPID", "FILENAME/EXIT CODE");
-}
-
-void TextSink::append_time(uint64_t monotonic_ns) {
-    int64_t realtime_ns = clock_.to_realtime_ns(monotonic_ns);
-    time_t second = static_cast<time_t>(realtime_ns / 1'000'000'000);
-    if (second != cached_second_) {
-        tm local{};
-        localtime_r(&second, &local);
-        strftime(cached_time_, sizeof(cached_time_), "%H:%M:%S", &local);
-        cached_second_ = second;
-    }
-    out_.buffer().append(std::string_view(cached_time_));
+    auto& buf = out_.buffer();
+    size_t start = buf.size();
+    buf.append(std::string_view("TIME"));
+    pad_to(buf, start, times_.width());
+    fmt::format_to(std::back_inserter(buf), " {:<5} {:<16} {:<7} {:<7} {}\n", "EVENT", "COMM", "PID", "PPID",
+                   "FILENAME/EXIT CODE");
 }
 
 void TextSink::append_prefix(const ProcessInfo& proc, const char* kind) {
     auto& buf = out_.buffer();
-    append_time(proc.time_ns);
+    times_.append(buf, proc.time_ns);
     fmt::format_to(std::back_inserter(buf), " {:<5} ", kind);
-    size_t before = buf.size();
+    size_t start = buf.size();
     append_escaped(buf, proc.comm);
-    size_t width = buf.size() - before;
-    if (width < kCommWidth) buf.append(std::string(kCommWidth - width, ' '));
+    pad_to(buf, start, kCommWidth);
     fmt::format_to(std::back_inserter(buf), " {:<7} {:<7} ", proc.pid, proc.ppid);
+}
+
+// Like execsnoop's ARGS: the file executed, then the arguments after argv[0], each quoted when needed.
+void TextSink::append_command_line(const std::string& filename, const std::vector<std::string>& argv, bool truncated) {
+    auto& buf = out_.buffer();
+    append_quoted_arg(buf, filename);
+    for (size_t i = 1; i < argv.size(); ++i) {
+        buf.push_back(' ');
+        append_quoted_arg(buf, argv[i]);
+    }
+    if (truncated) buf.append(std::string_view(" ..."));
 }
 
 void TextSink::format(const ExecEvent& event) {
     append_prefix(event.proc, "EXEC");
-    append_escaped(out_.buffer(), event.filename);
+    if (options_.show_args)
+        append_command_line(event.filename, event.argv, event.argv_truncated);
+    else
+        append_escaped(out_.buffer(), event.filename);
     out_.buffer().push_back('\n');
 }
 
@@ -61,7 +71,10 @@ void TextSink::format(const ExitEvent& event) {
 void TextSink::format(const ExecFailedEvent& event) {
     auto& buf = out_.buffer();
     append_prefix(event.proc, "FAIL");
-    append_escaped(buf, event.filename);
+    if (options_.show_args)
+        append_command_line(event.filename, event.argv, event.argv_truncated);
+    else
+        append_escaped(buf, event.filename);
     fmt::format_to(std::back_inserter(buf), " [{}]\n", errno_name(event.error));
 }
 
@@ -69,7 +82,7 @@ void TextSink::on_event(const Event& event) {
     std::visit([this](const auto& e) { format(e); }, event);
 }
 
-void TextSink::on_lost(uint64_t) {
+void TextSink::on_lost(uint64_t, uint64_t) {
     // Text mode reports loss on standard error (see the run loop), keeping these columns parseable.
 }
 

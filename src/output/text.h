@@ -2,34 +2,35 @@
 //   TIME     EVENT COMM             PID     PPID    FILENAME/EXIT CODE
 #pragma once
 
-#include "events/clock.h"
 #include "output/sink.h"
+#include "output/time_format.h"
 #include "output/writer.h"
-
-#include <ctime>
 
 namespace bootstrap {
 
+struct TextOptions {
+    bool show_args = false;  // -a: the whole command line on EXEC lines
+};
+
 class TextSink : public EventSink {
 public:
-    TextSink(Writer& out, WallClock clock) : out_(out), clock_(clock) {}
+    TextSink(Writer& out, TimeFormatter times, TextOptions options = {})
+        : out_(out), times_(std::move(times)), options_(options) {}
 
     void begin() override;
     void on_event(const Event& event) override;
-    void on_lost(uint64_t count) override;
+    void on_lost(uint64_t count, uint64_t monotonic_ns) override;
 
 private:
-    void append_time(uint64_t monotonic_ns);
     void append_prefix(const ProcessInfo& proc, const char* kind);
+    void append_command_line(const std::string& filename, const std::vector<std::string>& argv, bool truncated);
     void format(const ExecEvent& event);
     void format(const ExitEvent& event);
     void format(const ExecFailedEvent& event);
 
     Writer& out_;
-    WallClock clock_;
-    // localtime_r is costly; events arrive in bursts within the same second.
-    time_t cached_second_ = -1;
-    char cached_time_[9] = {};
+    TimeFormatter times_;
+    TextOptions options_;
 };
 
 }  // namespace bootstrap

@@ -1,0 +1,140 @@
+#include "proc/command.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+namespace bootstrap {
+
+namespace {
+
+std::optional<uint32_t> env_id(const char* name) {
+    const char* text = std::getenv(name);
+    if (!text || !*text) return std::nullopt;
+    char* end = nullptr;
+    unsigned long value = std::strtoul(text, &end, 10);
+    if (*end != '\0') return std::nullopt;
+    return static_cast<uint32_t>(value);
+}
+
+// Runs in the child between fork and exec: only async-signal-safe calls.
+[[noreturn]] void become_command(const std::vector<char*>& argv, const std::optional<Credentials>& credentials,
+                                 int go_fd, int error_fd) {
+    // Undo what the tracer set up for itself.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    signal(SIGPIPE, SIG_DFL);
+    // Do not outlive a tracer that dies before releasing us.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+
+    char go = 0;
+    ssize_t n;
+    do n = read(go_fd, &go, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) _exit(127);  // the tracer gave up
+    prctl(PR_SET_PDEATHSIG, 0);
+
+    int err = 0;
+    if (credentials) {
+        if (initgroups(credentials->user.c_str(), credentials->gid) != 0 || setgid(credentials->gid) != 0 ||
+            setuid(credentials->uid) != 0)
+            err = errno ? errno : EPERM;
+    }
+    if (!err) {
+        execvp(argv[0], argv.data());
+        err = errno;
+    }
+    (void)!write(error_fd, &err, sizeof(err));
+    _exit(err == ENOENT ? 127 : 126);
+}
+
+}  // namespace
+
+std::optional<Credentials> command_credentials(const std::optional<std::string>& run_as) {
+    if (run_as) {
+        const passwd* pw = getpwnam(run_as->c_str());
+        if (!pw) {
+            char* end = nullptr;
+            unsigned long uid = std::strtoul(run_as->c_str(), &end, 10);
+            if (!run_as->empty() && *end == '\0') pw = getpwuid(static_cast<uid_t>(uid));
+        }
+        if (!pw) throw std::runtime_error("--run-as: no user named '" + *run_as + "'");
+        return Credentials{pw->pw_uid, pw->pw_gid, pw->pw_name};
+    }
+    auto sudo_uid = env_id("SUDO_UID");
+    auto sudo_gid = env_id("SUDO_GID");
+    if (getuid() != 0 || !sudo_uid || *sudo_uid == 0) return std::nullopt;
+    const passwd* pw = getpwuid(*sudo_uid);
+    std::string user = pw ? pw->pw_name : std::to_string(*sudo_uid);
+    return Credentials{*sudo_uid, sudo_gid.value_or(pw ? pw->pw_gid : *sudo_uid), user};
+}
+
+HeldCommand::HeldCommand(const std::vector<std::string>& argv, const std::optional<Credentials>& credentials)
+    : name_(argv.at(0)) {
+    int go[2], error[2];
+    if (pipe2(go, O_CLOEXEC) != 0 || pipe2(error, O_CLOEXEC) != 0)
+        throw std::runtime_error(std::string("cannot create a pipe: ") + std::strerror(errno));
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+
+    pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error(std::string("cannot fork: ") + std::strerror(errno));
+    if (pid_ == 0) {
+        close(go[1]);
+        close(error[0]);
+        become_command(args, credentials, go[0], error[1]);
+    }
+    close(go[0]);
+    close(error[1]);
+    go_fd_ = go[1];
+    error_fd_ = error[0];
+}
+
+HeldCommand::~HeldCommand() {
+    if (go_fd_ >= 0) close(go_fd_);  // an unreleased child reads EOF and exits
+    if (error_fd_ >= 0) close(error_fd_);
+    if (!status_) {
+        waitpid(pid_, nullptr, 0);
+    }
+}
+
+void HeldCommand::release() {
+    char go = 1;
+    if (write(go_fd_, &go, 1) != 1) throw std::runtime_error(std::string("cannot start the command: ") + std::strerror(errno));
+    close(go_fd_);
+    go_fd_ = -1;
+    // Exec closes error_fd in the child (CLOEXEC): EOF means it succeeded.
+    int err = 0;
+    ssize_t n;
+    do n = read(error_fd_, &err, sizeof(err));
+    while (n < 0 && errno == EINTR);
+    close(error_fd_);
+    error_fd_ = -1;
+    if (n == static_cast<ssize_t>(sizeof(err)))
+        throw CommandError("cannot run '" + name_ + "': " + std::strerror(err), err == ENOENT ? 127 : 126);
+}
+
+std::optional<int> HeldCommand::poll_exit() {
+    if (status_) return status_;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
+    status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return status_;
+}
+
+void HeldCommand::forward(int signal) {
+    if (!status_) kill(pid_, signal);
+}
+
+}  // namespace bootstrap
