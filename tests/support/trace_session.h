@@ -59,6 +59,7 @@ public:
     }
 
     const std::vector<Event>& events() const { return events_; }
+    Tracer& tracer() { return *tracer_; }
     uint64_t lost() const { return tracer_->lost_events(); }
     size_t decode_errors() const { return decode_errors_; }
 

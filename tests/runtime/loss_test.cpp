@@ -1,0 +1,74 @@
+// Nothing is lost silently: every record the kernel could not deliver is counted, and the count equals
+// what is missing. Both tests trace only this test's own process tree, so the storm is the only traffic.
+#include "children.h"
+#include "trace_session.h"
+#include "tracer_process.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <regex>
+#include <set>
+
+namespace bootstrap::testing {
+namespace {
+
+TEST(Loss, StalledReaderCountsExactlyWhatIsMissing) {
+    REQUIRE_BPF();
+    TracerConfig config;
+    config.trace_tree = true;
+    config.ring_bytes = 64 * 1024;  // the smallest ring: a few hundred records
+    TraceSession session(config);
+    session.tracer().trace_process(static_cast<uint32_t>(getpid()));
+
+    // Nobody reads while the storm runs.
+    constexpr int kChildren = 2000;
+    std::set<uint32_t> children;
+    for (int i = 0; i < kChildren; ++i) children.insert(static_cast<uint32_t>(reap(spawn([] { return 0; })).pid));
+
+    session.drain_for(500ms);
+    size_t received = 0;
+    for (const Event& e : session.events())
+        if (std::holds_alternative<ExitEvent>(e) && children.count(process_of(e).pid)) ++received;
+    uint64_t lost = session.lost();
+    EXPECT_GT(lost, 0u) << "the storm should overflow a 64 KiB ring";
+    EXPECT_EQ(received + lost, static_cast<uint64_t>(kChildren));
+    EXPECT_EQ(session.decode_errors(), 0u);
+}
+
+TEST(Loss, SigstoppedTracerReportsTheLossOnStderr) {
+    REQUIRE_BPF();
+    TracerProcess tracer({"-p", std::to_string(getpid()), "--ring-size", "64K", "--max-args-bytes", "8K"});
+    ASSERT_TRUE(tracer.read_line(10s)) << tracer.read_stderr(100ms);
+    tracer.send(SIGSTOP);
+
+    constexpr int kChildren = 800;  // each child: one EXEC and one EXIT line
+    std::set<std::string> pids;
+    for (int i = 0; i < kChildren; ++i)
+        pids.insert(std::to_string(reap(spawn_exec("/bin/true", {"true"})).pid));
+    tracer.send(SIGCONT);
+
+    std::vector<std::string> lines;
+    for (auto& line : tracer.read_remaining_lines(1500ms)) lines.push_back(line);
+    tracer.send(SIGINT);
+    for (auto& line : tracer.read_remaining_lines(3s)) lines.push_back(line);
+    ASSERT_EQ(tracer.wait(3s), 0);
+
+    size_t seen = 0;
+    std::regex columns(R"(^\S+ (EXEC|EXIT) +.{16} (\d+) .*$)");
+    for (const auto& line : lines) {
+        std::smatch m;
+        if (std::regex_match(line, m, columns) && pids.count(m[2])) ++seen;
+    }
+    uint64_t lost = 0;
+    std::string err = tracer.read_stderr(100ms);
+    std::regex lost_line(R"(bootstrap: lost (\d+) events)");
+    for (auto it = std::sregex_iterator(err.begin(), err.end(), lost_line); it != std::sregex_iterator(); ++it)
+        lost += std::stoull((*it)[1]);
+    EXPECT_GT(lost, 0u) << err;
+    EXPECT_EQ(seen + lost, 2u * kChildren) << err;
+}
+
+}  // namespace
+}  // namespace bootstrap::testing
