@@ -54,6 +54,7 @@ ProgramCopy::ProgramCopy(const std::string& source, const std::string& name) {
     char tmpl[] = "/tmp/bootstrap-test-XXXXXX";
     if (!mkdtemp(tmpl)) throw std::system_error(errno, std::generic_category(), "mkdtemp");
     dir_ = tmpl;
+    chmod(dir_.c_str(), 0755);  // so a child that dropped to another user can exec the copy
     path_ = dir_ + "/" + name;
     std::filesystem::copy_file(source, path_);
     chmod(path_.c_str(), 0755);

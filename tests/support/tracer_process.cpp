@@ -19,7 +19,8 @@ void close_fd(int& fd) {
 }
 }  // namespace
 
-TracerProcess::TracerProcess(const std::vector<std::string>& args, bool capture_stdout) {
+TracerProcess::TracerProcess(const std::vector<std::string>& args, bool capture_stdout,
+                             const Environment& extra_env) {
     int out[2] = {-1, -1}, err[2];
     if ((capture_stdout && pipe2(out, O_CLOEXEC) != 0) || pipe2(err, O_CLOEXEC) != 0)
         throw std::system_error(errno, std::generic_category(), "pipe2");
@@ -29,6 +30,7 @@ TracerProcess::TracerProcess(const std::vector<std::string>& args, bool capture_
         if (capture_stdout) dup2(out[1], STDOUT_FILENO);
         else dup2(open("/dev/null", O_WRONLY), STDOUT_FILENO);
         dup2(err[1], STDERR_FILENO);
+        for (const auto& [name, value] : extra_env) setenv(name.c_str(), value.c_str(), 1);
         std::vector<char*> argv;
         std::string binary = BOOTSTRAP_BINARY;
         argv.push_back(binary.data());

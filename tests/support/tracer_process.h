@@ -12,7 +12,9 @@ namespace bootstrap::testing {
 
 class TracerProcess {
 public:
-    explicit TracerProcess(const std::vector<std::string>& args, bool capture_stdout = true);
+    using Environment = std::vector<std::pair<std::string, std::string>>;
+    explicit TracerProcess(const std::vector<std::string>& args, bool capture_stdout = true,
+                           const Environment& extra_env = {});
     ~TracerProcess();
     TracerProcess(const TracerProcess&) = delete;
     TracerProcess& operator=(const TracerProcess&) = delete;
