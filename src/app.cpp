@@ -8,6 +8,7 @@
 #include "output/time_format.h"
 #include "output/writer.h"
 #include "proc/command.h"
+#include "proc/privileges.h"
 #include "proc/proc_scan.h"
 
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <linux/capability.h>
 #include <linux/magic.h>
 #include <memory>
 #include <vector>
@@ -211,6 +213,12 @@ int run(const Options& options) {
         tracer.trace_process(static_cast<uint32_t>(command->pid()));
         command->release();
     }
+    // Everything privileged is done: the ring buffer and maps are read through descriptors we hold.
+    // Command mode keeps CAP_KILL to pass SIGINT/SIGTERM on to a command that runs as another user.
+    if (command)
+        drop_capabilities({CAP_KILL});
+    else
+        drop_capabilities({});
     bool output_open = true;
     try {
         session.begin();

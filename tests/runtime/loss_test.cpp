@@ -10,6 +10,7 @@
 
 #include <regex>
 #include <set>
+#include <thread>
 
 namespace bootstrap::testing {
 namespace {
@@ -42,15 +43,28 @@ TEST(Loss, SigstoppedTracerReportsTheLossOnStderr) {
     TracerProcess tracer({"-p", std::to_string(getpid()), "--ring-size", "64K", "--max-args-bytes", "8K"});
     ASSERT_TRUE(tracer.read_line(10s)) << tracer.read_stderr(100ms);
     tracer.send(SIGSTOP);
+    auto stopped = std::chrono::steady_clock::now();
 
     constexpr int kChildren = 800;  // each child: one EXEC and one EXIT line
     std::set<std::string> pids;
     for (int i = 0; i < kChildren; ++i)
         pids.insert(std::to_string(reap(spawn_exec("/bin/true", {"true"})).pid));
+    std::this_thread::sleep_until(stopped + 10s);  // a reader stalled for 10 s
     tracer.send(SIGCONT);
 
     std::vector<std::string> lines;
     for (auto& line : tracer.read_remaining_lines(1500ms)) lines.push_back(line);
+    // It carries on: a process started after the stall is reported.
+    std::string after = std::to_string(reap(spawn_exec("/bin/true", {"true"})).pid);
+    bool after_seen = false;
+    while (auto line = tracer.read_line(3s)) {
+        lines.push_back(*line);
+        if (line->find(" " + after + " ") != std::string::npos && line->find(" EXIT ") != std::string::npos) {
+            after_seen = true;
+            break;
+        }
+    }
+    EXPECT_TRUE(after_seen) << "no EXIT line for pid " << after << " after SIGCONT";
     tracer.send(SIGINT);
     for (auto& line : tracer.read_remaining_lines(3s)) lines.push_back(line);
     ASSERT_EQ(tracer.wait(3s), 0);
