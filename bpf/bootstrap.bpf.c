@@ -19,7 +19,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u64 min_duration_ns = 0;      /* -d: drop exits of processes younger than this */
 const volatile bool report_execs = true;      /* false with -d, as in the original tool */
 const volatile bool report_thread_exits = false;
-const volatile bool exit_tp_has_group_dead = false; /* kernel 6.16+: sched_process_exit(p, group_dead) */
 const volatile __u32 max_args_bytes = BOOTSTRAP_ARGS_DEFAULT;
 const volatile __u64 wakeup_bytes = 64 * 1024;  /* wake the reader once this much data waits */
 const volatile bool report_exits = true;        /* false with --exec-only */
@@ -294,7 +293,12 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	bool group_dead;
 	u64 exec_time = 0;
 
-	if (exit_tp_has_group_dead)
+	/*
+	 * Kernel 6.16 gave the tracepoint a group_dead argument, and its trace event a field of that
+	 * name. libbpf resolves this check against the running kernel at load; the verifier then never
+	 * looks at the branch not taken, so reading ctx[1] is safe where it is absent.
+	 */
+	if (bpf_core_field_exists(struct trace_event_raw_sched_process_exit, group_dead))
 		group_dead = (bool)ctx[1];
 	else
 		group_dead = group_dead_without_tp_arg(task);

@@ -70,6 +70,11 @@ struct task_struct {
 	char comm[16];
 } __attribute__((preserve_access_index));
 
+/* Exists, with group_dead, from kernel 6.16 on: the sign that sched_process_exit passes group_dead. */
+struct trace_event_raw_sched_process_exit {
+	bool group_dead;
+} __attribute__((preserve_access_index));
+
 struct linux_binprm {
 	const char *filename;
 } __attribute__((preserve_access_index));

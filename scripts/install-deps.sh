@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages the build and the tests need, when some are missing.
-# Usage: scripts/install-deps.sh [build|test|bench]
+# Usage: scripts/install-deps.sh [build|test|bench|fuzz|kernels]
 # Runs apt-get only as root and only for what is missing, so a second run costs a dpkg query.
 set -eu
 
@@ -8,13 +8,19 @@ build_packages="cmake make g++ clang llvm libbpf-dev bpftool libelf-dev zlib1g-d
 libcli11-dev libfmt-dev nlohmann-json3-dev pkg-config"
 test_packages="googletest libgtest-dev python3"
 bench_packages="libbenchmark-dev libbpf-tools bpftrace linux-perf"
+# libFuzzer and the sanitizer runtimes for the default clang (the build group has clang and llvm).
+fuzz_packages="libclang-rt-dev"
+# The kernels tests boot Debian's other kernels under QEMU with a busybox initramfs (tests/kernels/).
+kernels_packages="qemu-system-x86 busybox-static"
 
 wanted=$build_packages
 case "${1:-build}" in
   build) ;;
-  test) wanted="$wanted $test_packages" ;;
-  bench) wanted="$wanted $test_packages $bench_packages" ;;
-  *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+  test) wanted="$wanted $test_packages $kernels_packages" ;;
+  bench) wanted="$wanted $test_packages $kernels_packages $bench_packages" ;;
+  fuzz) wanted="$wanted $fuzz_packages" ;;
+  kernels) wanted="$wanted $kernels_packages" ;;
+  *) echo "usage: $0 [build|test|bench|fuzz|kernels]" >&2; exit 2 ;;
 esac
 
 missing=""

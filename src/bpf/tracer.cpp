@@ -2,7 +2,6 @@
 #include "bpf/tracer.h"
 
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/types.h>
 #include <unistd.h>
@@ -47,9 +46,6 @@ struct LinkDeleter {
 struct RingBufferDeleter {
     void operator()(ring_buffer* rb) const { ring_buffer__free(rb); }
 };
-struct BtfDeleter {
-    void operator()(btf* b) const { btf__free(b); }
-};
 
 // Capability bits from /proc/self/status (CapEff), so we can say what is missing before libbpf fails.
 uint64_t effective_capabilities() {
@@ -64,17 +60,6 @@ uint64_t effective_capabilities() {
 constexpr int kCapSysAdmin = 21;
 constexpr int kCapPerfmon = 38;
 constexpr int kCapBpf = 39;
-
-// Kernel 6.16 added group_dead to sched_process_exit; its BTF then shows a third parameter
-// (void *data, struct task_struct *p, bool group_dead).
-bool exit_tracepoint_has_group_dead(const btf* vmlinux) {
-    int id = btf__find_by_name_kind(vmlinux, "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF);
-    if (id < 0) return false;
-    const btf_type* type = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);  // pointer
-    if (!type || !btf_is_ptr(type)) return false;
-    type = btf__type_by_id(vmlinux, type->type);
-    return type && btf_is_func_proto(type) && btf_vlen(type) >= 3;
-}
 
 }  // namespace
 
@@ -126,16 +111,10 @@ void Tracer::Impl::open(const TracerConfig& config) {
     skel.reset(bootstrap_bpf__open());
     if (!skel) throw SetupError("failed to open the BPF object: " + errno_text(errno), kVerboseHint);
 
-    std::unique_ptr<btf, BtfDeleter> vmlinux(btf__load_vmlinux_btf());
-    if (!vmlinux)
-        throw SetupError("failed to read the kernel's BTF: " + errno_text(errno),
-                         "bootstrap needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
-
     auto* rodata = skel->rodata;
     rodata->min_duration_ns = config.min_duration_ns;
     rodata->report_execs = config.report_execs && config.min_duration_ns == 0;
     rodata->report_thread_exits = config.thread_exits;
-    rodata->exit_tp_has_group_dead = exit_tracepoint_has_group_dead(vmlinux.get());
     rodata->max_args_bytes = config.max_args_bytes;
     rodata->wakeup_bytes = config.ring_bytes / 8;
     rodata->report_exits = config.report_exits;
@@ -176,7 +155,7 @@ void Tracer::Impl::load() {
                          "the verifier may have rejected a program, or kernel lockdown forbids BPF tracing; " +
                              std::string(kVerboseHint));
     throw SetupError("failed to load bootstrap's BPF programs: " + errno_text(err),
-                     "this kernel may lack a feature bootstrap needs (BPF ring buffer: 5.8, task storage: 5.11, "
+                     "this kernel may lack a feature bootstrap needs (Linux 5.13 or newer with BTF: ring buffer, task storage, "
                      "tp_btf); " + std::string(kVerboseHint));
 }
 

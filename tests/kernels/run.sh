@@ -1,0 +1,162 @@
+#!/bin/bash
+# Runs the kernel scenario (scenario.c) against the bootstrap binary, on the running kernel or on one of
+# Debian's kernels booted under QEMU, and checks its verdicts: every case must pass, and a VM must report
+# the same cases as the host.
+#
+#   run.sh host  BOOTSTRAP SCENARIO WORKDIR   on this kernel (root); keeps WORKDIR/host.verdicts
+#   run.sh cloud BOOTSTRAP SCENARIO WORKDIR   boots linux-image-cloud-amd64's kernel
+#   run.sh rt    BOOTSTRAP SCENARIO WORKDIR   boots linux-image-rt-amd64's kernel (PREEMPT_RT)
+#
+# Kernel packages are downloaded with apt-get, never installed: WORKDIR/packages/<package>/ keeps the
+# vmlinuz, its config and its version. QEMU and busybox-static come from `scripts/install-deps.sh kernels`.
+set -euo pipefail
+
+[ $# -eq 4 ] || { echo "usage: $0 host|cloud|rt BOOTSTRAP SCENARIO WORKDIR" >&2; exit 2; }
+target=$1
+bootstrap=$(realpath "$2")
+scenario=$(realpath "$3")
+work=$4
+here=$(cd "$(dirname "$0")" && pwd)
+# The VMs run under TCG, software emulation that needs no /dev/kvm. They boot in seconds to tens of seconds;
+# this timeout only stops a guest that hangs.
+boot_timeout=${BOOTSTRAP_KERNELS_BOOT_TIMEOUT:-240}
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# "case PASS|FAIL" for each VERDICT line of a scenario report.
+verdicts() { sed -n 's/^VERDICT \([^ ]*\) \(PASS\|FAIL\) .*/\1 \2/p' "$1"; }
+
+run_host() {
+	rm -rf "$work/host" "$work/host.verdicts" # never let the VMs compare with an earlier run
+	if [ "$(id -u)" -ne 0 ]; then
+		# As the runtime tests do: skip without the rights to load BPF, unless CI requires the run.
+		[ "${BOOTSTRAP_REQUIRE_RUNTIME:-0}" = 1 ] && fail "the host run needs root to load BPF programs"
+		echo "SKIP: the host run needs root to load BPF programs"
+		exit 77
+	fi
+	mkdir -p "$work/host"
+	local rc=0
+	timeout 300 "$scenario" "$bootstrap" "$work/host" | tee "$work/host.log" || rc=$?
+	verdicts "$work/host.log" >"$work/host.verdicts"
+	[ "$rc" -eq 0 ] || fail "the scenario failed on the host kernel ($(uname -r)), exit status $rc"
+}
+
+# The concrete package behind Debian's metapackage, e.g. linux-image-6.1.0-56-cloud-amd64.
+kernel_package() {
+	apt-cache depends "linux-image-$1-amd64" 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'
+}
+
+# Unpacks a kernel package's vmlinuz, config and version into packages/<package>/, unless they are there.
+download_kernel() {
+	local package=$1 dir=$work/packages/$1 tmp
+	[ -s "$dir/vmlinuz" ] && return 0
+	tmp=$(mktemp -d "$work/download.XXXXXX")
+	# As root apt would drop to its _apt user, who cannot write here, and warn about it.
+	if ! (cd "$tmp" && apt-get download -q -o APT::Sandbox::User="$(id -un)" "$package"); then
+		rm -rf "$tmp"
+		return 1
+	fi
+	dpkg-deb -x "$tmp"/*.deb "$tmp/root"
+	mkdir -p "$dir"
+	cp "$tmp"/root/boot/config-* "$dir/config"
+	dpkg-deb -f "$tmp"/*.deb Version >"$dir/version"
+	cp "$tmp"/root/boot/vmlinuz-* "$dir/vmlinuz.part"
+	mv "$dir/vmlinuz.part" "$dir/vmlinuz" # last: its presence means the folder is complete
+	rm -rf "$tmp"
+}
+
+# Sets $kernel_dir to the unpacked current kernel package of a flavour.
+fetch_kernel() {
+	local flavour=$1 package
+	package=$(kernel_package "$flavour")
+	if [ -z "$package" ] || ! download_kernel "$package"; then
+		# No package list yet, or a stale one naming a version the mirror dropped: refresh it once.
+		if [ "$(id -u)" -eq 0 ]; then apt-get update -qq || true; fi
+		package=$(kernel_package "$flavour")
+		[ -n "$package" ] ||
+			fail "cannot resolve linux-image-$flavour-amd64 to a kernel package: apt-cache does not know it (run 'apt-get update' as root)"
+		download_kernel "$package" ||
+			fail "cannot download $package (linux-image-$flavour-amd64) from Debian's mirror: 'apt-get download $package' failed"
+	fi
+	kernel_dir=$work/packages/$package
+}
+
+need_tools() {
+	local hint="install the kernels group with 'sudo scripts/install-deps.sh kernels'"
+	command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is missing: $hint"
+	# The dynamic busybox package also installs /bin/busybox, but the VM has no libraries for it.
+	if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
+		fail "a static /bin/busybox is missing: $hint (busybox-static)"
+	fi
+}
+
+# busybox with its applets, bootstrap with the glibc objects it links, the scenario and /init.
+pack_initramfs() {
+	local root=$1 image=$2 lib
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,dev,proc,sys,tmp}
+	cp /bin/busybox "$root/bin/"
+	for applet in $(/bin/busybox --list); do
+		[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+	done
+	cp "$bootstrap" "$root/bin/bootstrap"
+	cp "$scenario" "$root/bin/kernel_scenario"
+	for lib in $(ldd "$bootstrap" | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+	install -m 755 "$here/init" "$root/init"
+	(cd "$root" && find . | /bin/busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$image"
+}
+
+run_vm() {
+	local flavour=$1 dir=$work/$1 rc=0 start seconds
+	need_tools
+	fetch_kernel "$flavour"
+	echo "kernel: $(basename "$kernel_dir") $(cat "$kernel_dir/version")"
+	mkdir -p "$dir"
+	rm -f "$work/$flavour.verdicts" "$dir/serial.log"
+	pack_initramfs "$dir/initramfs" "$dir/initramfs.cpio.gz"
+
+	start=$(date +%s)
+	timeout "$boot_timeout" qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -nographic -no-reboot \
+		-kernel "$kernel_dir/vmlinuz" -initrd "$dir/initramfs.cpio.gz" \
+		-append "console=ttyS0 panic=-1 quiet" </dev/null >"$dir/serial.log" 2>&1 || rc=$?
+	seconds=$(($(date +%s) - start))
+	# The begin marker can share its line with the firmware's screen-clearing escape codes.
+	tr -d '\r' <"$dir/serial.log" |
+		sed -n 's/.*\(=== bootstrap-kernels begin ===\)$/\1/; /^=== bootstrap-kernels begin ===$/,/^=== bootstrap-kernels end/p' \
+			>"$dir/report.log"
+	cat "$dir/report.log"
+	echo "boot, scenario and power-off took ${seconds} s (qemu exit status $rc)"
+	grep -q '^=== bootstrap-kernels end' "$dir/report.log" ||
+		fail "the VM printed no complete report (timeout ${boot_timeout} s?); serial log: $dir/serial.log"
+	verdicts "$dir/report.log" >"$work/$flavour.verdicts"
+	compare "$flavour"
+	grep -q '^RESULT PASS' "$dir/report.log" || fail "the scenario failed on $(basename "$kernel_dir")"
+}
+
+# The VM's verdicts beside the host's: the same cases, all passing.
+compare() {
+	local flavour=$1
+	if [ ! -s "$work/host.verdicts" ]; then
+		echo "note: no host verdicts to compare with (the kernels.host test did not run)"
+		return
+	fi
+	join -a1 -a2 -e missing -o 0,1.2,2.2 <(sort "$work/host.verdicts") <(sort "$work/$flavour.verdicts") |
+		awk -v vm="$flavour" 'BEGIN { printf "%-28s %-8s %s\n", "case", "host", vm }
+			{ printf "%-28s %-8s %s\n", $1, $2, $3 }'
+	cmp -s <(sort "$work/host.verdicts") <(sort "$work/$flavour.verdicts") ||
+		fail "the verdicts on $flavour differ from the host's"
+}
+
+mkdir -p "$work"
+case "$target" in
+host) run_host ;;
+cloud | rt) run_vm "$target" ;;
+*) fail "unknown target '$target' (host, cloud or rt)" ;;
+esac

@@ -1,0 +1,507 @@
+/*
+ * kernel_scenario: runs the bootstrap binary against children whose fate it knows from wait4(), then checks
+ * what the tracer printed for exactly those pids. Statically linked, so the same file runs on the host and as
+ * a test VM's only program besides busybox and bootstrap.
+ *
+ *   kernel_scenario BOOTSTRAP WORKDIR    run every case; one "VERDICT <case> PASS|FAIL <details>" line per
+ *                                        case, then "RESULT PASS|FAIL"; exit 0 only if all passed
+ *   exec-probe --child MS CODE [ARG..]   what the children run: sleep MS, exit CODE
+ *   exec-probe --threads                 main thread leaves with pthread_exit, a worker exits 7 after 300 ms
+ *   exec-probe --group-exit              four threads spin while the main thread calls exit(9)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HEADER "TIME     EVENT COMM             PID     PPID    FILENAME/EXIT CODE"
+#define PROBE_NAME "exec-probe"
+#define MISSING_PROGRAM "/nonexistent/kernel-scenario"
+/* Under software emulation the verifier alone can take many seconds. */
+#define TRACER_START_TIMEOUT_MS 120000
+#define TRACER_STOP_TIMEOUT_MS 20000
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* ---- the children ---- */
+
+static void *worker(void *arg)
+{
+	(void)arg;
+	sleep_ms(300);
+	exit(7); /* exit_group: the process ends here, long after its main thread */
+}
+
+static void *spinner(void *arg)
+{
+	for (volatile bool *stop = arg; !*stop;)
+		;
+	return NULL;
+}
+
+static int child_main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "--group-exit") == 0) {
+		/* Running threads die together: on kernels without group_dead several may see the group dead. */
+		static volatile bool stop;
+		pthread_t thread;
+
+		for (int i = 0; i < 4; i++)
+			pthread_create(&thread, NULL, spinner, (void *)&stop);
+		sleep_ms(100);
+		exit(9);
+	}
+	if (argc >= 2 && strcmp(argv[1], "--threads") == 0) {
+		pthread_t thread;
+
+		if (pthread_create(&thread, NULL, worker, NULL) != 0)
+			return 99;
+		pthread_exit(NULL); /* the leader becomes a zombie; the process lives on */
+	}
+	if (argc >= 4 && strcmp(argv[1], "--child") == 0) {
+		sleep_ms(atol(argv[2]));
+		return atoi(argv[3]);
+	}
+	fprintf(stderr, "usage: kernel_scenario BOOTSTRAP WORKDIR\n");
+	return 2;
+}
+
+/* ---- small utilities ---- */
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	size_t size = 0;
+
+	if (!f)
+		return strdup("");
+	FILE *mem = open_memstream(&text, &size);
+	char chunk[4096];
+	size_t n;
+
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, mem);
+	fclose(mem);
+	fclose(f);
+	return text;
+}
+
+static bool copy_file(const char *from, const char *to)
+{
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	char chunk[65536];
+	ssize_t n;
+	bool ok = in >= 0 && out >= 0;
+
+	while (ok && (n = read(in, chunk, sizeof(chunk))) > 0)
+		ok = write(out, chunk, (size_t)n) == n;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) != 0)
+		ok = false;
+	return ok;
+}
+
+static long elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/* ---- the tracers ---- */
+
+struct tracer {
+	const char *name;
+	const char *label; /* its command line, for the verdicts */
+	const char *options[4]; /* NULL-terminated */
+	pid_t pid;
+	int status;
+	char out_path[512];
+	char err_path[512];
+	char *output; /* all of stdout, read after it stopped */
+};
+
+static bool start_tracer(struct tracer *t, const char *bootstrap, const char *workdir)
+{
+	snprintf(t->out_path, sizeof(t->out_path), "%s/%s.out", workdir, t->name);
+	snprintf(t->err_path, sizeof(t->err_path), "%s/%s.err", workdir, t->name);
+	/* Truncated before the fork, so an earlier run's header in the same file cannot be taken for this one. */
+	int out = open(t->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int err = open(t->err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (out < 0 || err < 0)
+		return false;
+	t->pid = fork();
+	if (t->pid == 0) {
+		char *argv[6] = {(char *)bootstrap};
+
+		memcpy(&argv[1], t->options, sizeof(t->options));
+		dup2(out, STDOUT_FILENO);
+		dup2(err, STDERR_FILENO);
+		execv(bootstrap, argv);
+		_exit(127);
+	}
+	close(out);
+	close(err);
+	/* The header is printed once the programs are loaded and attached: from then on nothing is missed. */
+	struct timespec start;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (elapsed_ms(&start) < TRACER_START_TIMEOUT_MS) {
+		char *text = read_file(t->out_path);
+		bool ready = strncmp(text, HEADER "\n", strlen(HEADER) + 1) == 0;
+
+		free(text);
+		if (ready) {
+			printf("%s ready after %ld ms\n", t->label, elapsed_ms(&start));
+			return true;
+		}
+		if (waitpid(t->pid, &t->status, WNOHANG) == t->pid) {
+			t->pid = 0;
+			return false;
+		}
+		sleep_ms(20);
+	}
+	return false;
+}
+
+/* SIGINT, then the tracer must flush what it has and exit 0. */
+static bool stop_tracer(struct tracer *t)
+{
+	bool exited = false;
+
+	if (t->pid > 0) {
+		kill(t->pid, SIGINT);
+		for (int waited = 0; waited < TRACER_STOP_TIMEOUT_MS && !exited; waited += 20) {
+			exited = waitpid(t->pid, &t->status, WNOHANG) == t->pid;
+			if (!exited)
+				sleep_ms(20);
+		}
+		if (!exited) {
+			kill(t->pid, SIGKILL);
+			waitpid(t->pid, &t->status, 0);
+		}
+	}
+	t->output = read_file(t->out_path);
+	return exited && WIFEXITED(t->status) && WEXITSTATUS(t->status) == 0;
+}
+
+/* ---- the tracer's lines ---- */
+
+struct line {
+	char event[8];
+	char comm[32];
+	int pid;
+	int ppid;
+	char rest[600]; /* filename, or "[status] (Nms)" */
+	char text[800];
+};
+
+#define MAX_LINES 16
+
+/* The lines of `output` whose PID column is `pid`, optionally only those of one event kind. */
+static int lines_of(const char *output, int pid, const char *event, struct line *found)
+{
+	int count = 0;
+
+	for (const char *p = output; *p;) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		struct line l = {0};
+
+		snprintf(l.text, sizeof(l.text), "%.*s", (int)len, p);
+		if (sscanf(l.text, "%*s %7s %31s %d %d %599[^\n]", l.event, l.comm, &l.pid, &l.ppid, l.rest) == 5 &&
+		    l.pid == pid && (!event || strcmp(l.event, event) == 0) && count < MAX_LINES)
+			found[count++] = l;
+		p = end ? end + 1 : p + len;
+	}
+	return count;
+}
+
+/* "[7] (312ms)" -> status "7", duration 312; duration -1 when absent. */
+static void parse_exit(const struct line *l, char *status, size_t size, long *duration_ms)
+{
+	const char *close = strchr(l->rest, ']');
+	const char *paren = strstr(l->rest, "(");
+
+	snprintf(status, size, "%.*s", close && l->rest[0] == '[' ? (int)(close - l->rest - 1) : 0, l->rest + 1);
+	*duration_ms = paren ? atol(paren + 1) : -1;
+}
+
+/* ---- verdicts ---- */
+
+static int failures;
+static int cases;
+
+/* One line per case; the details say what was expected and what the tracer printed. */
+static void verdict(const char *name, bool pass, const char *format, ...)
+{
+	va_list args;
+
+	cases++;
+	failures += !pass;
+	printf("VERDICT %s %s ", name, pass ? "PASS" : "FAIL");
+	va_start(args, format);
+	vprintf(format, args);
+	va_end(args);
+	printf("\n");
+	fflush(stdout);
+}
+
+static void show_lines(const struct line *lines, int n)
+{
+	for (int i = 0; i < n; i++)
+		printf("    | %s\n", lines[i].text);
+}
+
+/* Exactly one EXIT line for `pid`, with this status and at least this lifetime; returns the problem or NULL. */
+static const char *check_single_exit(const struct tracer *t, int pid, const char *status, long min_ms,
+				     struct line *lines, int *n)
+{
+	static char problem[160];
+	char got[32];
+	long duration;
+
+	*n = lines_of(t->output, pid, "EXIT", lines);
+	if (*n != 1) {
+		snprintf(problem, sizeof(problem), "expected one EXIT line in %s's output, found %d", t->name, *n);
+		return problem;
+	}
+	parse_exit(&lines[0], got, sizeof(got), &duration);
+	if (strcmp(got, status) != 0) {
+		snprintf(problem, sizeof(problem), "expected [%s], got [%s]", status, got);
+		return problem;
+	}
+	if (duration < min_ms) {
+		snprintf(problem, sizeof(problem), "expected a lifetime of at least %ld ms, got %ld", min_ms, duration);
+		return problem;
+	}
+	return NULL;
+}
+
+static pid_t spawn(const char *path, char *const argv[])
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execv(path, argv);
+		_exit(errno); /* the failed-exec case checks this code */
+	}
+	return pid;
+}
+
+static int reap(pid_t pid)
+{
+	int status = -1;
+	struct rusage usage;
+
+	wait4(pid, &status, 0, &usage);
+	return status;
+}
+
+static char *describe_status(int status)
+{
+	static char text[32];
+
+	if (WIFEXITED(status))
+		snprintf(text, sizeof(text), "exit %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(text, sizeof(text), "signal %d", WTERMSIG(status));
+	else
+		snprintf(text, sizeof(text), "status %#x", status);
+	return text;
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = strrchr(argv[0], '/');
+
+	if (strcmp(base ? base + 1 : argv[0], PROBE_NAME) == 0 || argc != 3)
+		return child_main(argc, argv);
+
+	const char *bootstrap = argv[1], *workdir = argv[2];
+	struct utsname uts;
+	char probe[512];
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	uname(&uts);
+	printf("KERNEL %s %s\n", uts.release, uts.version);
+
+	/* The children run a copy of this program under a known name: their EXEC lines are predictable. */
+	snprintf(probe, sizeof(probe), "%s/" PROBE_NAME, workdir);
+	if (!copy_file("/proc/self/exe", probe)) {
+		printf("RESULT FAIL cannot copy /proc/self/exe to %s: %s\n", probe, strerror(errno));
+		return 1;
+	}
+
+	/* -a on the -x tracer: its EXEC and FAIL lines show argv, read from two different places in the kernel. */
+	struct tracer plain = {.name = "plain", .label = "bootstrap"};
+	struct tracer failed = {.name = "failed", .label = "bootstrap -x -a", .options = {"-x", "-a"}};
+	struct tracer slow = {.name = "duration", .label = "bootstrap -d 200", .options = {"-d", "200"}};
+	struct tracer *tracers[] = {&plain, &failed, &slow};
+
+	for (int i = 0; i < 3; i++) {
+		if (!start_tracer(tracers[i], bootstrap, workdir)) {
+			char *err = read_file(tracers[i]->err_path);
+
+			printf("%s did not start (%s); its stderr:\n%s\n", tracers[i]->label,
+			       tracers[i]->pid ? "no header in time" : describe_status(tracers[i]->status), err);
+			for (int j = 0; j <= i; j++)
+				stop_tracer(tracers[j]);
+			printf("RESULT FAIL %s did not start\n", tracers[i]->label);
+			return 1;
+		}
+	}
+
+	/* Run every case while all three tracers watch; check their output once they have stopped. */
+	pid_t self = getpid();
+	pid_t exec_pid = spawn(probe, (char *[]){PROBE_NAME, "--child", "0", "5", "an argument", "--x=y", NULL});
+	int exec_status = reap(exec_pid);
+	pid_t exit3_pid = spawn(probe, (char *[]){PROBE_NAME, "--child", "0", "3", NULL});
+	int exit3_status = reap(exit3_pid);
+	pid_t killed_pid = spawn(probe, (char *[]){PROBE_NAME, "--child", "600000", "0", NULL});
+	sleep_ms(200);
+	kill(killed_pid, SIGKILL);
+	int killed_status = reap(killed_pid);
+	pid_t threads_pid = spawn(probe, (char *[]){PROBE_NAME, "--threads", NULL});
+	int threads_status = reap(threads_pid);
+	pid_t group_pid = spawn(probe, (char *[]){PROBE_NAME, "--group-exit", NULL});
+	int group_status = reap(group_pid);
+	pid_t missing_pid = spawn(MISSING_PROGRAM, (char *[]){"kernel-scenario", "--never", "twice", NULL});
+	int missing_status = reap(missing_pid);
+	pid_t short_pid = spawn(probe, (char *[]){PROBE_NAME, "--child", "10", "0", NULL});
+	pid_t long_pid = spawn(probe, (char *[]){PROBE_NAME, "--child", "400", "0", NULL});
+	int short_status = reap(short_pid);
+	int long_status = reap(long_pid);
+
+	for (int i = 0; i < 3; i++) {
+		bool ok = stop_tracer(tracers[i]);
+		char name[32];
+
+		snprintf(name, sizeof(name), "sigint_%s", tracers[i]->name);
+		verdict(name, ok, "%s: %s after SIGINT", tracers[i]->label, describe_status(tracers[i]->status));
+		if (!ok) {
+			char *err = read_file(tracers[i]->err_path);
+
+			printf("    stderr: %s\n", err);
+			free(err);
+		}
+	}
+
+	struct line lines[MAX_LINES], execs[MAX_LINES];
+	int n, n_exec;
+	const char *problem;
+
+	/*
+	 * An exec with arguments: its EXEC line names the file and the new comm, with -a also the arguments
+	 * (quoted as the tool quotes them); then it exits 5.
+	 */
+	char command_line[600];
+	struct line with_args[MAX_LINES];
+	int n_args = lines_of(failed.output, exec_pid, "EXEC", with_args);
+
+	snprintf(command_line, sizeof(command_line), "%s --child 0 5 'an argument' --x=y", probe);
+	n_exec = lines_of(plain.output, exec_pid, "EXEC", execs);
+	problem = check_single_exit(&plain, exec_pid, "5", 0, lines, &n);
+	if (!WIFEXITED(exec_status) || WEXITSTATUS(exec_status) != 5)
+		problem = "the child did not exit 5 (wait4)";
+	else if (n_exec != 1 || n_args != 1)
+		problem = "expected one EXEC line from bootstrap and one from bootstrap -x -a";
+	else if (strcmp(execs[0].rest, probe) != 0 || strcmp(execs[0].comm, PROBE_NAME) != 0 ||
+		 execs[0].ppid != self)
+		problem = "the EXEC line does not show the file, comm " PROBE_NAME " and our pid as parent";
+	else if (strcmp(with_args[0].rest, command_line) != 0)
+		problem = "-a does not show the command line the child was given";
+	verdict("exec_args", !problem, "pid %d, wait4: %s%s%s", exec_pid, describe_status(exec_status),
+		problem ? "; " : "", problem ? problem : "");
+	show_lines(execs, n_exec);
+	show_lines(with_args, n_args);
+	show_lines(lines, n);
+
+	problem = check_single_exit(&plain, exit3_pid, "3", 0, lines, &n);
+	if (!WIFEXITED(exit3_status) || WEXITSTATUS(exit3_status) != 3)
+		problem = "the child did not exit 3 (wait4)";
+	verdict("exit_code", !problem, "pid %d, wait4: %s%s%s", exit3_pid, describe_status(exit3_status),
+		problem ? "; " : "", problem ? problem : "");
+	show_lines(lines, n);
+
+	problem = check_single_exit(&plain, killed_pid, "SIGKILL", 0, lines, &n);
+	if (!WIFSIGNALED(killed_status) || WTERMSIG(killed_status) != SIGKILL)
+		problem = "the child was not killed by SIGKILL (wait4)";
+	verdict("sigkill", !problem, "pid %d, wait4: %s%s%s", killed_pid, describe_status(killed_status),
+		problem ? "; " : "", problem ? problem : "");
+	show_lines(lines, n);
+
+	/*
+	 * The main thread left first: that must not count as the process's exit. One EXIT line, from the
+	 * worker's exit(7) about 300 ms later (the tracer's lifetime is measured from exec).
+	 */
+	problem = check_single_exit(&plain, threads_pid, "7", 250, lines, &n);
+	if (!WIFEXITED(threads_status) || WEXITSTATUS(threads_status) != 7)
+		problem = "the child did not exit 7 (wait4)";
+	verdict("thread_leader_exits_first", !problem, "pid %d, wait4: %s%s%s", threads_pid,
+		describe_status(threads_status), problem ? "; " : "", problem ? problem : "");
+	show_lines(lines, n);
+
+	problem = check_single_exit(&plain, group_pid, "9", 0, lines, &n);
+	if (!WIFEXITED(group_status) || WEXITSTATUS(group_status) != 9)
+		problem = "the child did not exit 9 (wait4)";
+	verdict("group_exit_running_threads", !problem, "pid %d, wait4: %s%s%s", group_pid,
+		describe_status(group_status), problem ? "; " : "", problem ? problem : "");
+	show_lines(lines, n);
+
+	/* A failed exec: -x reports it with the errno (-a: and argv); the child exited with that errno too. */
+	n = lines_of(failed.output, missing_pid, "FAIL", lines);
+	problem = NULL;
+	if (!WIFEXITED(missing_status) || WEXITSTATUS(missing_status) != ENOENT)
+		problem = "the exec did not fail with ENOENT (wait4)";
+	else if (n != 1)
+		problem = "expected one FAIL line under -x";
+	else if (strcmp(lines[0].rest, MISSING_PROGRAM " --never twice [ENOENT]") != 0)
+		problem = "expected '" MISSING_PROGRAM " --never twice [ENOENT]'";
+	else if (lines_of(plain.output, missing_pid, "FAIL", execs) != 0)
+		problem = "plain bootstrap (without -x) reported the failed exec";
+	verdict("failed_exec", !problem, "pid %d, wait4: %s%s%s", missing_pid, describe_status(missing_status),
+		problem ? "; " : "", problem ? problem : "");
+	show_lines(lines, n);
+
+	/* -d 200: nothing for the 10 ms child, the exit of the 400 ms one, and no EXEC line at all. */
+	problem = check_single_exit(&slow, long_pid, "0", 400, lines, &n);
+	if (WEXITSTATUS(short_status) != 0 || WEXITSTATUS(long_status) != 0)
+		problem = "a child did not exit 0 (wait4)";
+	else if (lines_of(slow.output, short_pid, NULL, execs) != 0)
+		problem = "the 10 ms child was reported under -d 200";
+	else if (strstr(slow.output, " EXEC "))
+		problem = "-d printed EXEC lines";
+	verdict("min_duration", !problem, "pids %d (10 ms) and %d (400 ms)%s%s", short_pid, long_pid,
+		problem ? "; " : "", problem ? problem : "");
+	show_lines(lines, n);
+
+	if (failures) {
+		for (int i = 0; i < 3; i++)
+			printf("---- output of %s ----\n%s", tracers[i]->name, tracers[i]->output);
+	}
+	printf("RESULT %s %d cases, %d failed\n", failures ? "FAIL" : "PASS", cases, failures);
+	return failures ? 1 : 0;
+}
