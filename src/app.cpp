@@ -4,8 +4,10 @@
 #include "events/clock.h"
 #include "events/event.h"
 #include "output/json.h"
+#include "output/summary.h"
 #include "output/text.h"
 #include "output/time_format.h"
+#include "output/trace.h"
 #include "output/writer.h"
 #include "proc/command.h"
 #include "proc/privileges.h"
@@ -138,21 +140,29 @@ private:
     uint64_t reported_ = 0;
 };
 
+// Decodes records and hands the events to every sink: the event stream (text or JSON) and the summary
+// write to the output; the timeline writes its own file at the end.
 class Session {
 public:
-    Session(const Options& options, Writer& out) : options_(options), out_(out), losses_(!options.json) {
-        TimeFormatter times(WallClock{}, options.time_format);
+    Session(const Options& options, Writer& out) : out_(out), losses_(!options.json) {
+        WallClock clock;
+        TimeFormatter times(clock, options.time_format);
         if (options.json)
-            sinks_.push_back(std::make_unique<JsonSink>(out, times));
+            stream_sinks_.push_back(std::make_unique<JsonSink>(out, times));
         else
-            sinks_.push_back(std::make_unique<TextSink>(out, times, TextOptions{options.show_args}));
+            stream_sinks_.push_back(std::make_unique<TextSink>(out, times, TextOptions{options.show_args}));
+        if (options.summary.value_or(!options.command.empty()))
+            stream_sinks_.push_back(std::make_unique<SummarySink>(out, options.json, times));
+        // Opened now, so a bad path fails before anything is loaded.
+        if (options.trace_path) file_sinks_.push_back(std::make_unique<TraceSink>(*options.trace_path, clock));
         page_size_ = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
     }
 
     void handle(std::span<const std::byte> record) {
         DecodeResult decoded = decode(record, page_size_);
         if (auto* event = std::get_if<Event>(&decoded)) {
-            for (auto& sink : sinks_) sink->on_event(*event);
+            for (auto& sink : stream_sinks_) sink->on_event(*event);
+            for (auto& sink : file_sinks_) sink->on_event(*event);
             out_.flush_if_large();
         } else {
             std::fprintf(stderr, "bootstrap: skipped a record: %s\n", std::get<DecodeError>(decoded).reason.c_str());
@@ -160,23 +170,31 @@ public:
     }
 
     void begin() {
-        for (auto& sink : sinks_) sink->begin();
+        for (auto& sink : stream_sinks_) sink->begin();
     }
     void check_losses(const Tracer& tracer) {
         if (uint64_t lost = losses_.update(tracer.lost_events())) {
             uint64_t now = WallClock::monotonic_now_ns();
-            for (auto& sink : sinks_) sink->on_lost(lost, now);
+            for (auto& sink : stream_sinks_) sink->on_lost(lost, now);
+            for (auto& sink : file_sinks_) sink->on_lost(lost, now);
         }
     }
-    void end() {
-        for (auto& sink : sinks_) sink->end();
+    // The timeline is written even when the output stream has closed.
+    void end(bool stream_open) {
+        for (auto& sink : file_sinks_) sink->end();
+        if (!stream_open) return;
+        try {
+            for (auto& sink : stream_sinks_) sink->end();
+            out_.flush();
+        } catch (const OutputClosed&) {
+        }
     }
 
 private:
-    const Options& options_;
     Writer& out_;
     LossReporter losses_;
-    std::vector<std::unique_ptr<EventSink>> sinks_;
+    std::vector<std::unique_ptr<EventSink>> stream_sinks_;
+    std::vector<std::unique_ptr<EventSink>> file_sinks_;
     uint64_t page_size_ = 4096;
 };
 
@@ -257,15 +275,15 @@ int run(const Options& options) {
         if (stop) break;
     }
 
-    if (output_open) {
-        try {
+    try {
+        if (output_open) {
             tracer.consume();
             session.check_losses(tracer);
-            session.end();
-            out.flush();
-        } catch (const OutputClosed&) {
         }
+    } catch (const OutputClosed&) {
+        output_open = false;
     }
+    session.end(output_open);
     return command_status.value_or(0);
 }
 

@@ -1,0 +1,112 @@
+// -s: totals for the whole run, written once at the end, as an aligned table or as one JSON object
+// (documented in docs/json.md, "Summary object"). Memory stays bounded however many processes come and go:
+// counters, a bitmap of pids, two top-10 lists, and a capped table of the execs of live processes.
+#pragma once
+
+#include "output/sink.h"
+#include "output/time_format.h"
+#include "output/writer.h"
+
+#include <list>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace bootstrap {
+
+class SummarySink : public EventSink {
+public:
+    SummarySink(Writer& out, bool json, TimeFormatter times) : out_(out), json_(json), times_(std::move(times)) {}
+
+    void on_event(const Event& event) override;
+    void on_lost(uint64_t count, uint64_t monotonic_ns) override;
+    void end() override;  // appends the summary to the writer; the caller flushes
+
+    // Bounds, public for the tests.
+    static constexpr size_t kTopCount = 10;
+    static constexpr size_t kMaxExecsKept = 65536;  // live processes whose exec we remember
+    static constexpr size_t kMaxArgs = 8;            // arguments kept per exec
+    static constexpr size_t kMaxArgBytes = 128;      // bytes kept per argument
+    static constexpr size_t kMaxFilenameBytes = 256;
+
+    // What the top lists show about a process that ended.
+    struct Process {
+        uint32_t pid = 0;
+        uint32_t ppid = 0;
+        std::string comm;
+        std::optional<std::string> filename;  // from its last exec, when that was seen
+        std::vector<std::string> argv;         // the first kMaxArgs, each cut to kMaxArgBytes
+        bool argv_truncated = false;           // incomplete: the kernel's limit, or the caps above
+        uint64_t lifetime_ns = 0;              // since exec if the kernel saw it, else since fork
+        bool since_exec = false;
+        uint64_t cpu_ns = 0;                   // user + system
+        uint64_t cpu_user_ns = 0;
+        uint64_t cpu_system_ns = 0;
+        uint64_t max_rss_kb = 0;
+        ExitStatus status;
+        uint64_t order = 0;                    // arrival order: breaks ties, earlier first
+    };
+
+private:
+    struct ExecInfo {
+        uint32_t pid = 0;
+        std::string filename;
+        std::vector<std::string> argv;
+        bool argv_truncated = false;
+    };
+
+    // The kTopCount largest by one key, as a min-heap: the smallest kept one is the first to go.
+    class TopList {
+    public:
+        explicit TopList(uint64_t Process::*key) : key_(key) {}
+        void offer(const Process& process);
+        std::vector<Process> sorted() const;  // largest first
+    private:
+        bool better(const Process& a, const Process& b) const;
+        uint64_t Process::*key_;
+        std::vector<Process> heap_;
+    };
+
+    struct SignalCount {
+        uint64_t count = 0;
+        uint64_t core_dumped = 0;
+    };
+
+    void on_exec(const ExecEvent& event);
+    void on_exit(const ExitEvent& event);
+    void on_exec_failed(const ExecFailedEvent& event);
+    void see(const ProcessInfo& proc);
+    void see_time(uint64_t monotonic_ns);
+    void remember_exec(const ExecEvent& event);
+    std::optional<ExecInfo> take_exec(uint32_t pid);
+    void write_text();
+    void write_json();
+
+    Writer& out_;
+    bool json_;
+    TimeFormatter times_;
+
+    std::vector<bool> pids_seen_;  // one bit per pid: at most 512 KiB, since pids stay below 2^22
+    uint64_t processes_ = 0;
+    uint64_t execs_ = 0;
+    uint64_t exec_failures_ = 0;
+    std::map<std::string, uint64_t> exec_failures_by_error_;
+    uint64_t exits_ = 0;
+    uint64_t thread_exits_ = 0;
+    std::map<int, uint64_t> exits_by_code_;
+    std::map<int, SignalCount> exits_by_signal_;
+    uint64_t lost_ = 0;
+    std::optional<uint64_t> first_ns_, last_ns_;
+    uint64_t exits_seen_ = 0;  // orders Process entries
+
+    // The last exec of each live process, oldest first, so the oldest goes when the table is full.
+    std::list<ExecInfo> execs_by_age_;
+    std::unordered_map<uint32_t, std::list<ExecInfo>::iterator> exec_of_pid_;
+
+    TopList longest_{&Process::lifetime_ns};
+    TopList hungriest_{&Process::cpu_ns};
+};
+
+}  // namespace bootstrap

@@ -1,0 +1,312 @@
+#include "output/trace.h"
+
+#include "events/names.h"
+#include "output/time_format.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <type_traits>
+#include <utility>
+
+namespace bootstrap {
+
+using nlohmann::ordered_json;
+
+namespace {
+
+// Linux pids stay below PID_MAX_LIMIT (2^22 on 64-bit). A pid reused within the trace gets a track id
+// from here up, so the two processes never share a track, a name or a place in the tree.
+constexpr uint32_t kPidLimit = 1u << 22;
+
+ordered_json metadata(uint32_t track, const char* name, ordered_json args) {
+    return {{"name", name}, {"ph", "M"}, {"pid", track}, {"tid", track}, {"args", std::move(args)}};
+}
+
+}  // namespace
+
+TraceSink::TraceSink(std::string path, WallClock clock, TraceLimits limits)
+    : path_(std::move(path)), clock_(clock), limits_(limits) {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd_ < 0) throw OutputError("cannot open trace file " + path_ + ": " + std::strerror(errno));
+}
+
+TraceSink::~TraceSink() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+// --- Collecting ---
+
+void TraceSink::see_time(uint64_t monotonic_ns) {
+    if (!first_ns_ || monotonic_ns < *first_ns_) first_ns_ = monotonic_ns;
+    if (!last_ns_ || monotonic_ns > *last_ns_) last_ns_ = monotonic_ns;
+}
+
+uint32_t TraceSink::track_for(uint32_t pid) {
+    return current_.contains(pid) ? kPidLimit + reused_tracks_++ : pid;
+}
+
+// The process an event belongs to: the live one with that pid, or a new one (its first event, or the pid
+// was reused after an exit). Null once limits_.processes are kept.
+TraceSink::Process* TraceSink::process_for(const ProcessInfo& proc) {
+    if (auto found = current_.find(proc.pid); found != current_.end() && !processes_[found->second].exit) {
+        Process& p = processes_[found->second];
+        p.comm = proc.comm;
+        return &p;
+    }
+    if (processes_.size() >= limits_.processes) {
+        ++events_dropped_;
+        return nullptr;
+    }
+    Process p;
+    p.pid = proc.pid;
+    p.ppid = proc.ppid;
+    p.track = track_for(proc.pid);
+    p.comm = proc.comm;
+    p.first_seen_ns = proc.time_ns;
+    // The ppid of the first event is the closest to fork: a parent that exits later re-parents the child.
+    if (auto parent = current_.find(proc.ppid); parent != current_.end() && proc.ppid != proc.pid)
+        p.parent = parent->second;
+    current_[proc.pid] = processes_.size();
+    processes_.push_back(std::move(p));
+    return &processes_.back();
+}
+
+// Keeps the filename and then whole arguments while they fit in kMaxCommandBytes; each argument also
+// costs a byte, so thousands of empty ones are bounded too.
+TraceSink::CommandLine TraceSink::capped(const std::string& filename, const std::vector<std::string>& argv,
+                                         bool truncated) {
+    CommandLine command;
+    command.truncated = truncated;
+    size_t budget = kMaxCommandBytes;
+    auto take = [&](const std::string& text) {
+        size_t n = std::min(text.size(), budget);
+        if (n < text.size()) command.truncated = true;
+        budget -= n;
+        return text.substr(0, n);
+    };
+    command.filename = take(filename);
+    for (const std::string& arg : argv) {
+        if (budget == 0) {
+            command.truncated = true;
+            break;
+        }
+        --budget;
+        command.argv.push_back(take(arg));
+    }
+    return command;
+}
+
+void TraceSink::on_exec(const ExecEvent& event) {
+    Process* p = process_for(event.proc);
+    if (!p) return;
+    Exec exec{event.proc.time_ns, capped(event.filename, event.argv, event.argv_truncated)};
+    if (execs_kept_ < limits_.execs) {
+        ++execs_kept_;
+        p->execs.push_back(std::move(exec));
+        return;
+    }
+    // At the cap, the newest exec still replaces the process's last one: it names what exited.
+    ++events_dropped_;
+    if (!p->execs.empty()) p->execs.back() = std::move(exec);
+}
+
+void TraceSink::on_exit(const ExitEvent& event) {
+    if (event.thread_only) return;  // --threads: one thread of a process that lives on
+    if (Process* p = process_for(event.proc)) p->exit = event;
+}
+
+void TraceSink::on_exec_failed(const ExecFailedEvent& event) {
+    Process* p = process_for(event.proc);
+    if (!p) return;
+    if (instants_.size() >= limits_.instants) {
+        ++events_dropped_;
+        return;
+    }
+    instants_.push_back({Instant::Kind::ExecFailed, event.proc.time_ns, p->track,
+                         capped(event.filename, event.argv, event.argv_truncated), event.error, 0});
+}
+
+void TraceSink::on_event(const Event& event) {
+    see_time(process_of(event).time_ns);
+    std::visit(
+        [this](const auto& e) {
+            using T = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<T, ExecEvent>) on_exec(e);
+            else if constexpr (std::is_same_v<T, ExitEvent>) on_exit(e);
+            else on_exec_failed(e);
+        },
+        event);
+}
+
+void TraceSink::on_lost(uint64_t count, uint64_t monotonic_ns) {
+    see_time(monotonic_ns);
+    lost_ += count;  // the total is in otherData even when the instant is dropped
+    if (instants_.size() >= limits_.instants) {
+        ++events_dropped_;
+        return;
+    }
+    instants_.push_back({Instant::Kind::Lost, monotonic_ns, 0, {}, 0, count});
+}
+
+// --- Writing ---
+
+TraceSink::SliceStart TraceSink::slice_start(const Process& p) {
+    if (p.exit && p.exit->age_ns <= p.exit->proc.time_ns) return {p.exit->proc.time_ns - p.exit->age_ns, "fork"};
+    return {p.first_seen_ns, "first_event"};
+}
+
+// Parents before children, siblings by start time: the sort index that lays the tracks out as a tree.
+// Iterative, since a chain of nested shells can be deeper than the stack.
+std::vector<size_t> TraceSink::depth_first_order() const {
+    std::vector<std::vector<size_t>> children(processes_.size());
+    std::vector<size_t> roots;
+    for (size_t i = 0; i < processes_.size(); ++i) {
+        if (processes_[i].parent)
+            children[*processes_[i].parent].push_back(i);
+        else
+            roots.push_back(i);
+    }
+    // Pushed onto the stack latest first, so the earliest comes out first.
+    auto later_first = [this](size_t a, size_t b) {
+        return std::pair(slice_start(processes_[a]).ns, a) > std::pair(slice_start(processes_[b]).ns, b);
+    };
+    std::vector<size_t> order, stack = roots;
+    std::sort(stack.begin(), stack.end(), later_first);
+    while (!stack.empty()) {
+        size_t i = stack.back();
+        stack.pop_back();
+        order.push_back(i);
+        std::sort(children[i].begin(), children[i].end(), later_first);
+        stack.insert(stack.end(), children[i].begin(), children[i].end());
+    }
+    return order;
+}
+
+void TraceSink::end() {
+    if (fd_ < 0) return;  // written already
+    try {
+        write_file();
+    } catch (const OutputClosed&) {  // a FIFO whose reader left: the file is cut short, so an error
+        throw OutputError("cannot write to trace file " + path_ + ": " + std::strerror(EPIPE));
+    }
+    if (::close(std::exchange(fd_, -1)) != 0)
+        throw OutputError("cannot write to trace file " + path_ + ": " + std::strerror(errno));
+}
+
+void TraceSink::write_file() {
+    Writer out(fd_, "trace file " + path_);
+    auto& buf = out.buffer();
+    bool first = true;
+    auto emit = [&](const ordered_json& event) {
+        buf.append(std::string_view(first ? "\n" : ",\n"));
+        first = false;
+        // Bytes that are not UTF-8 (comm, argv) become U+FFFD, so the file is always valid JSON.
+        buf.append(event.dump(-1, ' ', false, ordered_json::error_handler_t::replace));
+        out.flush_if_large();
+    };
+
+    // Times are microseconds since the earliest event, not since the epoch: a double holds those to the
+    // nanosecond, while epoch microseconds (~1.7e15) keep only quarter-microseconds. The UI shows times
+    // from the start of the trace anyway; the wall-clock start is in otherData.
+    uint64_t origin = first_ns_.value_or(0), last = last_ns_.value_or(0);
+    auto us = [origin](uint64_t ns) { return static_cast<double>(ns - origin) / 1000.0; };
+
+    buf.append(std::string_view("{\"traceEvents\":["));
+    std::vector<size_t> order = depth_first_order();
+    for (size_t rank = 0; rank < order.size(); ++rank) {
+        const Process& p = processes_[order[rank]];
+        emit(metadata(p.track, "process_name", {{"name", fmt::format("{} ({})", p.comm, p.pid)}}));
+        emit(metadata(p.track, "process_sort_index", {{"sort_index", rank}}));
+        if (p.parent) {
+            const Process& parent = processes_[*p.parent];
+            emit(metadata(p.track, "process_labels",
+                          {{"labels", fmt::format("parent: {} ({})", parent.comm, parent.pid)}}));
+        }
+        emit(metadata(p.track, "thread_name", {{"name", p.comm}}));
+
+        // A process seen only at exit started before the trace when its fork predates the first event;
+        // its slice starts at the trace's start (age_ns keeps the truth), so old daemons that exit do not
+        // stretch the timeline back to boot.
+        SliceStart start = slice_start(p);
+        bool clamped = start.ns < origin;
+        uint64_t begin_ns = std::max(start.ns, origin);
+        uint64_t end_ns = std::max(p.exit ? p.exit->proc.time_ns : last, begin_ns);
+
+        ordered_json args;
+        args["pid"] = p.pid;
+        args["ppid"] = p.ppid;
+        if (!p.execs.empty()) {
+            const CommandLine& command = p.execs.back().command;
+            args["filename"] = command.filename;
+            args["argv"] = command.argv;
+            args["argv_truncated"] = command.truncated;
+        }
+        if (p.exit) {
+            const ExitEvent& e = *p.exit;
+            args["exit_code"] = e.status.signaled() ? ordered_json(nullptr) : ordered_json(e.status.exit_code());
+            args["signal"] = e.status.signaled() ? ordered_json(signal_name(e.status.signal())) : ordered_json(nullptr);
+            args["core_dumped"] = e.status.core_dumped();
+            args["duration_ns"] = e.duration_ns ? ordered_json(*e.duration_ns) : ordered_json(nullptr);
+            args["age_ns"] = e.age_ns;
+            args["cpu_user_ns"] = e.cpu_user_ns;
+            args["cpu_system_ns"] = e.cpu_system_ns;
+            args["max_rss_kb"] = e.max_rss_kb;
+        } else {
+            args["running"] = true;
+        }
+        args["start_from"] = start.from;
+        if (clamped) args["started_before_trace"] = true;
+        emit({{"name", p.comm}, {"cat", "process"}, {"ph", "X"}, {"ts", us(begin_ns)},
+              {"dur", static_cast<double>(end_ns - begin_ns) / 1000.0}, {"pid", p.track}, {"tid", p.track},
+              {"args", std::move(args)}});
+
+        for (const Exec& exec : p.execs) {
+            emit({{"name", "exec " + exec.command.filename}, {"cat", "exec"}, {"ph", "i"}, {"s", "t"},
+                  {"ts", us(exec.time_ns)}, {"pid", p.track}, {"tid", p.track},
+                  {"args", {{"filename", exec.command.filename}, {"argv", exec.command.argv},
+                            {"argv_truncated", exec.command.truncated}}}});
+        }
+    }
+
+    for (const Instant& instant : instants_) {
+        if (instant.kind == Instant::Kind::Lost) {
+            emit({{"name", "lost events"}, {"cat", "lost"}, {"ph", "i"}, {"s", "g"}, {"ts", us(instant.time_ns)},
+                  {"pid", 0}, {"tid", 0}, {"args", {{"count", instant.count}}}});
+            continue;
+        }
+        std::string error = errno_name(instant.error);
+        emit({{"name", "exec failed: " + error}, {"cat", "exec_failed"}, {"ph", "i"}, {"s", "t"},
+              {"ts", us(instant.time_ns)}, {"pid", instant.track}, {"tid", instant.track},
+              {"args", {{"filename", instant.command.filename}, {"argv", instant.command.argv},
+                        {"argv_truncated", instant.command.truncated}, {"errno", instant.error},
+                        {"error", error}}}});
+    }
+
+    ordered_json other;
+    other["generator"] = "bootstrap";
+    if (first_ns_) {
+        fmt::memory_buffer start;
+        TimeFormatter(clock_, TimeFormat::Utc, origin).append_rfc3339_utc_ns(start, origin);
+        other["start_time"] = fmt::to_string(start);
+        other["start_realtime_ns"] = clock_.to_realtime_ns(origin);
+    } else {
+        other["start_time"] = nullptr;
+        other["start_realtime_ns"] = nullptr;
+    }
+    other["lost_events"] = lost_;
+    other["process_limit"] = limits_.processes;
+    other["truncated"] = events_dropped_ > 0;
+    other["events_dropped"] = events_dropped_;
+    buf.append(std::string_view("\n],\"displayTimeUnit\":\"ms\",\"otherData\":"));
+    buf.append(other.dump(-1, ' ', false, ordered_json::error_handler_t::replace));
+    buf.append(std::string_view("}\n"));
+    out.flush();
+}
+
+}  // namespace bootstrap
