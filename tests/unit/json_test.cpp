@@ -1,0 +1,181 @@
+// The NDJSON output byte for byte, and every line accepted by an independent strict parser (python3's
+// json module) whatever bytes the traced process chose.
+#include "output/json.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace bootstrap {
+namespace {
+
+constexpr uint64_t kSecond = 1'000'000'000;
+// 2024-01-02T03:04:05Z at CLOCK_MONOTONIC 50 s.
+constexpr int64_t kEpochSeconds = 1704164645;
+constexpr uint64_t kMonotonic = 50 * kSecond;
+
+std::string json_lines(const std::vector<Event>& events, uint64_t lost = 0) {
+    Writer out(-1);  // never flushed: the test reads the buffer
+    WallClock clock(kEpochSeconds * static_cast<int64_t>(kSecond) - static_cast<int64_t>(kMonotonic));
+    JsonSink sink(out, TimeFormatter(clock, TimeFormat::Local, 0));
+    for (const auto& e : events) sink.on_event(e);
+    if (lost) sink.on_lost(lost, kMonotonic + 5);
+    return fmt::to_string(out.buffer());
+}
+
+ProcessInfo proc(std::string comm = "sh") {
+    ProcessInfo p;
+    p.time_ns = kMonotonic + 123456789;
+    p.pid = 4242;
+    p.tid = 4242;
+    p.ppid = 17;
+    p.uid = 1000;
+    p.gid = 100;
+    p.cgroup_id = 77;
+    p.comm = std::move(comm);
+    return p;
+}
+
+// Runs python3's json.loads on every line (strict UTF-8 decoding first) and returns its exit status.
+int python_strict_check(const std::string& lines) {
+    char path[] = "/tmp/bootstrap-json-test-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) return -1;
+    if (write(fd, lines.data(), lines.size()) != static_cast<ssize_t>(lines.size())) return -1;
+    close(fd);
+    std::string command = std::string("python3 -c \"import json,sys\nfor l in open(sys.argv[1],'rb'):\n"
+                                      "    json.loads(l.decode('utf-8', 'strict'))\" ") + path;
+    int status = std::system(command.c_str());
+    unlink(path);
+    return status;
+}
+
+TEST(JsonFormat, Exec) {
+    ExecEvent e;
+    e.proc = proc();
+    e.filename = "/usr/bin/sh";
+    e.argv = {"sh", "-c", "make -j2", ""};
+    e.old_pid = 4242;
+    EXPECT_EQ(json_lines({e}),
+              R"({"event":"exec","time":"2024-01-02T03:04:05.123456789Z","pid":4242,"tid":4242,"ppid":17,"uid":1000,)"
+              R"("gid":100,"comm":"sh","cgroup_id":77,"filename":"/usr/bin/sh","argv":["sh","-c","make -j2",""],)"
+              R"("argv_truncated":false})"
+              "\n");
+}
+
+TEST(JsonFormat, ExecFromAThreadCarriesOldPid) {
+    ExecEvent e;
+    e.proc = proc();
+    e.filename = "/bin/true";
+    e.argv = {"true"};
+    e.argv_truncated = true;
+    e.old_pid = 4250;
+    std::string line = json_lines({e});
+    EXPECT_NE(line.find(R"("argv_truncated":true,"old_pid":4250})"), std::string::npos) << line;
+}
+
+TEST(JsonFormat, ExitWithCode) {
+    ExitEvent e;
+    e.proc = proc("make");
+    e.status.raw = 3 << 8;
+    e.duration_ns = 1500;
+    e.age_ns = 2000;
+    e.cpu_user_ns = 10;
+    e.cpu_system_ns = 20;
+    e.max_rss_kb = 4096;
+    e.minor_faults = 1;
+    e.major_faults = 2;
+    e.voluntary_switches = 3;
+    e.involuntary_switches = 4;
+    EXPECT_EQ(json_lines({e}),
+              R"({"event":"exit","time":"2024-01-02T03:04:05.123456789Z","pid":4242,"tid":4242,"ppid":17,"uid":1000,)"
+              R"("gid":100,"comm":"make","cgroup_id":77,"exit_code":3,"signal":null,"core_dumped":false,)"
+              R"("duration_ns":1500,"age_ns":2000,"cpu_user_ns":10,"cpu_system_ns":20,"max_rss_kb":4096,)"
+              R"("minor_faults":1,"major_faults":2,"voluntary_switches":3,"involuntary_switches":4})"
+              "\n");
+}
+
+TEST(JsonFormat, KilledBySignalWithCoreAndNoExecSeen) {
+    ExitEvent e;
+    e.proc = proc();
+    e.status.raw = 0x80 | 11;
+    std::string line = json_lines({e});
+    EXPECT_NE(line.find(R"("exit_code":null,"signal":"SIGSEGV","core_dumped":true,"duration_ns":null,)"), std::string::npos)
+        << line;
+}
+
+TEST(JsonFormat, ThreadExitIsMarked) {
+    ExitEvent e;
+    e.proc = proc();
+    e.proc.tid = 4243;
+    e.thread_only = true;
+    std::string line = json_lines({e});
+    EXPECT_NE(line.find(R"("tid":4243,)"), std::string::npos);
+    EXPECT_NE(line.find(R"("cgroup_id":77,"thread_only":true,"exit_code":0,)"), std::string::npos) << line;
+}
+
+TEST(JsonFormat, ExecFailed) {
+    ExecFailedEvent e;
+    e.proc = proc("bash");
+    e.error = ENOENT;
+    e.filename = "/nope";
+    e.argv = {"nope", "x"};
+    EXPECT_EQ(json_lines({e}),
+              R"({"event":"exec_failed","time":"2024-01-02T03:04:05.123456789Z","pid":4242,"tid":4242,"ppid":17,)"
+              R"("uid":1000,"gid":100,"comm":"bash","cgroup_id":77,"filename":"/nope","argv":["nope","x"],)"
+              R"("argv_truncated":false,"errno":2,"error":"ENOENT"})"
+              "\n");
+}
+
+TEST(JsonFormat, Lost) {
+    EXPECT_EQ(json_lines({}, 118), R"({"event":"lost","time":"2024-01-02T03:04:05.000000005Z","count":118})" "\n");
+}
+
+TEST(JsonFormat, ControlCharactersAreEscapedAndInvalidBytesReplaced) {
+    ExecEvent e;
+    e.proc = proc("\x1b[31mred\n");
+    e.filename = "/tmp/\xff\xfe";
+    e.argv = {"a\tb", "\"quoted\" \\ back", "\xc3\x28", "\xe2\x80\xae" "rtl", std::string("nul\0in", 6)};
+    std::string line = json_lines({e});
+    EXPECT_NE(line.find(R"("comm":"\u001b[31mred\n")"), std::string::npos) << line;
+    EXPECT_NE(line.find("\"filename\":\"/tmp/\xef\xbf\xbd\xef\xbf\xbd\""), std::string::npos) << line;
+    EXPECT_NE(line.find(R"("a\tb","\"quoted\" \\ back",)"), std::string::npos) << line;
+    EXPECT_NE(line.find("\"\xef\xbf\xbd(\""), std::string::npos) << "an invalid lead byte becomes U+FFFD";
+    EXPECT_NE(line.find(R"("nul\u0000in")"), std::string::npos) << line;
+    EXPECT_EQ(line.find('\n'), line.size() - 1) << "one line per event";
+}
+
+TEST(JsonFormat, EveryLinePassesAStrictParserWhateverTheBytes) {
+    std::vector<Event> events;
+    uint32_t seed = 12345;
+    auto next = [&] { return seed = seed * 1103515245 + 12345; };
+    for (int i = 0; i < 300; ++i) {
+        auto random_bytes = [&](size_t n) {
+            std::string s;
+            for (size_t k = 0; k < n; ++k) s.push_back(static_cast<char>(next() >> 16));
+            return s;
+        };
+        ExecEvent exec;
+        exec.proc = proc(random_bytes(15));
+        exec.filename = random_bytes(40);
+        exec.argv = {random_bytes(10), "", random_bytes(30)};
+        events.push_back(exec);
+        ExecFailedEvent failed;
+        failed.proc = proc(random_bytes(7));
+        failed.filename = random_bytes(20);
+        failed.error = static_cast<int>(next() % 140);
+        events.push_back(failed);
+        ExitEvent exit;
+        exit.proc = proc(random_bytes(15));
+        exit.status.raw = next() & 0xffff;
+        events.push_back(exit);
+    }
+    EXPECT_EQ(python_strict_check(json_lines(events, 3)), 0);
+}
+
+}  // namespace
+}  // namespace bootstrap
