@@ -57,6 +57,12 @@ uint64_t effective_capabilities() {
     return 0;
 }
 
+std::string self_path() {
+    char path[4096];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+    return n > 0 ? std::string(path, static_cast<size_t>(n)) : "bootstrap";
+}
+
 constexpr int kCapSysAdmin = 21;
 constexpr int kCapPerfmon = 38;
 constexpr int kCapBpf = 39;
@@ -72,9 +78,9 @@ void check_can_trace() {
     uint64_t caps = effective_capabilities();
     auto has = [caps](int cap) { return (caps >> cap) & 1; };
     if (!has(kCapSysAdmin) && !(has(kCapBpf) && has(kCapPerfmon)))
-        throw SetupError("bootstrap needs root, or the CAP_BPF and CAP_PERFMON capabilities, to load its BPF programs",
-                         "run it with sudo, or grant the capabilities once: "
-                         "sudo setcap cap_bpf,cap_perfmon+ep /path/to/bootstrap");
+        throw SetupError("loading BPF programs needs root, or the CAP_BPF and CAP_PERFMON capabilities",
+                         "run it with sudo, or grant the capabilities once: sudo setcap cap_bpf,cap_perfmon+ep " +
+                             self_path());
     if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
         throw SetupError("this kernel does not provide BTF type information (/sys/kernel/btf/vmlinux is missing)",
                          "bootstrap needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (the default of most "

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <set>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -112,7 +113,9 @@ TEST(ExitStatus, SegfaultWithCoreDumpsAllowed) {
 
 void* sleep_then_exit_group(void*) {
     usleep(300'000);
-    exit(7);  // exit_group: the process's status is 7
+    // exit_group: the process's status is 7. _exit, as spawn() does: a forked child must not run the test
+    // process's atexit handlers (LeakSanitizer's would scan a heap whose leader stack is gone).
+    _exit(7);
 }
 
 TEST(ThreadGroup, LeaderExitsFirstOneRecordAfterTheLastThread) {
@@ -382,6 +385,61 @@ TEST(Execveat, FailedExecveatIsReported) {
     EXPECT_EQ(failed->error, ENOENT);
     EXPECT_EQ(failed->filename, "/nonexistent/at-probe");
     EXPECT_EQ(failed->argv, (std::vector<std::string>{"at-probe"}));
+}
+
+}  // namespace
+}  // namespace bootstrap::testing
+
+namespace bootstrap::testing {
+namespace {
+
+void* briefly(void*) {
+    usleep(50'000);
+    return nullptr;
+}
+
+TEST(ThreadExits, OneRecordPerThreadWithTheOptionThenTheProcess) {
+    REQUIRE_BPF();
+    TracerConfig config;
+    config.thread_exits = true;
+    TraceSession session(config);
+    Reaped child = run_child([] {
+        pthread_t threads[3];
+        for (auto& t : threads) pthread_create(&t, nullptr, briefly, nullptr);
+        for (auto& t : threads) pthread_join(t, nullptr);
+        return 5;
+    });
+    session.wait_for<ExitEvent>(child.pid);
+    session.drain_for(200ms);
+    std::set<uint32_t> thread_ids;
+    int process_exits = 0;
+    for (const ExitEvent* e : session.of<ExitEvent>(child.pid)) {
+        if (e->thread_only) {
+            EXPECT_NE(e->proc.tid, static_cast<uint32_t>(child.pid)) << "the three workers, not the leader";
+            thread_ids.insert(e->proc.tid);
+        } else {
+            ++process_exits;
+            EXPECT_EQ(e->status.exit_code(), 5);
+        }
+    }
+    EXPECT_EQ(thread_ids.size(), 3u);
+    EXPECT_EQ(process_exits, 1);
+}
+
+TEST(ThreadExits, NotReportedWithoutTheOption) {
+    REQUIRE_BPF();
+    TraceSession session;
+    Reaped child = run_child([] {
+        pthread_t t;
+        pthread_create(&t, nullptr, briefly, nullptr);
+        pthread_join(t, nullptr);
+        return 0;
+    });
+    session.wait_for<ExitEvent>(child.pid);
+    session.drain_for(200ms);
+    auto exits = session.of<ExitEvent>(child.pid);
+    ASSERT_EQ(exits.size(), 1u);
+    EXPECT_FALSE(exits[0]->thread_only);
 }
 
 }  // namespace

@@ -285,3 +285,38 @@ TEST(Hostile, EveryJsonLineParsesWithAStrictParser) {
 
 }  // namespace
 }  // namespace bootstrap::testing
+
+namespace bootstrap::testing {
+namespace {
+
+// Clear failures: what is missing, what to do, status 1, and nothing half set up.
+TEST(ClearFailure, WithoutPrivilegesSaysWhatIsNeeded) {
+    REQUIRE_BPF();  // to be sure the binary would work with them
+    std::string out = command_output("setpriv --reuid=65534 --regid=65534 --clear-groups " BOOTSTRAP_BINARY " 2>&1; echo status=$?");
+    EXPECT_NE(out.find("bootstrap: loading BPF programs needs root, or the CAP_BPF and CAP_PERFMON capabilities\n"),
+              std::string::npos) << out;
+    EXPECT_NE(out.find("hint: run it with sudo, or grant the capabilities once: sudo setcap cap_bpf,cap_perfmon+ep"),
+              std::string::npos) << out;
+    EXPECT_NE(out.find("status=1"), std::string::npos) << out;
+}
+
+TEST(ClearFailure, TheTwoCapabilitiesAreEnoughWithoutRoot) {
+    REQUIRE_BPF();
+    std::string out = command_output("timeout --preserve-status -s INT 2 setpriv --reuid=65534 --regid=65534 --clear-groups "
+                                     "--inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon " BOOTSTRAP_BINARY
+                                     " 2>&1; echo status=$?");
+    EXPECT_EQ(out.rfind("TIME     EVENT", 0), 0u) << out;
+    EXPECT_NE(out.find("status=0"), std::string::npos) << out;
+}
+
+TEST(ClearFailure, WithoutKernelBtfNamesTheKernelOption) {
+    REQUIRE_BPF();
+    std::string out = command_output("unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec " BOOTSTRAP_BINARY
+                                     "' 2>&1; echo status=$?");
+    EXPECT_NE(out.find("bootstrap: this kernel does not provide BTF type information"), std::string::npos) << out;
+    EXPECT_NE(out.find("CONFIG_DEBUG_INFO_BTF=y"), std::string::npos) << out;
+    EXPECT_NE(out.find("status=1"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace bootstrap::testing
