@@ -88,7 +88,8 @@ bool can_watch_for_reader(int fd) {
 
 int open_output(const Options& options) {
     if (!options.output_path) return STDOUT_FILENO;
-    int fd = open(options.output_path->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // 0600: the events hold every traced command line, which may carry other users' secrets.
+    int fd = open(options.output_path->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) throw OutputError("cannot open " + *options.output_path + ": " + std::strerror(errno));
     return fd;
 }

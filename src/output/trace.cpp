@@ -32,7 +32,8 @@ ordered_json metadata(uint32_t track, const char* name, ordered_json args) {
 
 TraceSink::TraceSink(std::string path, WallClock clock, TraceLimits limits)
     : path_(std::move(path)), clock_(clock), limits_(limits) {
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    // 0600: the timeline holds every traced command line, which may carry other users' secrets.
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd_ < 0) throw OutputError("cannot open trace file " + path_ + ": " + std::strerror(errno));
 }
 
