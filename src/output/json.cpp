@@ -4,83 +4,82 @@
 
 namespace bootstrap {
 
-using nlohmann::ordered_json;
-
-std::string JsonSink::rfc3339(uint64_t monotonic_ns) {
-    time_buffer_.clear();
-    times_.append_rfc3339_utc_ns(time_buffer_, monotonic_ns);
-    return fmt::to_string(time_buffer_);
+void JsonSink::begin(const char* kind, uint64_t monotonic_ns) {
+    json_.begin_object();
+    json_.field("event", kind);
+    // RFC 3339 is digits, '-', ':', 'T', '.' and 'Z': nothing to escape.
+    time_.clear();
+    time_.push_back('"');
+    times_.append_rfc3339_utc_ns(time_, monotonic_ns);
+    time_.push_back('"');
+    json_.raw_field("time", std::string_view(time_.data(), time_.size()));
 }
 
-void JsonSink::write_line(const ordered_json& object) {
-    std::string text = object.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
-    auto& buf = out_.buffer();
-    buf.append(text);
-    buf.push_back('\n');
+void JsonSink::common(const char* kind, const ProcessInfo& proc) {
+    begin(kind, proc.time_ns);
+    json_.field("pid", proc.pid);
+    json_.field("tid", proc.tid);
+    json_.field("ppid", proc.ppid);
+    json_.field("uid", proc.uid);
+    json_.field("gid", proc.gid);
+    json_.field("comm", proc.comm);
+    json_.field("cgroup_id", proc.cgroup_id);
 }
 
-ordered_json JsonSink::common(const char* kind, const ProcessInfo& proc) {
-    ordered_json j;
-    j["event"] = kind;
-    j["time"] = rfc3339(proc.time_ns);
-    j["pid"] = proc.pid;
-    j["tid"] = proc.tid;
-    j["ppid"] = proc.ppid;
-    j["uid"] = proc.uid;
-    j["gid"] = proc.gid;
-    j["comm"] = proc.comm;
-    j["cgroup_id"] = proc.cgroup_id;
-    return j;
+void JsonSink::write(const ExecEvent& event) {
+    common("exec", event.proc);
+    json_.field("filename", event.filename);
+    json_.field("argv", event.argv);
+    json_.field("argv_truncated", event.argv_truncated);
+    if (event.old_pid != event.proc.pid) json_.field("old_pid", event.old_pid);
+    json_.end_line();
 }
 
-ordered_json JsonSink::to_json(const ExecEvent& event) {
-    ordered_json j = common("exec", event.proc);
-    j["filename"] = event.filename;
-    j["argv"] = event.argv;
-    j["argv_truncated"] = event.argv_truncated;
-    if (event.old_pid != event.proc.pid) j["old_pid"] = event.old_pid;
-    return j;
-}
-
-ordered_json JsonSink::to_json(const ExitEvent& event) {
-    ordered_json j = common("exit", event.proc);
-    if (event.thread_only) j["thread_only"] = true;
+void JsonSink::write(const ExitEvent& event) {
+    common("exit", event.proc);
+    if (event.thread_only) json_.field("thread_only", true);
     const ExitStatus& status = event.status;
-    j["exit_code"] = status.signaled() ? ordered_json(nullptr) : ordered_json(status.exit_code());
-    j["signal"] = status.signaled() ? ordered_json(signal_name(status.signal())) : ordered_json(nullptr);
-    j["core_dumped"] = status.core_dumped();
-    j["duration_ns"] = event.duration_ns ? ordered_json(*event.duration_ns) : ordered_json(nullptr);
-    j["age_ns"] = event.age_ns;
-    j["cpu_user_ns"] = event.cpu_user_ns;
-    j["cpu_system_ns"] = event.cpu_system_ns;
-    j["max_rss_kb"] = event.max_rss_kb;
-    j["minor_faults"] = event.minor_faults;
-    j["major_faults"] = event.major_faults;
-    j["voluntary_switches"] = event.voluntary_switches;
-    j["involuntary_switches"] = event.involuntary_switches;
-    return j;
+    if (status.signaled()) {
+        json_.field("exit_code", nullptr);
+        json_.field("signal", signal_name(status.signal()));
+    } else {
+        json_.field("exit_code", status.exit_code());
+        json_.field("signal", nullptr);
+    }
+    json_.field("core_dumped", status.core_dumped());
+    if (event.duration_ns)
+        json_.field("duration_ns", *event.duration_ns);
+    else
+        json_.field("duration_ns", nullptr);
+    json_.field("age_ns", event.age_ns);
+    json_.field("cpu_user_ns", event.cpu_user_ns);
+    json_.field("cpu_system_ns", event.cpu_system_ns);
+    json_.field("max_rss_kb", event.max_rss_kb);
+    json_.field("minor_faults", event.minor_faults);
+    json_.field("major_faults", event.major_faults);
+    json_.field("voluntary_switches", event.voluntary_switches);
+    json_.field("involuntary_switches", event.involuntary_switches);
+    json_.end_line();
 }
 
-ordered_json JsonSink::to_json(const ExecFailedEvent& event) {
-    ordered_json j = common("exec_failed", event.proc);
-    j["filename"] = event.filename;
-    j["argv"] = event.argv;
-    j["argv_truncated"] = event.argv_truncated;
-    j["errno"] = event.error;
-    j["error"] = errno_name(event.error);
-    return j;
+void JsonSink::write(const ExecFailedEvent& event) {
+    common("exec_failed", event.proc);
+    json_.field("filename", event.filename);
+    json_.field("argv", event.argv);
+    json_.field("argv_truncated", event.argv_truncated);
+    json_.field("errno", event.error);
+    json_.field("error", errno_name(event.error));
+    json_.end_line();
 }
 
 void JsonSink::on_event(const Event& event) {
-    std::visit([this](const auto& e) { write_line(to_json(e)); }, event);
+    std::visit([this](const auto& e) { write(e); }, event);
 }
 
 void JsonSink::on_lost(uint64_t count, uint64_t monotonic_ns) {
-    ordered_json j;
-    j["event"] = "lost";
-    j["time"] = rfc3339(monotonic_ns);
-    j["count"] = count;
-    write_line(j);
+    begin("lost", monotonic_ns);
+    json_.field("count", count);
+    json_.end_line();
 }
 
 }  // namespace bootstrap

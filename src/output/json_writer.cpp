@@ -1,0 +1,89 @@
+#include "output/json_writer.h"
+
+#include <iterator>
+
+namespace bootstrap {
+
+namespace {
+
+// Lets nlohmann's serializer write straight into our buffer.
+class BufferAdapter : public nlohmann::detail::output_adapter_protocol<char> {
+public:
+    explicit BufferAdapter(fmt::memory_buffer& out) : out_(out) {}
+    void write_character(char c) override { out_.push_back(c); }
+    void write_characters(const char* s, std::size_t length) override { out_.append(s, s + length); }
+
+private:
+    fmt::memory_buffer& out_;
+};
+
+}  // namespace
+
+JsonWriter::JsonWriter(fmt::memory_buffer& out)
+    : out_(out),
+      serializer_(std::make_shared<BufferAdapter>(out), ' ', nlohmann::json::error_handler_t::replace) {}
+
+void JsonWriter::begin_object() {
+    out_.push_back('{');
+    first_ = true;
+}
+
+void JsonWriter::end_line() {
+    out_.push_back('}');
+    out_.push_back('\n');
+}
+
+void JsonWriter::key(std::string_view name) {
+    if (!first_) out_.push_back(',');
+    first_ = false;
+    out_.push_back('"');
+    out_.append(name);
+    out_.append(std::string_view("\":"));
+}
+
+void JsonWriter::string(std::string_view value) {
+    scratch_.get_ref<std::string&>().assign(value);
+    serializer_.dump(scratch_, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
+}
+
+void JsonWriter::field(std::string_view name, std::string_view value) {
+    key(name);
+    string(value);
+}
+
+void JsonWriter::field(std::string_view name, uint64_t value) {
+    key(name);
+    fmt::format_to(std::back_inserter(out_), "{}", value);
+}
+
+void JsonWriter::field(std::string_view name, int64_t value) {
+    key(name);
+    fmt::format_to(std::back_inserter(out_), "{}", value);
+}
+
+void JsonWriter::field(std::string_view name, bool value) {
+    key(name);
+    out_.append(value ? std::string_view("true") : std::string_view("false"));
+}
+
+void JsonWriter::field(std::string_view name, std::nullptr_t) {
+    key(name);
+    out_.append(std::string_view("null"));
+}
+
+void JsonWriter::field(std::string_view name, const std::vector<std::string>& values) {
+    key(name);
+    out_.push_back('[');
+    for (size_t i = 0; i < values.size(); ++i) {
+        if (i) out_.push_back(',');
+        string(values[i]);
+    }
+    out_.push_back(']');
+}
+
+void JsonWriter::raw_field(std::string_view name, std::string_view json) {
+    key(name);
+    out_.append(json);
+}
+
+}  // namespace bootstrap

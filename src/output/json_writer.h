@@ -1,0 +1,48 @@
+// Streams one JSON object into a buffer, field by field, without building a document tree: the event
+// stream writes hundreds of thousands of objects a second. Keys are our own ASCII names and numbers are
+// formatted by fmt; every string value goes through nlohmann's serializer, which does the escaping and
+// replaces bytes that are not UTF-8 with U+FFFD.
+#pragma once
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bootstrap {
+
+class JsonWriter {
+public:
+    explicit JsonWriter(fmt::memory_buffer& out);
+
+    void begin_object();
+    void end_line();  // "}\n"
+
+    void field(std::string_view key, std::string_view value);
+    void field(std::string_view key, const char* value) { field(key, std::string_view(value)); }
+    void field(std::string_view key, uint64_t value);
+    void field(std::string_view key, int64_t value);
+    void field(std::string_view key, uint32_t value) { field(key, uint64_t{value}); }
+    void field(std::string_view key, int value) { field(key, int64_t{value}); }
+    void field(std::string_view key, bool value);
+    void field(std::string_view key, std::nullptr_t);
+    void field(std::string_view key, const std::vector<std::string>& values);
+    // A field whose value the caller has already formatted as JSON (a time string, say).
+    void raw_field(std::string_view key, std::string_view json);
+
+private:
+    void key(std::string_view name);
+    void string(std::string_view value);
+
+    fmt::memory_buffer& out_;
+    bool first_ = true;
+    // Reused for every string, so escaping allocates nothing once warmed up.
+    nlohmann::json scratch_ = std::string();
+    nlohmann::detail::serializer<nlohmann::json> serializer_;
+};
+
+}  // namespace bootstrap
