@@ -156,19 +156,19 @@ std::optional<SummarySink::ExecInfo> SummarySink::take_exec(uint32_t pid) {
     return info;
 }
 
-void SummarySink::on_exec(const ExecEvent& event) {
+void SummarySink::handle(const ExecEvent& event) {
     see(event.proc);
     ++execs_;
     remember_exec(event);
 }
 
-void SummarySink::on_exec_failed(const ExecFailedEvent& event) {
+void SummarySink::handle(const ExecFailedEvent& event) {
     see(event.proc);
     ++exec_failures_;
     ++exec_failures_by_error_[errno_name(event.error)];
 }
 
-void SummarySink::on_exit(const ExitEvent& event) {
+void SummarySink::handle(const ExitEvent& event) {
     see(event.proc);
     if (event.thread_only) {  // --threads: the process lives on
         ++thread_exits_;
@@ -205,14 +205,7 @@ void SummarySink::on_exit(const ExitEvent& event) {
 }
 
 void SummarySink::on_event(const Event& event) {
-    std::visit(
-        [this](const auto& e) {
-            using T = std::decay_t<decltype(e)>;
-            if constexpr (std::is_same_v<T, ExecEvent>) on_exec(e);
-            else if constexpr (std::is_same_v<T, ExitEvent>) on_exit(e);
-            else on_exec_failed(e);
-        },
-        event);
+    std::visit([this](const auto& e) { handle(e); }, event);
 }
 
 void SummarySink::on_lost(uint64_t count, uint64_t monotonic_ns) {

@@ -74,9 +74,9 @@ private:
         uint64_t core_dumped = 0;
     };
 
-    void on_exec(const ExecEvent& event);
-    void on_exit(const ExitEvent& event);
-    void on_exec_failed(const ExecFailedEvent& event);
+    void handle(const ExecEvent& event);
+    void handle(const ExitEvent& event);
+    void handle(const ExecFailedEvent& event);
     void see(const ProcessInfo& proc);
     void see_time(uint64_t monotonic_ns);
     void remember_exec(const ExecEvent& event);

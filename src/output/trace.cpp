@@ -103,7 +103,7 @@ TraceSink::CommandLine TraceSink::capped(const std::string& filename, const std:
     return command;
 }
 
-void TraceSink::on_exec(const ExecEvent& event) {
+void TraceSink::handle(const ExecEvent& event) {
     Process* p = process_for(event.proc);
     if (!p) return;
     Exec exec{event.proc.time_ns, capped(event.filename, event.argv, event.argv_truncated)};
@@ -117,12 +117,12 @@ void TraceSink::on_exec(const ExecEvent& event) {
     if (!p->execs.empty()) p->execs.back() = std::move(exec);
 }
 
-void TraceSink::on_exit(const ExitEvent& event) {
+void TraceSink::handle(const ExitEvent& event) {
     if (event.thread_only) return;  // --threads: one thread of a process that lives on
     if (Process* p = process_for(event.proc)) p->exit = event;
 }
 
-void TraceSink::on_exec_failed(const ExecFailedEvent& event) {
+void TraceSink::handle(const ExecFailedEvent& event) {
     Process* p = process_for(event.proc);
     if (!p) return;
     if (instants_.size() >= limits_.instants) {
@@ -135,14 +135,7 @@ void TraceSink::on_exec_failed(const ExecFailedEvent& event) {
 
 void TraceSink::on_event(const Event& event) {
     see_time(process_of(event).time_ns);
-    std::visit(
-        [this](const auto& e) {
-            using T = std::decay_t<decltype(e)>;
-            if constexpr (std::is_same_v<T, ExecEvent>) on_exec(e);
-            else if constexpr (std::is_same_v<T, ExitEvent>) on_exit(e);
-            else on_exec_failed(e);
-        },
-        event);
+    std::visit([this](const auto& e) { handle(e); }, event);
 }
 
 void TraceSink::on_lost(uint64_t count, uint64_t monotonic_ns) {

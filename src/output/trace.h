@@ -81,9 +81,9 @@ private:
     uint32_t track_for(uint32_t pid);
     void see_time(uint64_t monotonic_ns);
     static CommandLine capped(const std::string& filename, const std::vector<std::string>& argv, bool truncated);
-    void on_exec(const ExecEvent& event);
-    void on_exit(const ExitEvent& event);
-    void on_exec_failed(const ExecFailedEvent& event);
+    void handle(const ExecEvent& event);
+    void handle(const ExitEvent& event);
+    void handle(const ExecFailedEvent& event);
     std::vector<size_t> depth_first_order() const;
     void write_file();
 

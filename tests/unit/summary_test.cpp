@@ -2,6 +2,8 @@
 #include "output/summary.h"
 
 #include <gtest/gtest.h>
+
+#include "event_builders.h"
 #include <nlohmann/json.hpp>
 
 #include <optional>
@@ -19,25 +21,8 @@ constexpr uint64_t kMillisecond = 1'000'000;
 constexpr int64_t kEpochSeconds = 1704164645;
 constexpr uint64_t kStart = 50 * kSecond;
 
-ProcessInfo proc(uint32_t pid, uint32_t ppid, std::string comm, uint64_t time_ns) {
-    ProcessInfo p;
-    p.time_ns = time_ns;
-    p.pid = pid;
-    p.tid = pid;
-    p.ppid = ppid;
-    p.comm = std::move(comm);
-    return p;
-}
-
-ExecEvent exec(uint32_t pid, uint32_t ppid, std::string comm, uint64_t time_ns, std::string filename,
-               std::vector<std::string> argv) {
-    ExecEvent e;
-    e.proc = proc(pid, ppid, std::move(comm), time_ns);
-    e.old_pid = pid;
-    e.filename = std::move(filename);
-    e.argv = std::move(argv);
-    return e;
-}
+using testing::exec;
+using testing::proc;
 
 struct ExitSpec {
     uint32_t raw_status = 0;

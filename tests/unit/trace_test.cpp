@@ -3,6 +3,8 @@
 #include "output/trace.h"
 
 #include <gtest/gtest.h>
+
+#include "event_builders.h"
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
@@ -27,25 +29,8 @@ constexpr uint64_t kStart = 50 * kSecond;  // CLOCK_MONOTONIC of the first event
 // 2024-01-02 03:04:05 UTC at kStart.
 const WallClock kClock(1704164645 * static_cast<int64_t>(kSecond) - static_cast<int64_t>(kStart));
 
-ProcessInfo proc(uint32_t pid, uint32_t ppid, std::string comm, uint64_t time_ns) {
-    ProcessInfo p;
-    p.time_ns = time_ns;
-    p.pid = pid;
-    p.tid = pid;
-    p.ppid = ppid;
-    p.comm = std::move(comm);
-    return p;
-}
-
-ExecEvent exec(uint32_t pid, uint32_t ppid, std::string comm, uint64_t time_ns, std::string filename,
-               std::vector<std::string> argv) {
-    ExecEvent e;
-    e.proc = proc(pid, ppid, std::move(comm), time_ns);
-    e.old_pid = pid;
-    e.filename = std::move(filename);
-    e.argv = std::move(argv);
-    return e;
-}
+using testing::exec;
+using testing::proc;
 
 // An exit `age_ns` after fork, `duration_ns` after exec when the exec was seen.
 ExitEvent exit_event(uint32_t pid, uint32_t ppid, std::string comm, uint64_t time_ns, uint64_t age_ns,
