@@ -343,6 +343,8 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 		return 0;
 	}
 
+	/* The process's name is its leader's: the last thread may have named itself otherwise. */
+	bpf_probe_read_kernel_str(rec->hdr.comm, sizeof(rec->hdr.comm), leader->comm);
 	rec->status = process_wait_status(task);
 	/*
 	 * Threads already released were folded into signal; this thread and a leader that exited earlier

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <set>
 #include <cerrno>
 #include <cstdlib>
@@ -440,6 +441,34 @@ TEST(ThreadExits, NotReportedWithoutTheOption) {
     auto exits = session.of<ExitEvent>(child.pid);
     ASSERT_EQ(exits.size(), 1u);
     EXPECT_FALSE(exits[0]->thread_only);
+}
+
+}  // namespace
+}  // namespace bootstrap::testing
+
+namespace bootstrap::testing {
+namespace {
+
+void* rename_then_outlive_leader(void*) {
+    pthread_setname_np(pthread_self(), "renamed-worker");
+    usleep(100'000);
+    return nullptr;  // the last thread: its exit ends the process
+}
+
+TEST(ThreadGroup, ProcessExitCarriesTheProcessNameNotTheLastThreads) {
+    REQUIRE_BPF();
+    std::string comm;
+    std::ifstream("/proc/self/comm") >> comm;  // the child inherits it
+    TraceSession session;
+    Reaped child = run_child([] {
+        pthread_t worker;
+        pthread_create(&worker, nullptr, rename_then_outlive_leader, nullptr);
+        syscall(SYS_exit, 0);  // the leader thread alone
+        return 0;
+    });
+    const ExitEvent* exit = session.wait_for<ExitEvent>(child.pid);
+    ASSERT_NE(exit, nullptr);
+    EXPECT_EQ(exit->proc.comm, comm);
 }
 
 }  // namespace
