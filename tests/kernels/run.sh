@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs the kernel scenario (scenario.c) against the bootstrap binary, on the running kernel or on one of
 # Debian's kernels booted under QEMU, and checks its verdicts: every case must pass, and a VM must report
-# the same cases as the host.
+# the same cases as the host. The JSON lines the scenario prints are parsed here with python3 (json_strict).
 #
 #   run.sh host  BOOTSTRAP SCENARIO WORKDIR   on this kernel (root); keeps WORKDIR/host.verdicts
 #   run.sh cloud BOOTSTRAP SCENARIO WORKDIR   boots linux-image-cloud-amd64's kernel
@@ -29,6 +29,58 @@ fail() {
 # "case PASS|FAIL" for each VERDICT line of a scenario report.
 verdicts() { sed -n 's/^VERDICT \([^ ]*\) \(PASS\|FAIL\) .*/\1 \2/p' "$1"; }
 
+# Prints the json_strict verdict for a report, and fails with it: the lines between the scenario's
+# "=== json lines begin ===" and "=== json lines end N ===" must be exactly N objects that python's json
+# module accepts, strictly (UTF-8, no NaN or Infinity, no repeated key). Inside the VM, which has no JSON
+# parser, the scenario can only check them loosely.
+json_strict() {
+	python3 - "$1" <<'PYTHON'
+import json, re, sys
+
+def no_repeated_keys(pairs):
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a key appears twice")
+    return dict(pairs)
+
+def reject(constant):
+    raise ValueError(constant + " is not JSON")
+
+# Returns the number of lines in the block and the first problem, or None.
+def check(path):
+    try:
+        lines = open(path, "rb").read().decode("utf-8").split("\n")
+    except UnicodeDecodeError as error:
+        return 0, "the report is not UTF-8: %s" % error
+    try:
+        begin = lines.index("=== json lines begin ===")
+        end = next(i for i in range(begin, len(lines)) if re.fullmatch(r"=== json lines end \d+ ===", lines[i]))
+    except (ValueError, StopIteration) as error:
+        return 0, "no complete block of JSON lines in the report (%s)" % (str(error) or "no end marker")
+    block, expected = lines[begin + 1:end], int(lines[end].split()[4])
+    if len(block) != expected or not block:
+        return len(block), "the scenario printed %d lines, found %d between the markers" % (expected, len(block))
+    events = set()
+    for number, line in enumerate(block, 1):
+        try:
+            record = json.loads(line, object_pairs_hook=no_repeated_keys, parse_constant=reject)
+        except ValueError as error:
+            return len(block), "line %d: %s: %.160s" % (number, error, line)
+        if not isinstance(record, dict) or not isinstance(record.get("pid"), int):
+            return len(block), "line %d is not an object with an integer pid: %.160s" % (number, line)
+        events.add(record.get("event"))
+    missing = {"exec", "exit", "exec_failed"} - events
+    if missing:
+        return len(block), "no %s record among them" % ", ".join(sorted(missing))
+    return len(block), None
+
+count, problem = check(sys.argv[1])
+print("VERDICT json_strict %s %d lines checked with python3's json module on the host%s" %
+      ("FAIL" if problem else "PASS", count, "; " + problem if problem else ""))
+sys.exit(1 if problem else 0)
+PYTHON
+}
+
 run_host() {
 	rm -rf "$work/host" "$work/host.verdicts" # never let the VMs compare with an earlier run
 	if [ "$(id -u)" -ne 0 ]; then
@@ -37,11 +89,14 @@ run_host() {
 		echo "SKIP: the host run needs root to load BPF programs"
 		exit 77
 	fi
+	need_python
 	mkdir -p "$work/host"
-	local rc=0
+	local rc=0 json_rc=0
 	timeout 300 "$scenario" "$bootstrap" "$work/host" | tee "$work/host.log" || rc=$?
+	json_strict "$work/host.log" | tee -a "$work/host.log" || json_rc=$?
 	verdicts "$work/host.log" >"$work/host.verdicts"
 	[ "$rc" -eq 0 ] || fail "the scenario failed on the host kernel ($(uname -r)), exit status $rc"
+	[ "$json_rc" -eq 0 ] || fail "the scenario's JSON lines did not parse strictly (host kernel)"
 }
 
 # The concrete package behind Debian's metapackage, e.g. linux-image-6.1.0-56-cloud-amd64.
@@ -85,8 +140,14 @@ fetch_kernel() {
 	kernel_dir=$work/packages/$package
 }
 
+need_python() {
+	command -v python3 >/dev/null ||
+		fail "python3 is missing: it parses the scenario's JSON lines (part of 'sudo scripts/install-deps.sh test')"
+}
+
 need_tools() {
 	local hint="install the kernels group with 'sudo scripts/install-deps.sh kernels'"
+	need_python
 	command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 is missing: $hint"
 	# The dynamic busybox package also installs /bin/busybox, but the VM has no libraries for it.
 	if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
@@ -114,7 +175,7 @@ pack_initramfs() {
 }
 
 run_vm() {
-	local flavour=$1 dir=$work/$1 rc=0 start seconds
+	local flavour=$1 dir=$work/$1 rc=0 json_rc=0 start seconds
 	need_tools
 	fetch_kernel "$flavour"
 	echo "kernel: $(basename "$kernel_dir") $(cat "$kernel_dir/version")"
@@ -135,9 +196,11 @@ run_vm() {
 	echo "boot, scenario and power-off took ${seconds} s (qemu exit status $rc)"
 	grep -q '^=== bootstrap-kernels end' "$dir/report.log" ||
 		fail "the VM printed no complete report (timeout ${boot_timeout} s?); serial log: $dir/serial.log"
+	json_strict "$dir/report.log" | tee -a "$dir/report.log" || json_rc=$?
 	verdicts "$dir/report.log" >"$work/$flavour.verdicts"
 	compare "$flavour"
 	grep -q '^RESULT PASS' "$dir/report.log" || fail "the scenario failed on $(basename "$kernel_dir")"
+	[ "$json_rc" -eq 0 ] || fail "the JSON lines printed on $(basename "$kernel_dir") did not parse strictly"
 }
 
 # The VM's verdicts beside the host's: the same cases, all passing.

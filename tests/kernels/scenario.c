@@ -4,7 +4,10 @@
  * a test VM's only program besides busybox and bootstrap.
  *
  *   kernel_scenario BOOTSTRAP WORKDIR    run every case; one "VERDICT <case> PASS|FAIL <details>" line per
- *                                        case, then "RESULT PASS|FAIL"; exit 0 only if all passed
+ *                                        case, then "RESULT PASS|FAIL"; exit 0 only if all passed. The JSON
+ *                                        records of its own children are also printed, as they are, between
+ *                                        "=== json lines begin ===" and "=== json lines end N ===", for
+ *                                        run.sh to parse strictly on the host.
  *   exec-probe --child MS CODE [ARG..]   what the children run: sleep MS, exit CODE
  *   exec-probe --threads                 main thread leaves with pthread_exit, a worker exits 7 after 300 ms
  *   exec-probe --group-exit              four threads spin while the main thread calls exit(9)
@@ -31,6 +34,7 @@
 #define MISSING_PROGRAM "/nonexistent/kernel-scenario"
 /* Under software emulation the verifier alone can take many seconds. */
 #define TRACER_START_TIMEOUT_MS 120000
+#define JSON_SYNC_INTERVAL_MS 100
 #define TRACER_STOP_TIMEOUT_MS 20000
 
 static void sleep_ms(long ms)
@@ -129,12 +133,234 @@ static long elapsed_ms(const struct timespec *since)
 	return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
 }
 
+static pid_t spawn(const char *path, char *const argv[])
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execv(path, argv);
+		_exit(errno); /* the failed-exec case checks this code */
+	}
+	return pid;
+}
+
+static int reap(pid_t pid)
+{
+	int status = -1;
+	struct rusage usage;
+
+	wait4(pid, &status, 0, &usage);
+	return status;
+}
+
+/*
+ * ---- JSON lines (-j) ----
+ *
+ * Just enough JSON to check bootstrap -j from inside the VM, which has no JSON library: a validator that
+ * finds truncated, unbalanced or unterminated lines, and lookups of top-level members. The host parses the
+ * printed lines again with a real parser (run.sh).
+ */
+
+static const char *json_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* The end of the JSON value that starts at p, or NULL if it is not one. Depth-limited: a line is small. */
+static const char *json_skip(const char *p, int depth)
+{
+	if (depth > 32)
+		return NULL;
+	if (*p == '"') {
+		for (p++; *p != '"'; p++) {
+			if ((unsigned char)*p < 0x20) /* raw control characters, and the end of the line */
+				return NULL;
+			if (*p == '\\') {
+				p++;
+				if (*p == 'u') {
+					for (int i = 1; i <= 4; i++)
+						if (!p[i] || !strchr("0123456789abcdefABCDEF", p[i]))
+							return NULL;
+					p += 4;
+				} else if (!*p || !strchr("\"\\/bfnrt", *p)) {
+					return NULL;
+				}
+			}
+		}
+		return p + 1;
+	}
+	if (*p == '[' || *p == '{') {
+		bool object = *p == '{';
+		char close = object ? '}' : ']';
+
+		p = json_ws(p + 1);
+		if (*p == close)
+			return p + 1;
+		for (;;) {
+			if (object) {
+				if (*p != '"' || !(p = json_skip(p, depth + 1)))
+					return NULL;
+				p = json_ws(p);
+				if (*p != ':')
+					return NULL;
+				p = json_ws(p + 1);
+			}
+			if (!(p = json_skip(p, depth + 1)))
+				return NULL;
+			p = json_ws(p);
+			if (*p == close)
+				return p + 1;
+			if (*p != ',')
+				return NULL;
+			p = json_ws(p + 1);
+		}
+	}
+	for (const char *word = "true\0false\0null\0"; *word; word += strlen(word) + 1)
+		if (strncmp(p, word, strlen(word)) == 0)
+			return p + strlen(word);
+	/* A number: its exact grammar is left to the host's parser. */
+	size_t len = strspn(p, "-+.eE0123456789");
+
+	return len > 0 && (*p == '-' || (*p >= '0' && *p <= '9')) ? p + len : NULL;
+}
+
+/* One line is one complete object, nothing before or after it. */
+static bool json_complete(const char *line)
+{
+	const char *end = *line == '{' ? json_skip(line, 0) : NULL;
+
+	return end && *json_ws(end) == '\0';
+}
+
+/* The value of a top-level member of a complete object, or NULL. Keys are compared as written: none has escapes. */
+static const char *json_member(const char *object, const char *key)
+{
+	size_t len = strlen(key);
+	const char *p = json_ws(object + 1);
+
+	while (*p == '"') {
+		bool match = strncmp(p + 1, key, len) == 0 && p[1 + len] == '"';
+		const char *value = json_ws(json_ws(json_skip(p, 1)) + 1); /* after the ':' */
+
+		if (match)
+			return value;
+		p = json_ws(json_skip(value, 1));
+		if (*p == ',')
+			p = json_ws(p + 1);
+	}
+	return NULL;
+}
+
+/* A JSON string equals `expected`. Only the escapes a plain ASCII argument could come with are decoded. */
+static bool json_string_is(const char *value, const char *expected)
+{
+	if (!value || *value != '"')
+		return false;
+	for (const char *p = value + 1;; p++, expected++) {
+		char c = *p;
+
+		if (c == '"')
+			return *expected == '\0';
+		if (c == '\\') {
+			const char *from = "\"\\/bfnrt", *to = "\"\\/\b\f\n\r\t";
+			const char *at = strchr(from, *++p);
+
+			if (!at || !*p) /* \uXXXX: not in any string this scenario passes */
+				return false;
+			c = to[at - from];
+		}
+		if (c != *expected)
+			return false;
+	}
+}
+
+static bool json_null(const char *value)
+{
+	return value && strncmp(value, "null", 4) == 0;
+}
+
+/* An integer member; false if it is absent or something else. */
+static bool json_int(const char *value, long *out)
+{
+	char *end;
+
+	if (!value || !(*value == '-' || (*value >= '0' && *value <= '9')))
+		return false;
+	*out = strtol(value, &end, 10);
+	return !strchr(".eE", *end);
+}
+
+/* A JSON array of strings equals a NULL-terminated argv, element by element. */
+static bool json_argv_is(const char *value, char *const expected[])
+{
+	if (!value || *value != '[')
+		return false;
+	const char *p = json_ws(value + 1);
+
+	for (int i = 0; expected[i]; i++) {
+		if (!json_string_is(p, expected[i]))
+			return false;
+		p = json_ws(json_skip(p, 1));
+		if (*p == ',')
+			p = json_ws(p + 1);
+	}
+	return *p == ']';
+}
+
+/*
+ * Splits a copy of `text` into lines, *n of them in *lines; a last line without its newline counts too (it
+ * may have been cut off). Returns the copy, which the lines point into: free both.
+ */
+static char *split_lines(const char *text, char ***lines, int *n)
+{
+	char *copy = strdup(text);
+	int capacity = 0;
+
+	*lines = NULL;
+	*n = 0;
+	for (char *p = copy; *p;) {
+		char *end = strchr(p, '\n');
+
+		if (*n == capacity) {
+			capacity = capacity ? 2 * capacity : 64;
+			*lines = realloc(*lines, sizeof(**lines) * (size_t)capacity);
+		}
+		(*lines)[(*n)++] = p;
+		if (!end)
+			break;
+		*end = '\0';
+		p = end + 1;
+	}
+	return copy;
+}
+
+/* The complete records of one pid, optionally of one event kind; at most `max` of them in `found`. */
+static int json_records(char **lines, int n, long pid, const char *event, char **found, int max)
+{
+	int count = 0;
+
+	for (int i = 0; i < n; i++) {
+		long got;
+
+		if (json_complete(lines[i]) && json_int(json_member(lines[i], "pid"), &got) && got == pid &&
+		    (!event || json_string_is(json_member(lines[i], "event"), event))) {
+			if (count < max)
+				found[count] = lines[i];
+			count++;
+		}
+	}
+	return count;
+}
+
 /* ---- the tracers ---- */
 
 struct tracer {
 	const char *name;
 	const char *label; /* its command line, for the verdicts */
 	const char *options[4]; /* NULL-terminated */
+	bool json; /* -j: no header line, see json_ready() */
 	pid_t pid;
 	int status;
 	char out_path[512];
@@ -142,7 +368,44 @@ struct tracer {
 	char *output; /* all of stdout, read after it stopped */
 };
 
-static bool start_tracer(struct tracer *t, const char *bootstrap, const char *workdir)
+/*
+ * For json_ready(): a child that fails an exec, then execs the probe, which exits 0 at once. Each of its
+ * three records comes from a different BPF program.
+ */
+static pid_t spawn_sync_child(const char *probe)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execv(MISSING_PROGRAM, (char *[]){"kernel-scenario", "--sync", NULL});
+		execv(probe, (char *[]){PROBE_NAME, "--child", "0", "0", NULL});
+		_exit(127);
+	}
+	return pid;
+}
+
+/*
+ * -j prints no header: its output starts with the first event. The tracer attaches its programs one after
+ * another, each for good, so once the failed exec, the exec and the exit of one sync child are all in the
+ * output, every program is attached and nothing later can be missed.
+ */
+static bool json_ready(const char *output, const pid_t *children, int n_children)
+{
+	char **lines, *found;
+	int n;
+	char *copy = split_lines(output, &lines, &n);
+	bool ready = false;
+
+	for (int i = 0; i < n_children && !ready; i++)
+		ready = json_records(lines, n, children[i], "exec_failed", &found, 1) > 0 &&
+			json_records(lines, n, children[i], "exec", &found, 1) > 0 &&
+			json_records(lines, n, children[i], "exit", &found, 1) > 0;
+	free(lines);
+	free(copy);
+	return ready;
+}
+
+static bool start_tracer(struct tracer *t, const char *bootstrap, const char *workdir, const char *probe)
 {
 	snprintf(t->out_path, sizeof(t->out_path), "%s/%s.out", workdir, t->name);
 	snprintf(t->err_path, sizeof(t->err_path), "%s/%s.err", workdir, t->name);
@@ -166,11 +429,14 @@ static bool start_tracer(struct tracer *t, const char *bootstrap, const char *wo
 	close(err);
 	/* The header is printed once the programs are loaded and attached: from then on nothing is missed. */
 	struct timespec start;
+	pid_t sync_children[TRACER_START_TIMEOUT_MS / JSON_SYNC_INTERVAL_MS];
+	int n_sync = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (elapsed_ms(&start) < TRACER_START_TIMEOUT_MS) {
 		char *text = read_file(t->out_path);
-		bool ready = strncmp(text, HEADER "\n", strlen(HEADER) + 1) == 0;
+		bool ready = t->json ? json_ready(text, sync_children, n_sync)
+				     : strncmp(text, HEADER "\n", strlen(HEADER) + 1) == 0;
 
 		free(text);
 		if (ready) {
@@ -181,7 +447,11 @@ static bool start_tracer(struct tracer *t, const char *bootstrap, const char *wo
 			t->pid = 0;
 			return false;
 		}
-		sleep_ms(20);
+		if (t->json && n_sync < (int)(sizeof(sync_children) / sizeof(sync_children[0]))) {
+			sync_children[n_sync] = spawn_sync_child(probe);
+			reap(sync_children[n_sync++]);
+		}
+		sleep_ms(t->json ? JSON_SYNC_INTERVAL_MS : 20);
 	}
 	return false;
 }
@@ -300,24 +570,65 @@ static const char *check_single_exit(const struct tracer *t, int pid, const char
 	return NULL;
 }
 
-static pid_t spawn(const char *path, char *const argv[])
-{
-	pid_t pid = fork();
+/* What the scenario knows about the children that the JSON case checks bootstrap -j -x against. */
+struct json_truth {
+	pid_t self;
+	const char *probe;
+	pid_t exec_pid; /* exec_args */
+	char *const *exec_argv;
+	pid_t exit3_pid;
+	pid_t killed_pid;
+	pid_t missing_pid; /* failed_exec */
+	char *const *missing_argv;
+};
 
-	if (pid == 0) {
-		execv(path, argv);
-		_exit(errno); /* the failed-exec case checks this code */
+/* Returns the first problem with the JSON output, or NULL. */
+static const char *check_json(char **lines, int n, const struct json_truth *t)
+{
+	static char problem[300];
+	int incomplete = 0;
+	char *r;
+	long number;
+
+	/* Every line, including those of other processes on the host: the tool promises it for any bytes. */
+	for (int i = 0; i < n; i++) {
+		if (!json_complete(lines[i]) && incomplete++ == 0)
+			snprintf(problem, sizeof(problem), "line %d is not one complete JSON object: %.160s", i + 1,
+				 lines[i]);
 	}
-	return pid;
-}
+	if (incomplete)
+		return problem;
+	if (n == 0)
+		return "no output";
 
-static int reap(pid_t pid)
-{
-	int status = -1;
-	struct rusage usage;
+	if (json_records(lines, n, t->exec_pid, "exec", &r, 1) != 1)
+		return "expected one exec record for the exec_args child";
+	if (!json_argv_is(json_member(r, "argv"), t->exec_argv))
+		return "its argv is not the one the child was given";
+	if (!json_string_is(json_member(r, "filename"), t->probe) ||
+	    !json_string_is(json_member(r, "comm"), PROBE_NAME) || !json_int(json_member(r, "ppid"), &number) ||
+	    number != t->self)
+		return "its filename, comm or ppid is not the probe's, " PROBE_NAME " or ours";
 
-	wait4(pid, &status, 0, &usage);
-	return status;
+	if (json_records(lines, n, t->exit3_pid, "exit", &r, 1) != 1)
+		return "expected one exit record for the exit_code child";
+	if (!json_int(json_member(r, "exit_code"), &number) || number != 3 || !json_null(json_member(r, "signal")))
+		return "the exit_code child's record lacks \"exit_code\":3 and \"signal\":null";
+
+	if (json_records(lines, n, t->killed_pid, "exit", &r, 1) != 1)
+		return "expected one exit record for the sigkill child";
+	if (!json_null(json_member(r, "exit_code")) || !json_string_is(json_member(r, "signal"), "SIGKILL"))
+		return "the sigkill child's record lacks \"exit_code\":null and \"signal\":\"SIGKILL\"";
+
+	if (json_records(lines, n, t->missing_pid, "exec_failed", &r, 1) != 1)
+		return "expected one exec_failed record under -x";
+	if (!json_string_is(json_member(r, "error"), "ENOENT") || !json_int(json_member(r, "errno"), &number) ||
+	    number != ENOENT)
+		return "the exec_failed record lacks \"error\":\"ENOENT\" and its errno";
+	if (!json_string_is(json_member(r, "filename"), MISSING_PROGRAM) ||
+	    !json_argv_is(json_member(r, "argv"), t->missing_argv))
+		return "the exec_failed record does not show the path and argv the child passed";
+	return NULL;
 }
 
 static char *describe_status(int status)
@@ -355,14 +666,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	/* -a on the -x tracer: its EXEC and FAIL lines show argv, read from two different places in the kernel. */
+	/*
+	 * -a on the -x tracer: its EXEC and FAIL lines show argv, read from two different places in the kernel.
+	 * The JSON tracer starts first, so that its sync children (see json_ready) are not in the others' output.
+	 */
+	struct tracer json = {.name = "json", .label = "bootstrap -j -x", .options = {"-j", "-x"}, .json = true};
 	struct tracer plain = {.name = "plain", .label = "bootstrap"};
 	struct tracer failed = {.name = "failed", .label = "bootstrap -x -a", .options = {"-x", "-a"}};
 	struct tracer slow = {.name = "duration", .label = "bootstrap -d 200", .options = {"-d", "200"}};
-	struct tracer *tracers[] = {&plain, &failed, &slow};
+	struct tracer *tracers[] = {&json, &plain, &failed, &slow};
+	const int n_tracers = sizeof(tracers) / sizeof(tracers[0]);
 
-	for (int i = 0; i < 3; i++) {
-		if (!start_tracer(tracers[i], bootstrap, workdir)) {
+	for (int i = 0; i < n_tracers; i++) {
+		if (!start_tracer(tracers[i], bootstrap, workdir, probe)) {
 			char *err = read_file(tracers[i]->err_path);
 
 			printf("%s did not start (%s); its stderr:\n%s\n", tracers[i]->label,
@@ -374,9 +690,14 @@ int main(int argc, char **argv)
 		}
 	}
 
-	/* Run every case while all three tracers watch; check their output once they have stopped. */
+	/*
+	 * Run every case while all the tracers watch; check their output once they have stopped. The exec's
+	 * arguments include one with a space and an empty one: -a must quote both, -j must keep both as they are.
+	 */
 	pid_t self = getpid();
-	pid_t exec_pid = spawn(probe, (char *[]){PROBE_NAME, "--child", "0", "5", "an argument", "--x=y", NULL});
+	char *const exec_argv[] = {PROBE_NAME, "--child", "0", "5", "an argument", "", "--x=y", NULL};
+	char *const missing_argv[] = {"kernel-scenario", "--never", "twice", NULL};
+	pid_t exec_pid = spawn(probe, exec_argv);
 	int exec_status = reap(exec_pid);
 	pid_t exit3_pid = spawn(probe, (char *[]){PROBE_NAME, "--child", "0", "3", NULL});
 	int exit3_status = reap(exit3_pid);
@@ -388,14 +709,14 @@ int main(int argc, char **argv)
 	int threads_status = reap(threads_pid);
 	pid_t group_pid = spawn(probe, (char *[]){PROBE_NAME, "--group-exit", NULL});
 	int group_status = reap(group_pid);
-	pid_t missing_pid = spawn(MISSING_PROGRAM, (char *[]){"kernel-scenario", "--never", "twice", NULL});
+	pid_t missing_pid = spawn(MISSING_PROGRAM, missing_argv);
 	int missing_status = reap(missing_pid);
 	pid_t short_pid = spawn(probe, (char *[]){PROBE_NAME, "--child", "10", "0", NULL});
 	pid_t long_pid = spawn(probe, (char *[]){PROBE_NAME, "--child", "400", "0", NULL});
 	int short_status = reap(short_pid);
 	int long_status = reap(long_pid);
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < n_tracers; i++) {
 		bool ok = stop_tracer(tracers[i]);
 		char name[32];
 
@@ -421,7 +742,7 @@ int main(int argc, char **argv)
 	struct line with_args[MAX_LINES];
 	int n_args = lines_of(failed.output, exec_pid, "EXEC", with_args);
 
-	snprintf(command_line, sizeof(command_line), "%s --child 0 5 'an argument' --x=y", probe);
+	snprintf(command_line, sizeof(command_line), "%s --child 0 5 'an argument' '' --x=y", probe);
 	n_exec = lines_of(plain.output, exec_pid, "EXEC", execs);
 	problem = check_single_exit(&plain, exec_pid, "5", 0, lines, &n);
 	if (!WIFEXITED(exec_status) || WEXITSTATUS(exec_status) != 5)
@@ -498,8 +819,42 @@ int main(int argc, char **argv)
 		problem ? "; " : "", problem ? problem : "");
 	show_lines(lines, n);
 
+	/*
+	 * bootstrap -j -x on the same children. The VM has no JSON parser, so the records of these children are
+	 * also printed as they are, for run.sh to parse on the host (json_strict).
+	 */
+	struct json_truth truth = {.self = self,
+				   .probe = probe,
+				   .exec_pid = exec_pid,
+				   .exec_argv = exec_argv,
+				   .exit3_pid = exit3_pid,
+				   .killed_pid = killed_pid,
+				   .missing_pid = missing_pid,
+				   .missing_argv = missing_argv};
+	char **json_lines;
+	int n_json;
+	char *json_text = split_lines(json.output, &json_lines, &n_json);
+	pid_t json_pids[] = {exec_pid, exit3_pid, killed_pid, missing_pid};
+	int printed = 0;
+
+	problem = check_json(json_lines, n_json, &truth);
+	verdict("json_output", !problem,
+		"%d lines; pids %d (exec_args), %d (exit_code), %d (sigkill), %d (failed_exec)%s%s", n_json,
+		exec_pid, exit3_pid, killed_pid, missing_pid, problem ? "; " : "", problem ? problem : "");
+	printf("=== json lines begin ===\n");
+	for (int i = 0; i < (int)(sizeof(json_pids) / sizeof(json_pids[0])); i++) {
+		char *records[MAX_LINES];
+		int n_records = json_records(json_lines, n_json, json_pids[i], NULL, records, MAX_LINES);
+
+		for (int k = 0; k < n_records && k < MAX_LINES; k++, printed++)
+			printf("%s\n", records[k]);
+	}
+	printf("=== json lines end %d ===\n", printed);
+	free(json_lines);
+	free(json_text);
+
 	if (failures) {
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < n_tracers; i++)
 			printf("---- output of %s ----\n%s", tracers[i]->name, tracers[i]->output);
 	}
 	printf("RESULT %s %d cases, %d failed\n", failures ? "FAIL" : "PASS", cases, failures);
