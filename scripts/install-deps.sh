@@ -11,7 +11,7 @@ bench_packages="libbenchmark-dev libbpf-tools bpftrace linux-perf"
 # libFuzzer and the sanitizer runtimes for the default clang (the build group has clang and llvm).
 fuzz_packages="libclang-rt-dev"
 # The kernels tests boot Debian's other kernels under QEMU with a busybox initramfs (tests/kernels/).
-kernels_packages="qemu-system-x86 busybox-static"
+kernels_packages="qemu-system-x86 busybox-static python3"
 
 wanted=$build_packages
 case "${1:-build}" in
