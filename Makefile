@@ -2,12 +2,22 @@
 #   make        build build/bootstrap
 #   make run    install missing packages (as root), build, start the tracer (ARGS="-d 100" to pass options)
 #   make test   install missing packages, build, run every test (ctest)
+#   make fuzz   build the libFuzzer targets with clang in build-fuzz, run each for FUZZ_SECONDS
+#   make sanitize  build everything with ASan+UBSan in build-asan, run the unit tests
+#   make bench  build Release in build-bench, compare bootstrap with its peers (bench/run.sh, as root),
+#               then the decode+format micro-benchmarks; see bench/README.md
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 ARGS ?=
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = fuzz_decode fuzz_options
+ASAN_DIR ?= build-asan
+BENCH_DIR ?= build-bench
 
-.PHONY: all build deps test-deps run test clean
+# Every target is a command, not a file: make runs it even when a file of that name exists.
+.PHONY: all build deps test-deps run test clean fuzz-deps fuzz sanitize bench-deps bench
 
 all: build
 
@@ -33,3 +43,37 @@ test: test-deps
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+fuzz-deps:
+	@scripts/install-deps.sh fuzz
+
+# New inputs go to $(FUZZ_DIR)/corpus, so the committed seeds in fuzz/corpus stay as they are; a crash
+# leaves its input in $(FUZZ_DIR)/artifacts and fails the target.
+fuzz: fuzz-deps
+	cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+		-DCMAKE_CXX_COMPILER=clang++ -DBOOTSTRAP_FUZZ=ON
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(FUZZ_TARGETS)
+	mkdir -p $(FUZZ_DIR)/artifacts
+	for target in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_DIR)/corpus/$$target && \
+		$(FUZZ_DIR)/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_DIR)/artifacts/$$target- $(FUZZ_DIR)/corpus/$$target fuzz/corpus/$$target \
+			|| exit 1; \
+	done
+
+# Only the test programs (and the binary they run): the kernels tests' static, VM-bound scenario cannot be
+# sanitized. Runtime tests also run under ASan (as root): cd $(ASAN_DIR) && ctest -L runtime
+sanitize: test-deps
+	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBOOTSTRAP_TESTS=ON -DBOOTSTRAP_SANITIZE=ON
+	cmake --build $(ASAN_DIR) -j $(JOBS) --target unit_tests runtime_tests
+	cd $(ASAN_DIR) && ctest -L unit --output-on-failure -j 1
+
+bench-deps:
+	@scripts/install-deps.sh bench
+
+# Release, as shipped: the figures are those of the binary users run. Settings: BENCH_EXECS etc. (bench/run.sh).
+bench: bench-deps
+	cmake -S . -B $(BENCH_DIR) -DCMAKE_BUILD_TYPE=Release -DBOOTSTRAP_BENCH=ON
+	cmake --build $(BENCH_DIR) -j $(JOBS)
+	BENCH_BUILD=$(abspath $(BENCH_DIR)) bench/run.sh
+	$(BENCH_DIR)/bench/format_bench

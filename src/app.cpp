@@ -34,7 +34,7 @@ namespace bootstrap {
 namespace {
 
 // The kernel wakes us only for batches; this bounds how late a quiet event is printed.
-constexpr int kDrainIntervalMs = 100;
+constexpr int kDrainIntervalMs = 25;
 
 // Signals arrive through a file descriptor, so the poll loop sees them without races.
 class SignalFd {
