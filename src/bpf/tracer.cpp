@@ -144,7 +144,7 @@ void Tracer::Impl::open(const TracerConfig& config) {
     // and the length of each argument copy separately).
     if (!err)
         err = bpf_map__set_value_size(skel->maps.scratch,
-                                      sizeof(exec_record) + BOOTSTRAP_FILENAME_MAX + 2 * config.max_args_bytes);
+                                      static_cast<uint32_t>(sizeof(exec_record) + BOOTSTRAP_FILENAME_MAX + 2u * config.max_args_bytes));
 
     if (!err && !config.trace_tree) err = bpf_map__set_max_entries(skel->maps.traced_tgids, 1);
     if (err) throw SetupError("failed to size the BPF maps: " + errno_text(err), kVerboseHint);

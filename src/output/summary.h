@@ -18,7 +18,7 @@ namespace bootstrap {
 
 class SummarySink : public EventSink {
 public:
-    SummarySink(Writer& out, bool json, TimeFormatter times) : out_(out), json_(json), times_(std::move(times)) {}
+    SummarySink(Writer& out, bool json, TimeFormatter times) : out_(out), json_(json), times_(times) {}
 
     void on_event(const Event& event) override;
     void on_lost(uint64_t count, uint64_t monotonic_ns) override;

@@ -15,7 +15,7 @@ struct TextOptions {
 class TextSink : public EventSink {
 public:
     TextSink(Writer& out, TimeFormatter times, TextOptions options = {})
-        : out_(out), times_(std::move(times)), options_(options) {}
+        : out_(out), times_(times), options_(options) {}
 
     void begin() override;
     void on_event(const Event& event) override;

@@ -35,7 +35,7 @@ public:
     }
 
 private:
-    static constexpr size_t kFlushThreshold = 64 * 1024;
+    static constexpr size_t kFlushThreshold = size_t{64} * 1024;
     int fd_;
     std::string name_;
     fmt::memory_buffer buffer_;
