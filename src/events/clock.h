@@ -13,8 +13,11 @@ public:
     WallClock();
     explicit WallClock(int64_t realtime_minus_monotonic_ns) : offset_ns_(realtime_minus_monotonic_ns) {}
 
-    // Nanoseconds since the Unix epoch for a CLOCK_MONOTONIC reading.
-    int64_t to_realtime_ns(uint64_t monotonic_ns) const { return static_cast<int64_t>(monotonic_ns) + offset_ns_; }
+    // Nanoseconds since the Unix epoch for a CLOCK_MONOTONIC reading. Added modulo 2^64: a timestamp no
+    // kernel gives (a broken record) yields a wrong time instead of signed overflow.
+    int64_t to_realtime_ns(uint64_t monotonic_ns) const {
+        return static_cast<int64_t>(monotonic_ns + static_cast<uint64_t>(offset_ns_));
+    }
 
     static uint64_t monotonic_now_ns();
 

@@ -2,7 +2,6 @@
 
 #include <linux/types.h>
 
-#include <algorithm>
 #include <cstring>
 
 extern "C" {
@@ -15,6 +14,8 @@ namespace {
 
 __extension__ typedef unsigned __int128 uint128;
 
+constexpr int32_t kMaxErrno = 4095;  // the kernel's MAX_ERRNO
+
 template <typename T>
 bool read_struct(std::span<const std::byte> bytes, T& out) {
     if (bytes.size() < sizeof(T)) return false;
@@ -22,11 +23,8 @@ bool read_struct(std::span<const std::byte> bytes, T& out) {
     return true;
 }
 
-std::string comm_of(const record_header& hdr) {
-    const char* begin = hdr.comm;
-    const char* end = std::find(begin, begin + sizeof(hdr.comm), '\0');
-    return std::string(begin, end);
-}
+// The kernel's comm always ends in a NUL within its 16 bytes (bpf_get_current_comm pads with NULs).
+bool comm_is_terminated(const record_header& hdr) { return strnlen(hdr.comm, sizeof(hdr.comm)) < sizeof(hdr.comm); }
 
 ProcessInfo process_info(const record_header& hdr) {
     ProcessInfo info;
@@ -37,7 +35,7 @@ ProcessInfo process_info(const record_header& hdr) {
     info.uid = hdr.uid;
     info.gid = hdr.gid;
     info.cgroup_id = hdr.cgroup_id;
-    info.comm = comm_of(hdr);
+    info.comm.assign(hdr.comm, strnlen(hdr.comm, sizeof(hdr.comm)));
     return info;
 }
 
@@ -66,6 +64,7 @@ std::variant<ExecPayload, DecodeError> decode_exec_payload(std::span<const std::
     ExecPayload payload{};
     if (!read_struct(record, payload.rec)) return DecodeError{"exec record shorter than its header"};
     const auto& rec = payload.rec;
+    if (!comm_is_terminated(rec.hdr)) return DecodeError{"exec record with a comm that does not end in a NUL"};
     std::span<const std::byte> data = record.subspan(sizeof(exec_record));
     if (rec.filename_len > data.size() || rec.args_len > data.size() - rec.filename_len)
         return DecodeError{"exec record lengths exceed the record size"};
@@ -95,9 +94,13 @@ DecodeResult decode_exec_failed(std::span<const std::byte> record) {
     auto decoded = decode_exec_payload(record);
     if (auto* err = std::get_if<DecodeError>(&decoded)) return *err;
     auto& payload = std::get<ExecPayload>(decoded);
+    // execve returns -1..-MAX_ERRNO on failure. Anything else is a broken record, and negating INT_MIN
+    // would be undefined.
+    if (payload.rec.error >= 0 || payload.rec.error < -kMaxErrno)
+        return DecodeError{"failed exec record with error " + std::to_string(payload.rec.error)};
     ExecFailedEvent event;
     event.proc = process_info(payload.rec.hdr);
-    event.error = payload.rec.error < 0 ? -payload.rec.error : payload.rec.error;
+    event.error = -payload.rec.error;
     event.filename = std::move(payload.filename);
     event.argv = std::move(payload.argv);
     event.argv_truncated = (payload.rec.flags & EXEC_ARGS_TRUNCATED) != 0;
@@ -114,7 +117,8 @@ void scale_cpu_times(const exit_record& rec, ExitEvent& event) {
         event.cpu_user_ns = 0;
         event.cpu_system_ns = runtime;
     } else {
-        auto user = static_cast<uint128>(runtime) * utime / (utime + stime);
+        // In 128 bits: the product needs them, and so does the sum (two huge values would wrap to 0).
+        auto user = static_cast<uint128>(runtime) * utime / (static_cast<uint128>(utime) + stime);
         event.cpu_user_ns = static_cast<uint64_t>(user);
         event.cpu_system_ns = runtime - event.cpu_user_ns;
     }
@@ -123,6 +127,7 @@ void scale_cpu_times(const exit_record& rec, ExitEvent& event) {
 DecodeResult decode_exit(std::span<const std::byte> record, uint64_t page_size) {
     exit_record rec{};
     if (!read_struct(record, rec)) return DecodeError{"exit record too short"};
+    if (!comm_is_terminated(rec.hdr)) return DecodeError{"exit record with a comm that does not end in a NUL"};
     ExitEvent event;
     event.proc = process_info(rec.hdr);
     event.status.raw = rec.status;

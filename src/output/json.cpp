@@ -4,7 +4,7 @@
 
 namespace bootstrap {
 
-void JsonSink::begin(const char* kind, uint64_t monotonic_ns) {
+void JsonSink::open_record(const char* kind, uint64_t monotonic_ns) {
     json_.begin_object();
     json_.field("event", kind);
     // RFC 3339 is digits, '-', ':', 'T', '.' and 'Z': nothing to escape.
@@ -16,7 +16,7 @@ void JsonSink::begin(const char* kind, uint64_t monotonic_ns) {
 }
 
 void JsonSink::common(const char* kind, const ProcessInfo& proc) {
-    begin(kind, proc.time_ns);
+    open_record(kind, proc.time_ns);
     json_.field("pid", proc.pid);
     json_.field("tid", proc.tid);
     json_.field("ppid", proc.ppid);
@@ -77,7 +77,7 @@ void JsonSink::on_event(const Event& event) {
 }
 
 void JsonSink::on_lost(uint64_t count, uint64_t monotonic_ns) {
-    begin("lost", monotonic_ns);
+    open_record("lost", monotonic_ns);
     json_.field("count", count);
     json_.end_line();
 }

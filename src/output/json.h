@@ -10,19 +10,19 @@ namespace bootstrap {
 
 class JsonSink : public EventSink {
 public:
-    JsonSink(Writer& out, TimeFormatter times) : out_(out), times_(std::move(times)), json_(out.buffer()) {}
+    JsonSink(Writer& out, TimeFormatter times) : times_(std::move(times)), json_(out.buffer()) {}
 
     void on_event(const Event& event) override;
     void on_lost(uint64_t count, uint64_t monotonic_ns) override;
 
 private:
-    void begin(const char* kind, uint64_t monotonic_ns);
+    // Not begin(): that name is EventSink's virtual, which an overload here would hide.
+    void open_record(const char* kind, uint64_t monotonic_ns);
     void common(const char* kind, const ProcessInfo& proc);
     void write(const ExecEvent& event);
     void write(const ExitEvent& event);
     void write(const ExecFailedEvent& event);
 
-    Writer& out_;
     TimeFormatter times_;
     JsonWriter json_;
     fmt::memory_buffer time_;

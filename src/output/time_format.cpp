@@ -44,7 +44,9 @@ size_t TimeFormatter::width() const {
 
 void TimeFormatter::append(fmt::memory_buffer& out, uint64_t monotonic_ns) {
     if (format_ == TimeFormat::Relative) {
-        int64_t since = static_cast<int64_t>(monotonic_ns) - static_cast<int64_t>(start_ns_);
+        // Subtracted unsigned, then read as signed: an event from before the start is negative, and no
+        // timestamp can overflow.
+        auto since = static_cast<int64_t>(monotonic_ns - start_ns_);
         fmt::format_to(std::back_inserter(out), "{:<10.6f}", static_cast<double>(since) / kNsPerSecond);
         return;
     }

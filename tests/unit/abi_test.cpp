@@ -1,0 +1,110 @@
+// The kernel/user ABI in bpf/events.h, pinned byte by byte. The BPF programs and the decoder are compiled
+// by different compilers for different targets; they agree only if the layout has no padding a compiler
+// may choose differently. Any change to these numbers must be made on both sides and here, on purpose.
+#include <linux/types.h>
+
+#include <gtest/gtest.h>
+
+#include <cstddef>
+
+extern "C" {
+#include "events.h"
+}
+
+namespace bootstrap {
+namespace {
+
+// The sum of the field sizes equals sizeof: no implicit padding anywhere, including at the end.
+#define FIELD_SIZE(type, field) sizeof(type::field)
+
+static_assert(sizeof(record_header) == 56);
+static_assert(offsetof(record_header, type) == 0);
+static_assert(offsetof(record_header, pid) == 4);
+static_assert(offsetof(record_header, tid) == 8);
+static_assert(offsetof(record_header, ppid) == 12);
+static_assert(offsetof(record_header, uid) == 16);
+static_assert(offsetof(record_header, gid) == 20);
+static_assert(offsetof(record_header, time_ns) == 24);
+static_assert(offsetof(record_header, cgroup_id) == 32);
+static_assert(offsetof(record_header, comm) == 40);
+static_assert(FIELD_SIZE(record_header, comm) == BOOTSTRAP_COMM_LEN);
+static_assert(FIELD_SIZE(record_header, type) + FIELD_SIZE(record_header, pid) + FIELD_SIZE(record_header, tid) +
+                  FIELD_SIZE(record_header, ppid) + FIELD_SIZE(record_header, uid) +
+                  FIELD_SIZE(record_header, gid) + FIELD_SIZE(record_header, time_ns) +
+                  FIELD_SIZE(record_header, cgroup_id) + FIELD_SIZE(record_header, comm) ==
+              sizeof(record_header));
+
+static_assert(sizeof(exec_record) == 80);
+static_assert(offsetof(exec_record, hdr) == 0);
+static_assert(offsetof(exec_record, old_pid) == 56);
+static_assert(offsetof(exec_record, error) == 60);
+static_assert(offsetof(exec_record, flags) == 64);
+static_assert(offsetof(exec_record, filename_len) == 68);
+static_assert(offsetof(exec_record, args_len) == 72);
+static_assert(offsetof(exec_record, pad) == 76);
+static_assert(FIELD_SIZE(exec_record, hdr) + FIELD_SIZE(exec_record, old_pid) + FIELD_SIZE(exec_record, error) +
+                  FIELD_SIZE(exec_record, flags) + FIELD_SIZE(exec_record, filename_len) +
+                  FIELD_SIZE(exec_record, args_len) + FIELD_SIZE(exec_record, pad) ==
+              sizeof(exec_record));
+
+static_assert(sizeof(exit_record) == 144);
+static_assert(offsetof(exit_record, hdr) == 0);
+static_assert(offsetof(exit_record, status) == 56);
+static_assert(offsetof(exit_record, flags) == 60);
+static_assert(offsetof(exit_record, exec_time_ns) == 64);
+static_assert(offsetof(exit_record, start_time_ns) == 72);
+static_assert(offsetof(exit_record, utime_ns) == 80);
+static_assert(offsetof(exit_record, stime_ns) == 88);
+static_assert(offsetof(exit_record, runtime_ns) == 96);
+static_assert(offsetof(exit_record, max_rss_pages) == 104);
+static_assert(offsetof(exit_record, min_flt) == 112);
+static_assert(offsetof(exit_record, maj_flt) == 120);
+static_assert(offsetof(exit_record, nvcsw) == 128);
+static_assert(offsetof(exit_record, nivcsw) == 136);
+static_assert(FIELD_SIZE(exit_record, hdr) + FIELD_SIZE(exit_record, status) + FIELD_SIZE(exit_record, flags) +
+                  FIELD_SIZE(exit_record, exec_time_ns) + FIELD_SIZE(exit_record, start_time_ns) +
+                  FIELD_SIZE(exit_record, utime_ns) + FIELD_SIZE(exit_record, stime_ns) +
+                  FIELD_SIZE(exit_record, runtime_ns) + FIELD_SIZE(exit_record, max_rss_pages) +
+                  FIELD_SIZE(exit_record, min_flt) + FIELD_SIZE(exit_record, maj_flt) +
+                  FIELD_SIZE(exit_record, nvcsw) + FIELD_SIZE(exit_record, nivcsw) ==
+              sizeof(exit_record));
+
+// The ring buffer hands out 8-byte aligned records; the 64-bit fields must sit on 8-byte boundaries so
+// the BPF side can store them directly and the structs have the same alignment on every architecture.
+static_assert(alignof(record_header) == 8);
+static_assert(alignof(exec_record) == 8);
+static_assert(alignof(exit_record) == 8);
+
+// The record types and flags are part of the ABI too.
+static_assert(RECORD_EXEC == 1 && RECORD_EXIT == 2 && RECORD_EXEC_FAILED == 3);
+static_assert(EXEC_ARGS_TRUNCATED == 1 && EXEC_ARGS_UNREADABLE == 2);
+static_assert(EXIT_EXEC_SEEN == 1 && EXIT_THREAD_ONLY == 2);
+
+// The same facts at run time, so a failure names the field instead of stopping the build of every test.
+TEST(Abi, RecordHeaderLayout) {
+    EXPECT_EQ(sizeof(record_header), 56u);
+    EXPECT_EQ(offsetof(record_header, time_ns), 24u);
+    EXPECT_EQ(offsetof(record_header, cgroup_id), 32u);
+    EXPECT_EQ(offsetof(record_header, comm), 40u);
+}
+
+TEST(Abi, ExecRecordLayout) {
+    EXPECT_EQ(sizeof(exec_record), 80u);
+    EXPECT_EQ(offsetof(exec_record, error), 60u);
+    EXPECT_EQ(offsetof(exec_record, filename_len), 68u);
+    EXPECT_EQ(offsetof(exec_record, args_len), 72u);
+    // Variable data follows the fixed part at an 8-byte boundary.
+    EXPECT_EQ(sizeof(exec_record) % 8, 0u);
+}
+
+TEST(Abi, ExitRecordLayout) {
+    EXPECT_EQ(sizeof(exit_record), 144u);
+    EXPECT_EQ(offsetof(exit_record, status), 56u);
+    EXPECT_EQ(offsetof(exit_record, exec_time_ns), 64u);
+    EXPECT_EQ(offsetof(exit_record, nivcsw), 136u);
+}
+
+#undef FIELD_SIZE
+
+}  // namespace
+}  // namespace bootstrap
