@@ -38,13 +38,13 @@ struct {
 	__uint(max_entries, 1024 * 1024); /* resized by the user side (--ring-size) */
 } events SEC(".maps");
 
-/* Ring-buffer reservations that failed, per CPU: every event the reader never sees is counted here. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, u32);
-	__type(value, u64);
-} lost_events SEC(".maps");
+/*
+ * Records the ring buffer could not take, and forked processes -p could not follow because the pid map
+ * was full. Globals in .bss, which the user side reads through its memory mapping: no system call, and
+ * no privilege needed once the capabilities are dropped.
+ */
+__u64 lost_records = 0;
+__u64 untracked_forks = 0;
 
 /*
  * Per-CPU space to assemble a record: header, filename, argv. One entry per possible CPU and a value size
@@ -90,15 +90,6 @@ struct {
 	__type(value, struct task_state);
 } task_states SEC(".maps");
 
-static __always_inline void count_lost(void)
-{
-	u32 zero = 0;
-	u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);
-
-	if (lost)
-		*lost += 1;
-}
-
 static __always_inline void emit(void *record, u64 size)
 {
 	/* A wake-up costs far more than the copy: only wake the reader when a batch is waiting. */
@@ -106,7 +97,7 @@ static __always_inline void emit(void *record, u64 size)
 										    : BPF_RB_NO_WAKEUP;
 
 	if (bpf_ringbuf_output(&events, record, size, flags))
-		count_lost();
+		__sync_fetch_and_add(&lost_records, 1);
 }
 
 static __always_inline void *scratch_space(void)
@@ -165,7 +156,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	if (parent_tgid == child_tgid || !bpf_map_lookup_elem(&traced_tgids, &parent_tgid))
 		return 0;
 	if (bpf_map_update_elem(&traced_tgids, &child_tgid, &traced, BPF_ANY))
-		count_lost(); /* the tree outgrew the map: this process's events will be missing */
+		__sync_fetch_and_add(&untracked_forks, 1); /* its events will be missing: say so */
 	return 0;
 }
 
@@ -282,6 +273,30 @@ static __always_inline u32 process_wait_status(struct task_struct *task)
 	return task->group_leader->exit_code;
 }
 
+/* Adds one task's times and counters; `running_ns` is CPU time not yet in its sum_exec_runtime. */
+static __always_inline void add_task_counters(struct exit_record *rec, struct task_struct *t, u64 running_ns)
+{
+	rec->utime_ns += t->utime;
+	rec->stime_ns += t->stime;
+	rec->runtime_ns += t->se.sum_exec_runtime + running_ns;
+	rec->min_flt += t->min_flt;
+	rec->maj_flt += t->maj_flt;
+	rec->nvcsw += t->nvcsw;
+	rec->nivcsw += t->nivcsw;
+}
+
+/*
+ * The scheduler brings sum_exec_runtime up to date only at a tick or a switch, so the exiting task's
+ * current slice (since se.exec_start, on the scheduler's clock, which on the same CPU reads close to
+ * bpf_ktime_get_ns) is added. A slice longer than a tick means the two clocks disagree here: left out.
+ */
+static __always_inline u64 current_slice_ns(struct task_struct *task, u64 now)
+{
+	u64 slice_start = task->se.exec_start;
+
+	return now > slice_start && now - slice_start < 10 * 1000 * 1000 ? now - slice_start : 0;
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task)
 {
@@ -311,7 +326,8 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 
 		bpf_map_delete_elem(&traced_tgids, &tgid);
 	}
-	if (!report_exits || !passes_filters(task))
+	/* A process exit is filtered, and named, by its leader: the last thread may have renamed itself. */
+	if (!report_exits || !passes_filters(group_dead ? leader : task))
 		return 0;
 
 	state = bpf_task_storage_get(&task_states, leader, 0, 0);
@@ -328,16 +344,12 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	rec->exec_time_ns = exec_time;
 	rec->start_time_ns = leader->start_time;
 
+	rec->utime_ns = rec->stime_ns = rec->runtime_ns = 0;
+	rec->min_flt = rec->maj_flt = rec->nvcsw = rec->nivcsw = 0;
 	if (!group_dead) {
 		rec->flags |= EXIT_THREAD_ONLY;
 		rec->status = task->exit_code;
-		rec->utime_ns = task->utime;
-		rec->stime_ns = task->stime;
-		rec->runtime_ns = task->se.sum_exec_runtime;
-		rec->min_flt = task->min_flt;
-		rec->maj_flt = task->maj_flt;
-		rec->nvcsw = task->nvcsw;
-		rec->nivcsw = task->nivcsw;
+		add_task_counters(rec, task, current_slice_ns(task, now));
 		rec->max_rss_pages = signal->maxrss;
 		emit(rec, sizeof(*rec));
 		return 0;
@@ -350,22 +362,16 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	 * Threads already released were folded into signal; this thread and a leader that exited earlier
 	 * (a zombie until the group is reaped) are still counted on their own.
 	 */
-	rec->utime_ns = signal->utime + task->utime;
-	rec->stime_ns = signal->stime + task->stime;
-	rec->runtime_ns = signal->sum_sched_runtime + task->se.sum_exec_runtime;
-	rec->min_flt = signal->min_flt + task->min_flt;
-	rec->maj_flt = signal->maj_flt + task->maj_flt;
-	rec->nvcsw = signal->nvcsw + task->nvcsw;
-	rec->nivcsw = signal->nivcsw + task->nivcsw;
-	if (leader != task) {
-		rec->utime_ns += leader->utime;
-		rec->stime_ns += leader->stime;
-		rec->runtime_ns += leader->se.sum_exec_runtime;
-		rec->min_flt += leader->min_flt;
-		rec->maj_flt += leader->maj_flt;
-		rec->nvcsw += leader->nvcsw;
-		rec->nivcsw += leader->nivcsw;
-	}
+	rec->utime_ns = signal->utime;
+	rec->stime_ns = signal->stime;
+	rec->runtime_ns = signal->sum_sched_runtime;
+	rec->min_flt = signal->min_flt;
+	rec->maj_flt = signal->maj_flt;
+	rec->nvcsw = signal->nvcsw;
+	rec->nivcsw = signal->nivcsw;
+	add_task_counters(rec, task, current_slice_ns(task, now));
+	if (leader != task) /* a zombie: its times are final */
+		add_task_counters(rec, leader, 0);
 	rec->max_rss_pages = signal->maxrss;
 	emit(rec, sizeof(*rec));
 	return 0;
@@ -438,6 +444,9 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	long nr;
 
 	if (ret >= 0)
+		return 0;
+	/* A 32-bit task's numbers are another table's (59 is olduname there). */
+	if (bpf_get_current_task_btf()->thread_info.status & TS_COMPAT)
 		return 0;
 	nr = regs->orig_ax;
 	if (nr == NR_execve)

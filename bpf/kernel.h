@@ -29,7 +29,15 @@ typedef struct {
 } atomic_t;
 
 struct sched_entity {
-	u64 sum_exec_runtime;
+	u64 exec_start;       /* when the running slice began, on the scheduler's clock */
+	u64 sum_exec_runtime; /* up to date at the last tick or switch */
+} __attribute__((preserve_access_index));
+
+/* arch/x86/include/asm/thread_info.h: the task is in a 32-bit system call. */
+#define TS_COMPAT 0x0002
+
+struct thread_info {
+	u32 status;
 } __attribute__((preserve_access_index));
 
 struct mm_struct {
@@ -52,6 +60,7 @@ struct signal_struct {
 } __attribute__((preserve_access_index));
 
 struct task_struct {
+	struct thread_info thread_info;
 	pid_t pid;
 	pid_t tgid;
 	int exit_code;

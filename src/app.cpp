@@ -24,7 +24,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <linux/capability.h>
 #include <linux/magic.h>
 #include <memory>
 #include <vector>
@@ -43,8 +42,9 @@ public:
         sigset_t set;
         sigemptyset(&set);
         for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGCHLD}) sigaddset(&set, sig);
-        sigprocmask(SIG_BLOCK, &set, &old_mask_);
         fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (fd_ < 0) throw OutputError(std::string("cannot create a signalfd: ") + std::strerror(errno));
+        sigprocmask(SIG_BLOCK, &set, &old_mask_);
     }
     ~SignalFd() {
         if (fd_ >= 0) close(fd_);
@@ -54,12 +54,9 @@ public:
     SignalFd& operator=(const SignalFd&) = delete;
     int fd() const { return fd_; }
 
-    // Consumes a pending signal; returns its number, or 0 if none was pending. (An unread signal would
-    // be delivered, and kill us, when the destructor unblocks it.)
-    int take() {
-        signalfd_siginfo info{};
-        return read(fd_, &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info)) ? static_cast<int>(info.ssi_signo) : 0;
-    }
+    // Consumes a pending signal; returns false if none was pending. (An unread signal would be delivered,
+    // and kill us, when the destructor unblocks it.)
+    bool take(signalfd_siginfo& info) { return read(fd_, &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info)); }
 
 private:
     int fd_ = -1;
@@ -125,8 +122,15 @@ TracerConfig tracer_config(const Options& options, int cgroup_fd) {
 class LossReporter {
 public:
     explicit LossReporter(bool to_stderr) : to_stderr_(to_stderr) {}
-    // Returns the events lost since the last call.
-    uint64_t update(uint64_t total) {
+    // Returns the records lost since the last call.
+    uint64_t update(const Tracer& tracer) {
+        uint64_t untracked = tracer.untracked_forks();
+        if (untracked > untracked_reported_)
+            std::fprintf(stderr, "bootstrap: %llu new processes could not be followed: more than 32768 traced at once\n",
+                         static_cast<unsigned long long>(untracked - untracked_reported_));
+        untracked_reported_ = untracked;
+
+        uint64_t total = tracer.lost_events();
         if (total <= reported_) return 0;
         uint64_t fresh = total - reported_;
         reported_ = total;
@@ -139,6 +143,7 @@ public:
 private:
     bool to_stderr_;
     uint64_t reported_ = 0;
+    uint64_t untracked_reported_ = 0;
 };
 
 // Decodes records and hands the events to every sink: the event stream (text or JSON) and the summary
@@ -174,7 +179,7 @@ public:
         for (auto& sink : stream_sinks_) sink->begin();
     }
     void check_losses(const Tracer& tracer) {
-        if (uint64_t lost = losses_.update(tracer.lost_events())) {
+        if (uint64_t lost = losses_.update(tracer)) {
             uint64_t now = WallClock::monotonic_now_ns();
             for (auto& sink : stream_sinks_) sink->on_lost(lost, now);
             for (auto& sink : file_sinks_) sink->on_lost(lost, now);
@@ -232,12 +237,11 @@ int run(const Options& options) {
         tracer.trace_process(static_cast<uint32_t>(command->pid()));
         command->release();
     }
-    // Everything privileged is done: the ring buffer and maps are read through descriptors we hold.
-    // Command mode keeps CAP_KILL to pass SIGINT/SIGTERM on to a command that runs as another user.
-    if (command)
-        drop_capabilities({CAP_KILL});
-    else
-        drop_capabilities({});
+    // Everything privileged is done: the ring buffer and counters are read through what we hold.
+    std::optional<Identity> command_identity;
+    if (command) command_identity = Identity{command->uid(), command->gid()};
+    drop_privileges(unprivileged_identity(command_identity ? &*command_identity : nullptr));
+
     bool output_open = true;
     try {
         session.begin();
@@ -249,7 +253,9 @@ int run(const Options& options) {
     bool watch_reader = !options.output_path && can_watch_for_reader(STDOUT_FILENO);
     std::optional<int> command_status;
     while (output_open || command) {
-        pollfd fds[3] = {{tracer.wakeup_fd(), POLLIN, 0}, {signals.fd(), POLLIN, 0}, {STDOUT_FILENO, 0, 0}};
+        // Once the output is gone the ring is no longer read: leave it out, or its pending wake-up
+        // would make poll() return at once, forever.
+        pollfd fds[3] = {{output_open ? tracer.wakeup_fd() : -1, POLLIN, 0}, {signals.fd(), POLLIN, 0}, {STDOUT_FILENO, 0, 0}};
         nfds_t nfds = (watch_reader && output_open) ? 3 : 2;
         if (poll(fds, nfds, kDrainIntervalMs) < 0 && errno != EINTR)
             throw OutputError(std::string("poll failed: ") + std::strerror(errno));
@@ -265,12 +271,16 @@ int run(const Options& options) {
         if (nfds == 3 && (fds[2].revents & (POLLERR | POLLHUP))) output_open = false;
 
         bool stop = false;
-        while (int sig = signals.take()) {
-            if (sig == SIGCHLD) continue;
-            if (command)
-                command->forward(sig);  // the command decides; we end when it does
-            else
+        signalfd_siginfo info{};
+        while (signals.take(info)) {
+            if (info.ssi_signo == SIGCHLD) continue;
+            if (!command)
                 stop = true;
+            else if (info.ssi_code <= 0)
+                // Sent with kill(): pass it on. A Ctrl-C from the terminal (SI_KERNEL) has already
+                // reached the command, which is in the same process group; a second one could make it
+                // give up its own clean-up.
+                command->forward(static_cast<int>(info.ssi_signo));
         }
         if (command && (command_status = command->poll_exit())) break;
         if (stop) break;

@@ -139,7 +139,8 @@ void Tracer::Impl::open(const TracerConfig& config) {
 
     int err = bpf_map__set_max_entries(skel->maps.events, config.ring_bytes);
     int ncpus = libbpf_num_possible_cpus();
-    if (!err && ncpus > 0) err = bpf_map__set_max_entries(skel->maps.scratch, static_cast<uint32_t>(ncpus));
+    if (ncpus <= 0) throw SetupError("cannot count this system's CPUs: " + errno_text(ncpus), kVerboseHint);
+    if (!err) err = bpf_map__set_max_entries(skel->maps.scratch, static_cast<uint32_t>(ncpus));
     // Room for the header, a PATH_MAX filename and twice the argv cap (the verifier bounds the offset
     // and the length of each argument copy separately).
     if (!err)
@@ -216,16 +217,12 @@ void Tracer::trace_process(uint32_t pid) {
 }
 
 uint64_t Tracer::lost_events() const {
-    int ncpus = libbpf_num_possible_cpus();
-    if (ncpus <= 0) return 0;
-    std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpus));
-    uint32_t key = 0;
-    if (bpf_map__lookup_elem(impl_->skel->maps.lost_events, &key, sizeof(key), per_cpu.data(),
-                             per_cpu.size() * sizeof(uint64_t), 0) != 0)
-        return 0;
-    uint64_t total = 0;
-    for (uint64_t n : per_cpu) total += n;
-    return total;
+    // Written by the programs with atomic adds; read through the .bss mapping.
+    return __atomic_load_n(&impl_->skel->bss->lost_records, __ATOMIC_RELAXED);
+}
+
+uint64_t Tracer::untracked_forks() const {
+    return __atomic_load_n(&impl_->skel->bss->untracked_forks, __ATOMIC_RELAXED);
 }
 
 }  // namespace bootstrap

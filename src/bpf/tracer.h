@@ -58,6 +58,8 @@ public:
 
     // Records the kernel could not deliver (ring buffer full) since load.
     uint64_t lost_events() const;
+    // Processes forked under -p / command mode that could not be followed (the pid map was full).
+    uint64_t untracked_forks() const;
 
     // With trace_tree: reports `pid` and, from now on, every process it forks. Throws SetupError.
     void trace_process(uint32_t pid);

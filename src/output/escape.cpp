@@ -20,10 +20,11 @@ uint32_t decode_code_point(std::string_view seq) {
     }
 }
 
-// Code points that reorder or hide text on a terminal or in an editor (Trojan Source).
-bool is_bidi_control(uint32_t cp) {
-    return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
-           (cp >= 0x2066 && cp <= 0x2069);
+// Code points that reorder text or are invisible, so a name could pass for another on screen (Trojan
+// Source): bidirectional controls, zero-width characters, line and paragraph separators, the BOM.
+bool is_invisible_or_reordering(uint32_t cp) {
+    return cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+           (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
 }
 
 }  // namespace
@@ -86,7 +87,7 @@ void append_escaped(fmt::memory_buffer& out, std::string_view bytes) {
         uint32_t cp = decode_code_point(bytes.substr(i, len));
         if (cp < 0xa0) {  // C1 controls (U+0080..U+009F), e.g. CSI
             for (size_t k = 0; k < len; ++k) append_hex_byte(out, static_cast<unsigned char>(bytes[i + k]));
-        } else if (is_bidi_control(cp)) {
+        } else if (is_invisible_or_reordering(cp)) {
             fmt::format_to(std::back_inserter(out), "\\u{{{:04x}}}", cp);
         } else {
             out.append(bytes.data() + i, bytes.data() + i + len);

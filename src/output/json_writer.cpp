@@ -43,7 +43,9 @@ void JsonWriter::key(std::string_view name) {
 
 void JsonWriter::string(std::string_view value) {
     scratch_.get_ref<std::string&>().assign(value);
-    serializer_.dump(scratch_, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
+    // ensure_ascii: everything outside printable ASCII becomes a \u escape, so a line printed on a
+    // terminal can carry no DEL, no C1 control (U+009B is CSI) and no bidirectional override.
+    serializer_.dump(scratch_, /*pretty_print=*/false, /*ensure_ascii=*/true, /*indent_step=*/0);
 }
 
 void JsonWriter::field(std::string_view name, std::string_view value) {

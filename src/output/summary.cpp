@@ -315,7 +315,8 @@ void SummarySink::write_json() {
 
     // Bytes that are not UTF-8 become U+FFFD, as in the event lines, so the object is always valid JSON.
     auto& buf = out_.buffer();
-    buf.append(j.dump(-1, ' ', false, ordered_json::error_handler_t::replace));
+    // ASCII only, like the event lines: safe to print on a terminal.
+    buf.append(j.dump(-1, ' ', true, ordered_json::error_handler_t::replace));
     buf.push_back('\n');
 }
 

@@ -4,7 +4,6 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,7 +25,8 @@ std::optional<uint32_t> env_id(const char* name) {
     return static_cast<uint32_t>(value);
 }
 
-// Runs in the child between fork and exec: only async-signal-safe calls.
+// Runs in the child between fork and exec. The tracer is single-threaded, so the few calls that are not
+// async-signal-safe (initgroups reads the group database) are safe here too.
 [[noreturn]] void become_command(const std::vector<char*>& argv, const std::optional<Credentials>& credentials,
                                  int go_fd, int error_fd) {
     // Undo what the tracer set up for itself.
@@ -34,15 +34,12 @@ std::optional<uint32_t> env_id(const char* name) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     signal(SIGPIPE, SIG_DFL);
-    // Do not outlive a tracer that dies before releasing us.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-
+    // End of file instead of the go byte: the tracer gave up (or died) before the command could start.
     char go = 0;
     ssize_t n;
     do n = read(go_fd, &go, 1);
     while (n < 0 && errno == EINTR);
-    if (n != 1) _exit(127);  // the tracer gave up
-    prctl(PR_SET_PDEATHSIG, 0);
+    if (n != 1) _exit(127);
 
     int err = 0;
     if (credentials) {
@@ -80,7 +77,9 @@ std::optional<Credentials> command_credentials(const std::optional<std::string>&
 }
 
 HeldCommand::HeldCommand(const std::vector<std::string>& argv, const std::optional<Credentials>& credentials)
-    : name_(argv.at(0)) {
+    : name_(argv.at(0)),
+      uid_(credentials ? credentials->uid : getuid()),
+      gid_(credentials ? credentials->gid : getgid()) {
     int go[2], error[2];
     if (pipe2(go, O_CLOEXEC) != 0 || pipe2(error, O_CLOEXEC) != 0)
         throw std::runtime_error(std::string("cannot create a pipe: ") + std::strerror(errno));
@@ -104,9 +103,9 @@ HeldCommand::HeldCommand(const std::vector<std::string>& argv, const std::option
 HeldCommand::~HeldCommand() {
     if (go_fd_ >= 0) close(go_fd_);  // an unreleased child reads EOF and exits
     if (error_fd_ >= 0) close(error_fd_);
-    if (!status_) {
-        waitpid(pid_, nullptr, 0);
-    }
+    // A released command is the user's work: if the tracer fails, it runs on rather than being waited
+    // for or killed.
+    if (!released_ && !status_) waitpid(pid_, nullptr, 0);
 }
 
 void HeldCommand::release() {
@@ -114,6 +113,7 @@ void HeldCommand::release() {
     if (write(go_fd_, &go, 1) != 1) throw std::runtime_error(std::string("cannot start the command: ") + std::strerror(errno));
     close(go_fd_);
     go_fd_ = -1;
+    released_ = true;
     // Exec closes error_fd in the child (CLOEXEC): EOF means it succeeded.
     int err = 0;
     ssize_t n;

@@ -42,6 +42,9 @@ public:
     HeldCommand& operator=(const HeldCommand&) = delete;
 
     pid_t pid() const { return pid_; }
+    // Whom it runs as.
+    uid_t uid() const { return uid_; }
+    gid_t gid() const { return gid_; }
     // Lets the child exec. Throws std::runtime_error (with the reason) if the exec failed.
     void release();
     // The status when the child has ended (shell convention: 128+N for signal N), else nullopt.
@@ -53,6 +56,9 @@ private:
     int go_fd_ = -1;      // parent writes a byte: go
     int error_fd_ = -1;   // child writes errno if exec fails; closed by exec on success
     std::string name_;
+    uid_t uid_;
+    gid_t gid_;
+    bool released_ = false;
     std::optional<int> status_;
 };
 

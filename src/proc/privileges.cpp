@@ -1,6 +1,10 @@
 #include "proc/privileges.h"
 
+#include "proc/command.h"
+
+#include <grp.h>
 #include <linux/capability.h>
+#include <pwd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -8,12 +12,15 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 namespace bootstrap {
 
 namespace {
+
+[[noreturn]] void fail(const char* what) { throw std::runtime_error(std::string(what) + ": " + std::strerror(errno)); }
 
 int last_capability() {
     std::ifstream file("/proc/sys/kernel/cap_last_cap");
@@ -24,28 +31,32 @@ int last_capability() {
 
 }  // namespace
 
-void drop_capabilities(std::initializer_list<int> keep) {
-    auto kept = [&](int cap) {
-        for (int k : keep)
-            if (k == cap) return true;
-        return false;
-    };
-    // The bounding set needs CAP_SETPCAP to shrink; without it (file capabilities) it is left as is,
-    // which is harmless once permitted is empty and no_new_privs is set.
-    for (int cap = 0; cap <= last_capability(); ++cap)
-        if (!kept(cap)) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+Identity unprivileged_identity(const Identity* command_user) {
+    if (getuid() != 0) return {getuid(), getgid()};
+    if (command_user) return *command_user;
+    if (auto sudo_user = command_credentials(std::nullopt)) return {sudo_user->uid, sudo_user->gid};
+    if (const passwd* nobody = getpwnam("nobody")) return {nobody->pw_uid, nobody->pw_gid};
+    return {65534, 65534};
+}
+
+void drop_privileges(const Identity& who) {
+    // The bounding set shrinks only with CAP_SETPCAP, so first; without it (file capabilities) it stays
+    // as is, which is harmless once permitted is empty and no_new_privs is set.
+    int last = last_capability();
+    for (int cap = 0; cap <= last; ++cap) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 
-    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-    __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
-    for (int cap : keep) {
-        data[cap / 32].effective |= 1u << (cap % 32);
-        data[cap / 32].permitted |= 1u << (cap % 32);
+    if (who.uid != getuid() || who.gid != getgid()) {
+        if (setgroups(0, nullptr) != 0) fail("cannot drop supplementary groups");
+        if (setresgid(who.gid, who.gid, who.gid) != 0) fail("cannot change group");
+        if (setresuid(who.uid, who.uid, who.uid) != 0) fail("cannot change user");
     }
-    if (syscall(SYS_capset, &header, data) != 0)
-        throw std::runtime_error(std::string("cannot drop capabilities: ") + std::strerror(errno));
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-        throw std::runtime_error(std::string("cannot set no_new_privs: ") + std::strerror(errno));
+    // Leaving uid 0 cleared the capabilities already; this covers staying root and file capabilities.
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = {};
+    if (syscall(SYS_capset, &header, none) != 0) fail("cannot drop capabilities");
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail("cannot set no_new_privs");
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) fail("cannot make the process undumpable");
 }
 
 }  // namespace bootstrap

@@ -1,13 +1,23 @@
 // Once the programs are loaded and attached, reading their ring buffer needs no privilege at all.
 #pragma once
 
-#include <initializer_list>
+#include <sys/types.h>
 
 namespace bootstrap {
 
-// Drops every capability except `keep` from the effective, permitted, inheritable, ambient and (where
-// allowed) bounding sets, and sets no_new_privs, so nothing this process execs can regain them.
-// Throws std::runtime_error if the kernel refuses.
-void drop_capabilities(std::initializer_list<int> keep);
+struct Identity {
+    uid_t uid;
+    gid_t gid;
+};
+
+// Whom the tracer becomes once attached. In command mode, the command's user (`command_uid`/`gid`), so
+// it can still pass signals on; otherwise the user who ran sudo, else nobody. Without root (file
+// capabilities) it stays who it is.
+Identity unprivileged_identity(const Identity* command_user);
+
+// Becomes `who` (supplementary groups dropped), then drops every capability from every set, sets
+// no_new_privs so nothing exec'd regains any, and makes the process undumpable so that other processes
+// of that user cannot ptrace it or read its memory. Throws std::runtime_error if the kernel refuses.
+void drop_privileges(const Identity& who);
 
 }  // namespace bootstrap

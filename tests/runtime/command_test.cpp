@@ -8,7 +8,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 
 namespace bootstrap::testing {
 namespace {
@@ -117,6 +119,40 @@ TEST(CommandMode, MissingCommandExits127) {
     auto run = run_command({"--", "/nonexistent/command"});
     EXPECT_EQ(run.status, 127);
     EXPECT_NE(run.err.find("cannot run '/nonexistent/command'"), std::string::npos) << run.err;
+}
+
+}  // namespace
+}  // namespace bootstrap::testing
+
+namespace bootstrap::testing {
+namespace {
+
+long cpu_ticks(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    std::istringstream fields(line.substr(line.rfind(')') + 2));
+    std::string field;
+    long utime = 0, stime = 0;
+    for (int i = 3; fields >> field; ++i) {
+        if (i == 14) utime = std::stol(field);
+        if (i == 15) stime = std::stol(field);
+    }
+    return utime + stime;
+}
+
+TEST(CommandMode, IdlesQuietlyAfterItsOutputCloses) {
+    REQUIRE_BPF();
+    // Plenty of events after the reader has gone, then a long quiet stretch.
+    TracerProcess tracer({"--", "sh", "-c", "for i in $(seq 200); do /bin/true; done; sleep 2"});
+    ASSERT_TRUE(tracer.read_line(10s));
+    tracer.close_stdout();
+    std::this_thread::sleep_for(1s);
+    long before = cpu_ticks(tracer.pid());
+    std::this_thread::sleep_for(1s);
+    long used = cpu_ticks(tracer.pid()) - before;
+    EXPECT_LT(used, 10) << "clock ticks of CPU in one second while waiting for the command";
+    EXPECT_EQ(tracer.wait(5s), 0);
 }
 
 }  // namespace

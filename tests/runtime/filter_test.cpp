@@ -6,6 +6,9 @@
 #include "tracer_process.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -187,6 +190,35 @@ TEST(Filters, ValuesThatDoNotExistHereExitTwo) {
         EXPECT_EQ(result.status, 2) << args[1];
         EXPECT_EQ(result.err.rfind("bootstrap: ", 0), 0u) << result.err;
     }
+}
+
+}  // namespace
+}  // namespace bootstrap::testing
+
+namespace bootstrap::testing {
+namespace {
+
+void* rename_and_outlive(void*) {
+    pthread_setname_np(pthread_self(), "bs-worker");
+    usleep(100'000);
+    return nullptr;
+}
+
+TEST(Filters, CommOnAProcessExitIsTheProcessName) {
+    REQUIRE_BPF();
+    TracerConfig config;
+    config.comm = "bs-leadr";
+    TraceSession session(config);
+    Reaped child = run_child([] {
+        prctl(PR_SET_NAME, "bs-leadr");
+        pthread_t worker;
+        pthread_create(&worker, nullptr, rename_and_outlive, nullptr);
+        syscall(SYS_exit, 0);  // the leader thread alone: the renamed worker ends the process
+        return 0;
+    });
+    const ExitEvent* exit = session.wait_for<ExitEvent>(child.pid);
+    ASSERT_NE(exit, nullptr) << "-c matches the process, whichever thread ends it";
+    EXPECT_EQ(exit->proc.comm, "bs-leadr");
 }
 
 }  // namespace

@@ -50,27 +50,32 @@ std::set<long> bpf_object_ids(const std::string& kind) {
     return ids;
 }
 
-TEST(Privileges, CapabilitiesAreDroppedOnceAttached) {
+TEST(Privileges, CapabilitiesAndRootAreDroppedOnceAttached) {
     REQUIRE_BPF();
-    TracerProcess tracer({});
-    ASSERT_TRUE(tracer.read_line(10s));
-    EXPECT_EQ(hex_field(tracer.pid(), "CapEff"), 0u);
-    EXPECT_EQ(hex_field(tracer.pid(), "CapPrm"), 0u);
-    EXPECT_EQ(status_field(tracer.pid(), "NoNewPrivs").find('1') != std::string::npos, true);
-    // Still works without them: it reports a child and stops cleanly.
-    pid_t child = reap(spawn([] { return 0; })).pid;
-    bool seen = false;
-    while (auto line = tracer.read_line(3s))
-        if (line->find(" " + std::to_string(child) + " ") != std::string::npos) {
-            seen = true;
-            break;
-        }
-    EXPECT_TRUE(seen);
-    tracer.send(SIGTERM);
-    EXPECT_EQ(tracer.wait(3s), 0);
+    // Started by root without sudo, it becomes nobody; started through sudo, the user who ran it.
+    for (const auto& [sudo_uid, expected_uid] : std::vector<std::pair<std::string, std::string>>{{"", "65534"}, {"4321", "4321"}}) {
+        TracerProcess tracer({}, true, {{"SUDO_UID", sudo_uid}, {"SUDO_GID", sudo_uid}});
+        ASSERT_TRUE(tracer.read_line(10s));
+        EXPECT_EQ(hex_field(tracer.pid(), "CapEff"), 0u);
+        EXPECT_EQ(hex_field(tracer.pid(), "CapPrm"), 0u);
+        EXPECT_EQ(status_field(tracer.pid(), "Uid"), "\t" + expected_uid + "\t" + expected_uid + "\t" + expected_uid + "\t" + expected_uid);
+        EXPECT_EQ(status_field(tracer.pid(), "Groups").find_first_of("0123456789"), std::string::npos) << "no groups";
+        EXPECT_NE(status_field(tracer.pid(), "NoNewPrivs").find('1'), std::string::npos);
+        // Still works without them: it reports a child and stops cleanly.
+        pid_t child = reap(spawn([] { return 0; })).pid;
+        bool seen = false;
+        while (auto line = tracer.read_line(3s))
+            if (line->find(" " + std::to_string(child) + " ") != std::string::npos) {
+                seen = true;
+                break;
+            }
+        EXPECT_TRUE(seen);
+        tracer.send(SIGTERM);
+        EXPECT_EQ(tracer.wait(3s), 0);
+    }
 }
 
-TEST(Privileges, CommandModeKeepsOnlyKillAndTheCommandGetsNothing) {
+TEST(Privileges, CommandModeRunsAsTheCommandsUserAndTheCommandGetsNothing) {
     REQUIRE_BPF();
     // The command reports its own capabilities; the tracer's are read while the command runs.
     char path[] = "/tmp/bootstrap-caps-XXXXXX";
@@ -81,13 +86,22 @@ TEST(Privileges, CommandModeKeepsOnlyKillAndTheCommandGetsNothing) {
     TracerProcess tracer({"-j", "-o", "/dev/null", "--", "sh", "-c", std::string("grep CapEff /proc/self/status > ") + path + "; sleep 1"},
                          true, {{"SUDO_UID", "65534"}, {"SUDO_GID", "65534"}});
     std::this_thread::sleep_for(700ms);
-    EXPECT_EQ(hex_field(tracer.pid(), "CapEff"), 1ull << CAP_KILL);
+    EXPECT_EQ(hex_field(tracer.pid(), "CapEff"), 0u);
+    EXPECT_EQ(status_field(tracer.pid(), "Uid"), "\t65534\t65534\t65534\t65534");
     EXPECT_EQ(tracer.wait(10s), 0);
     std::ifstream report(path);
     std::string line;
     std::getline(report, line);
     unlink(path);
     EXPECT_EQ(line, "CapEff:\t0000000000000000") << "the command does not inherit the tracer's capabilities";
+}
+
+TEST(Privileges, SigtermToTheTracerReachesACommandOfAnotherUser) {
+    REQUIRE_BPF();
+    TracerProcess tracer({"-o", "/dev/null", "--", "sleep", "10"}, true, {{"SUDO_UID", "65534"}, {"SUDO_GID", "65534"}});
+    std::this_thread::sleep_for(1s);
+    tracer.send(SIGTERM);
+    EXPECT_EQ(tracer.wait(3s), 128 + SIGTERM) << "the command got SIGTERM and its status came back";
 }
 
 void expect_nothing_left_after(int signal) {

@@ -30,7 +30,12 @@ TracerProcess::TracerProcess(const std::vector<std::string>& args, bool capture_
         if (capture_stdout) dup2(out[1], STDOUT_FILENO);
         else dup2(open("/dev/null", O_WRONLY), STDOUT_FILENO);
         dup2(err[1], STDERR_FILENO);
-        for (const auto& [name, value] : extra_env) setenv(name.c_str(), value.c_str(), 1);
+        for (const auto& [name, value] : extra_env) {
+            if (value.empty())
+                unsetenv(name.c_str());
+            else
+                setenv(name.c_str(), value.c_str(), 1);
+        }
         std::vector<char*> argv;
         std::string binary = BOOTSTRAP_BINARY;
         argv.push_back(binary.data());

@@ -12,6 +12,7 @@ namespace bootstrap::testing {
 
 class TracerProcess {
 public:
+    // Variables to set in the tracer's environment; an empty value unsets the variable.
     using Environment = std::vector<std::pair<std::string, std::string>>;
     explicit TracerProcess(const std::vector<std::string>& args, bool capture_stdout = true,
                            const Environment& extra_env = {});

@@ -96,6 +96,16 @@ TEST(Escape, BidiControls) {
     EXPECT_EQ(escape("\xe2\x80\x8f\xd8\x9c"), R"(\u{200f}\u{061c})");
 }
 
+TEST(Escape, InvisibleCharactersAreShown) {
+    // Zero-width space, joiner and non-joiner, word joiner, line and paragraph separators, the BOM: a
+    // name holding them would look like another name.
+    EXPECT_EQ(escape("ls\xe2\x80\x8b"), R"(ls\u{200b})");
+    EXPECT_EQ(escape("\xe2\x80\x8c\xe2\x80\x8d\xe2\x81\xa0"), R"(\u{200c}\u{200d}\u{2060})");
+    EXPECT_EQ(escape("a\xe2\x80\xa8" "b\xe2\x80\xa9"), R"(a\u{2028}b\u{2029})");
+    EXPECT_EQ(escape("\xef\xbb\xbfsh"), R"(\u{feff}sh)");
+    EXPECT_EQ(escape("\xe2\x80\x8a"), "\xe2\x80\x8a") << "U+200A HAIR SPACE is visible";
+}
+
 TEST(Escape, BackslashIsDoubled) {
     EXPECT_EQ(escape("\\"), R"(\\)");
     // Otherwise a file literally named `\x1b` would print like an escape byte.

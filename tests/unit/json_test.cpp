@@ -135,17 +135,20 @@ TEST(JsonFormat, Lost) {
     EXPECT_EQ(json_lines({}, 118), R"({"event":"lost","time":"2024-01-02T03:04:05.000000005Z","count":118})" "\n");
 }
 
-TEST(JsonFormat, ControlCharactersAreEscapedAndInvalidBytesReplaced) {
+TEST(JsonFormat, EverythingButPrintableAsciiIsEscapedAndInvalidBytesReplaced) {
     ExecEvent e;
     e.proc = proc("\x1b[31mred\n");
     e.filename = "/tmp/\xff\xfe";
-    e.argv = {"a\tb", "\"quoted\" \\ back", "\xc3\x28", "\xe2\x80\xae" "rtl", std::string("nul\0in", 6)};
+    e.argv = {"a\tb", "\"quoted\" \\ back", "\xc3\x28", "\xe2\x80\xae" "rtl", std::string("nul\0in", 6), "del\x7f",
+              "\xc2\x9b" "6n", "caf\xc3\xa9 \xf0\x9f\x98\x80"};
     std::string line = json_lines({e});
     EXPECT_NE(line.find(R"("comm":"\u001b[31mred\n")"), std::string::npos) << line;
-    EXPECT_NE(line.find("\"filename\":\"/tmp/\xef\xbf\xbd\xef\xbf\xbd\""), std::string::npos) << line;
-    EXPECT_NE(line.find(R"("a\tb","\"quoted\" \\ back",)"), std::string::npos) << line;
-    EXPECT_NE(line.find("\"\xef\xbf\xbd(\""), std::string::npos) << "an invalid lead byte becomes U+FFFD";
-    EXPECT_NE(line.find(R"("nul\u0000in")"), std::string::npos) << line;
+    EXPECT_NE(line.find(R"("filename":"/tmp/\ufffd\ufffd")"), std::string::npos) << line;
+    EXPECT_NE(line.find(R"("a\tb","\"quoted\" \\ back","\ufffd(","\u202ertl","nul\u0000in","del\u007f",)"
+                        R"("\u009b6n","caf\u00e9 \ud83d\ude00"])"),
+              std::string::npos)
+        << line;
+    for (char c : line) EXPECT_TRUE(c == '\n' || (c >= 0x20 && c < 0x7f)) << "only printable ASCII: " << line;
     EXPECT_EQ(line.find('\n'), line.size() - 1) << "one line per event";
 }
 
