@@ -273,28 +273,21 @@ static __always_inline u32 process_wait_status(struct task_struct *task)
 	return task->group_leader->exit_code;
 }
 
-/* Adds one task's times and counters; `running_ns` is CPU time not yet in its sum_exec_runtime. */
-static __always_inline void add_task_counters(struct exit_record *rec, struct task_struct *t, u64 running_ns)
+/*
+ * Adds one task's times and counters. The exiting task's sum_exec_runtime was last brought up to date
+ * at a scheduler tick or switch, so its current slice (under one tick) is not in it: there is no clock
+ * here to measure that slice against (se.exec_start is on the runqueue's task clock, which leaves out
+ * IRQ and steal time and runs seconds behind bpf_ktime_get_ns on a VM).
+ */
+static __always_inline void add_task_counters(struct exit_record *rec, struct task_struct *t)
 {
 	rec->utime_ns += t->utime;
 	rec->stime_ns += t->stime;
-	rec->runtime_ns += t->se.sum_exec_runtime + running_ns;
+	rec->runtime_ns += t->se.sum_exec_runtime;
 	rec->min_flt += t->min_flt;
 	rec->maj_flt += t->maj_flt;
 	rec->nvcsw += t->nvcsw;
 	rec->nivcsw += t->nivcsw;
-}
-
-/*
- * The scheduler brings sum_exec_runtime up to date only at a tick or a switch, so the exiting task's
- * current slice (since se.exec_start, on the scheduler's clock, which on the same CPU reads close to
- * bpf_ktime_get_ns) is added. A slice longer than a tick means the two clocks disagree here: left out.
- */
-static __always_inline u64 current_slice_ns(struct task_struct *task, u64 now)
-{
-	u64 slice_start = task->se.exec_start;
-
-	return now > slice_start && now - slice_start < 10 * 1000 * 1000 ? now - slice_start : 0;
 }
 
 SEC("tp_btf/sched_process_exit")
@@ -349,7 +342,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	if (!group_dead) {
 		rec->flags |= EXIT_THREAD_ONLY;
 		rec->status = task->exit_code;
-		add_task_counters(rec, task, current_slice_ns(task, now));
+		add_task_counters(rec, task);
 		rec->max_rss_pages = signal->maxrss;
 		emit(rec, sizeof(*rec));
 		return 0;
@@ -369,9 +362,9 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	rec->maj_flt = signal->maj_flt;
 	rec->nvcsw = signal->nvcsw;
 	rec->nivcsw = signal->nivcsw;
-	add_task_counters(rec, task, current_slice_ns(task, now));
+	add_task_counters(rec, task);
 	if (leader != task) /* a zombie: its times are final */
-		add_task_counters(rec, leader, 0);
+		add_task_counters(rec, leader);
 	rec->max_rss_pages = signal->maxrss;
 	emit(rec, sizeof(*rec));
 	return 0;

@@ -29,7 +29,6 @@ typedef struct {
 } atomic_t;
 
 struct sched_entity {
-	u64 exec_start;       /* when the running slice began, on the scheduler's clock */
 	u64 sum_exec_runtime; /* up to date at the last tick or switch */
 } __attribute__((preserve_access_index));
 
