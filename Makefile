@@ -3,7 +3,7 @@
 #   make run    install missing packages (as root), build, start the tracer (ARGS="-d 100" to pass options)
 #   make test   install missing packages, build, run every test (ctest)
 #   make fuzz   build the libFuzzer targets with clang in build-fuzz, run each for FUZZ_SECONDS
-#   make sanitize  build everything with ASan+UBSan in build-asan, run the unit tests
+#   make sanitize  build with ASan+UBSan+LSan in build-asan, run the unit and runtime tests
 #   make bench  build Release in build-bench, compare bootstrap with its peers (bench/run.sh, as root),
 #               then the decode+format micro-benchmarks; see bench/README.md
 BUILD_DIR ?= build
@@ -61,12 +61,12 @@ fuzz: fuzz-deps
 			|| exit 1; \
 	done
 
-# Only the test programs (and the binary they run): the kernels tests' static, VM-bound scenario cannot be
-# sanitized. Runtime tests also run under ASan (as root): cd $(ASAN_DIR) && ctest -L runtime
+# The unit and runtime tests, and the binary they run, under ASan, UBSan and LeakSanitizer (runtime tests
+# need root; they skip without it). The kernels tests' static, VM-bound scenario cannot be sanitized.
 sanitize: test-deps
 	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBOOTSTRAP_TESTS=ON -DBOOTSTRAP_SANITIZE=ON
-	cmake --build $(ASAN_DIR) -j $(JOBS) --target unit_tests runtime_tests
-	cd $(ASAN_DIR) && ctest -L unit --output-on-failure -j 1
+	cmake --build $(ASAN_DIR) -j $(JOBS) --target bootstrap unit_tests runtime_tests
+	cd $(ASAN_DIR) && ctest -L 'unit|runtime' --output-on-failure -j 1
 
 bench-deps:
 	@scripts/install-deps.sh bench
