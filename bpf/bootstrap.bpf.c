@@ -21,6 +21,7 @@ const volatile bool report_execs = true;      /* false with -d, as in the origin
 const volatile bool report_thread_exits = false;
 const volatile __u32 max_args_bytes = BOOTSTRAP_ARGS_DEFAULT;
 const volatile __u64 wakeup_bytes = 64 * 1024;  /* wake the reader once this much data waits */
+const volatile __u64 wakeup_interval_ns = 20 * 1000 * 1000; /* ... or this long after the last wake-up */
 const volatile bool report_exits = true;        /* false with --exec-only */
 
 /* Filters, all optional; an event must pass every one that is set. */
@@ -45,6 +46,9 @@ struct {
  */
 __u64 lost_records = 0;
 __u64 untracked_forks = 0;
+
+/* When the reader was last woken (CLOCK_MONOTONIC). Racing CPUs at worst wake it twice. */
+__u64 last_wakeup_ns = 0;
 
 /*
  * Per-CPU space to assemble a record: header, filename, argv. One entry per possible CPU and a value size
@@ -90,12 +94,20 @@ struct {
 	__type(value, struct task_state);
 } task_states SEC(".maps");
 
-static __always_inline void emit(void *record, u64 size)
+/*
+ * A wake-up costs far more than the copy, so the reader is woken only when a batch waits, or when the
+ * last wake-up is long enough ago: the first event after a quiet spell goes out at once, a burst wakes
+ * the reader at most every wakeup_interval_ns. It also drains on its own timer.
+ */
+static __always_inline void emit(void *record, u64 size, u64 now)
 {
-	/* A wake-up costs far more than the copy: only wake the reader when a batch is waiting. */
-	u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-										    : BPF_RB_NO_WAKEUP;
+	u64 flags = BPF_RB_NO_WAKEUP;
 
+	if (now - last_wakeup_ns >= wakeup_interval_ns ||
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+		flags = BPF_RB_FORCE_WAKEUP;
+		last_wakeup_ns = now;
+	}
 	if (bpf_ringbuf_output(&events, record, size, flags))
 		__sync_fetch_and_add(&lost_records, 1);
 }
@@ -244,7 +256,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	}
 	rec->args_len = args_len;
 
-	emit(rec, sizeof(*rec) + filename_len + args_len);
+	emit(rec, sizeof(*rec) + filename_len + args_len, now);
 	return 0;
 }
 
@@ -344,7 +356,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 		rec->status = task->exit_code;
 		add_task_counters(rec, task);
 		rec->max_rss_pages = signal->maxrss;
-		emit(rec, sizeof(*rec));
+		emit(rec, sizeof(*rec), now);
 		return 0;
 	}
 
@@ -366,7 +378,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	if (leader != task) /* a zombie: its times are final */
 		add_task_counters(rec, leader);
 	rec->max_rss_pages = signal->maxrss;
-	emit(rec, sizeof(*rec));
+	emit(rec, sizeof(*rec), now);
 	return 0;
 }
 
@@ -420,7 +432,7 @@ static __always_inline int report_failed_exec(long ret, const char *filename, co
 	if (off > max_args_bytes)
 		off = max_args_bytes;
 	rec->args_len = off;
-	emit(rec, sizeof(*rec) + filename_len + off);
+	emit(rec, sizeof(*rec) + filename_len + off, rec->hdr.time_ns);
 	return 0;
 }
 

@@ -32,8 +32,9 @@ namespace bootstrap {
 
 namespace {
 
-// The kernel wakes us only for batches; this bounds how late a quiet event is printed.
-constexpr int kDrainIntervalMs = 25;
+// The kernel wakes us at once after a quiet spell, then at most every 20 ms or when a batch waits; this
+// timer bounds how late the tail of a burst is printed.
+constexpr int kDrainIntervalMs = 100;
 
 // Signals arrive through a file descriptor, so the poll loop sees them without races.
 class SignalFd {
