@@ -58,35 +58,30 @@ TEST(ExitStatus, Code255) {
     EXPECT_EQ(exit->status.exit_code(), 255);
 }
 
-TEST(ExitStatus, KilledBySigkillHasASignalAndNoCode) {
-    REQUIRE_BPF();
+// A child that waits until `signal` kills it; checks its exit record against wait4.
+void expect_killed_by(int signal) {
     TraceSession session;
     pid_t pid = spawn([] {
         pause();
         return 0;
     });
-    kill(pid, SIGKILL);
+    kill(pid, signal);
     Reaped child = reap(pid);
     ASSERT_TRUE(WIFSIGNALED(child.status));
     const ExitEvent* exit = session.wait_for<ExitEvent>(child.pid);
     ASSERT_NE(exit, nullptr);
     expect_same_status(*exit, child.status);
-    EXPECT_EQ(exit->status.signal(), SIGKILL);
+    EXPECT_EQ(exit->status.signal(), signal);
+}
+
+TEST(ExitStatus, KilledBySigkillHasASignalAndNoCode) {
+    REQUIRE_BPF();
+    expect_killed_by(SIGKILL);
 }
 
 TEST(ExitStatus, KilledBySigterm) {
     REQUIRE_BPF();
-    TraceSession session;
-    pid_t pid = spawn([] {
-        pause();
-        return 0;
-    });
-    kill(pid, SIGTERM);
-    Reaped child = reap(pid);
-    const ExitEvent* exit = session.wait_for<ExitEvent>(child.pid);
-    ASSERT_NE(exit, nullptr);
-    expect_same_status(*exit, child.status);
-    EXPECT_EQ(exit->status.signal(), SIGTERM);
+    expect_killed_by(SIGTERM);
 }
 
 TEST(ExitStatus, SegfaultWithCoreDumpsAllowed) {
