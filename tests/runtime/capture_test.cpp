@@ -1,6 +1,7 @@
 // Complete and correct records: exit statuses, thread groups, argv, paths, resources, failed execs.
 // Every expectation comes from what the child did or what wait4 reported, never from our own output.
 #include "children.h"
+#include "temp_file.h"
 #include "trace_session.h"
 
 #include <fcntl.h>
@@ -304,10 +305,7 @@ TracerConfig with_failed_execs() {
 // Runs execve in a child and returns the errno it failed with.
 Reaped failing_exec(const std::string& path, const std::vector<std::string>& argv) {
     return run_child([&] {
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        execve(path.c_str(), args.data(), environ);
+        execve(path.c_str(), c_argv(argv).data(), environ);
         return errno;
     });
 }
@@ -327,19 +325,14 @@ TEST(FailedExec, MissingFileIsEnoent) {
 
 TEST(FailedExec, NonExecutableFileIsEacces) {
     REQUIRE_BPF();
-    char path[] = "/tmp/bootstrap-noexec-XXXXXX";
-    int fd = mkstemp(path);
-    ASSERT_GE(fd, 0);
-    close(fd);
-    chmod(path, 0644);
+    TempFile file("bootstrap-noexec", 0644);
     TraceSession session(with_failed_execs());
-    Reaped child = failing_exec(path, {"noexec"});
-    unlink(path);
+    Reaped child = failing_exec(file.path(), {"noexec"});
     ASSERT_EQ(WEXITSTATUS(child.status), EACCES);
     const ExecFailedEvent* failed = session.wait_for<ExecFailedEvent>(child.pid);
     ASSERT_NE(failed, nullptr);
     EXPECT_EQ(failed->error, EACCES);
-    EXPECT_EQ(failed->filename, path);
+    EXPECT_EQ(failed->filename, file.path());
 }
 
 TEST(FailedExec, NotReportedWithoutTheOption) {
@@ -444,23 +437,12 @@ TEST(ThreadExits, NotReportedWithoutTheOption) {
 namespace bootstrap::testing {
 namespace {
 
-void* rename_then_outlive_leader(void*) {
-    pthread_setname_np(pthread_self(), "renamed-worker");
-    usleep(100'000);
-    return nullptr;  // the last thread: its exit ends the process
-}
-
 TEST(ThreadGroup, ProcessExitCarriesTheProcessNameNotTheLastThreads) {
     REQUIRE_BPF();
     std::string comm;
     std::ifstream("/proc/self/comm") >> comm;  // the child inherits it
     TraceSession session;
-    Reaped child = run_child([] {
-        pthread_t worker;
-        pthread_create(&worker, nullptr, rename_then_outlive_leader, nullptr);
-        syscall(SYS_exit, 0);  // the leader thread alone
-        return 0;
-    });
+    Reaped child = run_child([] { return end_leader_before_renamed_thread("renamed-worker"); });
     const ExitEvent* exit = session.wait_for<ExitEvent>(child.pid);
     ASSERT_NE(exit, nullptr);
     EXPECT_EQ(exit->proc.comm, comm);

@@ -198,12 +198,6 @@ TEST(Filters, ValuesThatDoNotExistHereExitTwo) {
 namespace bootstrap::testing {
 namespace {
 
-void* rename_and_outlive(void*) {
-    pthread_setname_np(pthread_self(), "bs-worker");
-    usleep(100'000);
-    return nullptr;
-}
-
 TEST(Filters, CommOnAProcessExitIsTheProcessName) {
     REQUIRE_BPF();
     TracerConfig config;
@@ -211,10 +205,7 @@ TEST(Filters, CommOnAProcessExitIsTheProcessName) {
     TraceSession session(config);
     Reaped child = run_child([] {
         prctl(PR_SET_NAME, "bs-leadr");
-        pthread_t worker;
-        pthread_create(&worker, nullptr, rename_and_outlive, nullptr);
-        syscall(SYS_exit, 0);  // the leader thread alone: the renamed worker ends the process
-        return 0;
+        return end_leader_before_renamed_thread("bs-worker");
     });
     const ExitEvent* exit = session.wait_for<ExitEvent>(child.pid);
     ASSERT_NE(exit, nullptr) << "-c matches the process, whichever thread ends it";

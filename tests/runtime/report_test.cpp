@@ -1,5 +1,6 @@
 // The summary and the timeline of a traced command, checked against the processes the script started.
 #include "json_lines.h"
+#include "temp_file.h"
 #include "trace_session.h"
 #include "tracer_process.h"
 
@@ -73,10 +74,8 @@ TEST(Summary, TextTableWithTheOption) {
 
 TEST(Timeline, OneSlicePerProcessLaidOutByParentage) {
     REQUIRE_BPF();
-    char path[] = "/tmp/bootstrap-trace-XXXXXX";
-    int fd = mkstemp(path);
-    ASSERT_GE(fd, 0);
-    close(fd);
+    TempFile trace_file("bootstrap-trace");
+    const std::string& path = trace_file.path();
     auto traced = trace_script({"--trace", path});
     ASSERT_EQ(traced.status, 0);
 
@@ -84,7 +83,6 @@ TEST(Timeline, OneSlicePerProcessLaidOutByParentage) {
     EXPECT_EQ(strict, 0) << "python3's json rejected the trace file";
     std::ifstream file(path);
     auto trace = nlohmann::json::parse(file, nullptr, false);
-    unlink(path);
     ASSERT_TRUE(trace.is_object());
 
     // The processes, from the event stream: pid -> (ppid, exit record).

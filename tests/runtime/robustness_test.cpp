@@ -2,6 +2,7 @@
 // processes whose names and arguments try to break the output.
 #include "children.h"
 #include "json_lines.h"
+#include "temp_file.h"
 #include "trace_session.h"
 #include "tracer_process.h"
 
@@ -78,21 +79,16 @@ TEST(Privileges, CapabilitiesAndRootAreDroppedOnceAttached) {
 TEST(Privileges, CommandModeRunsAsTheCommandsUserAndTheCommandGetsNothing) {
     REQUIRE_BPF();
     // The command reports its own capabilities; the tracer's are read while the command runs.
-    char path[] = "/tmp/bootstrap-caps-XXXXXX";
-    int fd = mkstemp(path);
-    ASSERT_GE(fd, 0);
-    close(fd);
-    chmod(path, 0666);
-    TracerProcess tracer({"-j", "-o", "/dev/null", "--", "sh", "-c", std::string("grep CapEff /proc/self/status > ") + path + "; sleep 1"},
+    TempFile report_file("bootstrap-caps", 0666);  // the command, as nobody, writes it
+    TracerProcess tracer({"-j", "-o", "/dev/null", "--", "sh", "-c", "grep CapEff /proc/self/status > " + report_file.path() + "; sleep 1"},
                          true, {{"SUDO_UID", "65534"}, {"SUDO_GID", "65534"}});
     std::this_thread::sleep_for(700ms);
     EXPECT_EQ(hex_field(tracer.pid(), "CapEff"), 0u);
     EXPECT_EQ(status_field(tracer.pid(), "Uid"), "\t65534\t65534\t65534\t65534");
     EXPECT_EQ(tracer.wait(10s), 0);
-    std::ifstream report(path);
+    std::ifstream report(report_file.path());
     std::string line;
     std::getline(report, line);
-    unlink(path);
     EXPECT_EQ(line, "CapEff:\t0000000000000000") << "the command does not inherit the tracer's capabilities";
 }
 
@@ -262,10 +258,8 @@ TEST(Hostile, TextOutputHoldsNoRawControlBytes) {
 TEST(Hostile, EveryJsonLineParsesWithAStrictParser) {
     REQUIRE_BPF();
     HostileProgram program;
-    char out[] = "/tmp/bootstrap-hostile-json-XXXXXX";
-    int fd = mkstemp(out);
-    ASSERT_GE(fd, 0);
-    close(fd);
+    TempFile events_file("bootstrap-hostile-json");
+    const std::string& out = events_file.path();
     TracerProcess tracer({"-j", "-x", "-o", out, "--max-args-bytes", "256K", "--ring-size", "4M", "--ppid", std::to_string(getpid())});
     std::this_thread::sleep_for(1500ms);
     auto argv = hostile_argv();
@@ -285,7 +279,6 @@ TEST(Hostile, EveryJsonLineParsesWithAStrictParser) {
     std::ifstream file(out);
     std::vector<std::string> lines;
     for (std::string line; std::getline(file, line);) lines.push_back(line);
-    unlink(out);
     auto events = parse_json_lines(lines);
     auto execs = select(events, "exec", child);
     ASSERT_EQ(execs.size(), 1u);

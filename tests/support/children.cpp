@@ -1,6 +1,8 @@
 #include "children.h"
 
+#include <pthread.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,12 +34,29 @@ pid_t spawn(const std::function<int()>& body) {
 
 pid_t spawn_exec(const std::string& path, const std::vector<std::string>& argv) {
     return spawn([&] {
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        execv(path.c_str(), args.data());
+        execv(path.c_str(), c_argv(argv).data());
         return 127;
     });
+}
+
+std::vector<char*> c_argv(const std::vector<std::string>& args) {
+    std::vector<char*> pointers;
+    pointers.reserve(args.size() + 1);
+    for (const auto& a : args) pointers.push_back(const_cast<char*>(a.c_str()));
+    pointers.push_back(nullptr);
+    return pointers;
+}
+
+int end_leader_before_renamed_thread(const char* thread_name) {
+    pthread_t worker;
+    auto outlive_leader = [](void* name) -> void* {
+        pthread_setname_np(pthread_self(), static_cast<const char*>(name));
+        usleep(100'000);
+        return nullptr;  // the last thread: its exit ends the process
+    };
+    if (pthread_create(&worker, nullptr, outlive_leader, const_cast<char*>(thread_name)) != 0) return 1;
+    syscall(SYS_exit, 0);  // the leader thread alone
+    return 1;
 }
 
 Reaped reap(pid_t pid) {

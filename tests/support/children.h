@@ -21,6 +21,13 @@ struct Reaped {
 // Forks; the child runs `body` and exits with its return value. The parent gets the pid.
 pid_t spawn(const std::function<int()>& body);
 
+// argv for exec*(): pointers into `args`, which must outlive the result, then the terminating null.
+std::vector<char*> c_argv(const std::vector<std::string>& args);
+
+// A child body: a thread renames itself `thread_name` and outlives the leader thread, which exits alone
+// (without unwinding anything), so the renamed thread's exit ends the process. Returns only on error.
+int end_leader_before_renamed_thread(const char* thread_name);
+
 // Forks and execs `path` with `argv` (argv[0] included). The child exits 127 if exec fails.
 pid_t spawn_exec(const std::string& path, const std::vector<std::string>& argv);
 

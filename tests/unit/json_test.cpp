@@ -3,11 +3,14 @@
 #include "output/json.h"
 
 #include <gtest/gtest.h>
+
+#include "temp_file.h"
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 
 namespace bootstrap {
@@ -42,16 +45,11 @@ ProcessInfo proc(std::string comm = "sh") {
 
 // Runs python3's json.loads on every line (strict UTF-8 decoding first) and returns its exit status.
 int python_strict_check(const std::string& lines) {
-    char path[] = "/tmp/bootstrap-json-test-XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0) return -1;
-    if (write(fd, lines.data(), lines.size()) != static_cast<ssize_t>(lines.size())) return -1;
-    close(fd);
+    testing::TempFile file("bootstrap-json-test");
+    std::ofstream(file.path(), std::ios::binary) << lines;
     std::string command = std::string("python3 -c \"import json,sys\nfor l in open(sys.argv[1],'rb'):\n"
-                                      "    json.loads(l.decode('utf-8', 'strict'))\" ") + path;
-    int status = std::system(command.c_str());
-    unlink(path);
-    return status;
+                                      "    json.loads(l.decode('utf-8', 'strict'))\" ") + file.path();
+    return std::system(command.c_str());
 }
 
 TEST(JsonFormat, Exec) {
