@@ -84,11 +84,12 @@ bool can_watch_for_reader(int fd) {
     return fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 }
 
-int open_output(const Options& options) {
-    if (!options.output_path) return STDOUT_FILENO;
+// -o FILE, or -1 for standard output.
+int open_output(const std::optional<std::string>& path) {
+    if (!path) return -1;
     // 0600: the events hold every traced command line, which may carry other users' secrets.
-    int fd = open(options.output_path->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) throw OutputError("cannot open " + *options.output_path + ": " + std::strerror(errno));
+    int fd = open(path->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) throw OutputError("cannot open " + *path + ": " + std::strerror(errno));
     return fd;
 }
 
@@ -222,9 +223,8 @@ int run(const Options& options) {
     if (!options.command.empty())
         command = std::make_unique<HeldCommand>(options.command, command_credentials(options.run_as));
 
-    FileDescriptor output_fd(options.output_path ? open_output(options) : -1);
-    Writer out(options.output_path ? output_fd.get() : STDOUT_FILENO,
-               options.output_path ? *options.output_path : "standard output");
+    FileDescriptor output_fd(open_output(options.output_path));
+    Writer out(options.output_path ? output_fd.get() : STDOUT_FILENO, options.output_path.value_or("standard output"));
     Session session(options, out);
     Tracer tracer(tracer_config(options, cgroup.get()), [&](std::span<const std::byte> r) { session.handle(r); });
 
