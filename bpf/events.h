@@ -17,6 +17,28 @@
 /* Failed execs read argv pointer by pointer from the caller's memory: at most this many arguments. */
 #define BOOTSTRAP_FAILED_ARGS_MAX 64
 
+/*
+ * Load-time settings: the programs' one read-only global, written by the user side between open and load.
+ * The kernel then knows every field as a constant, so a filter that is off costs no instruction at all.
+ */
+struct tracer_settings {
+	__u64 min_duration_ns; /* -d: drop exits of processes younger than this (or whose exec was not seen) */
+	__u64 wakeup_bytes;    /* wake the reader once this much data waits in the ring */
+	__u32 max_args_bytes;  /* argv bytes copied per exec record */
+	__u32 target_ppid;
+	__u32 target_uid;
+	__u8 report_execs;     /* 0 with -d, as in the original tool */
+	__u8 report_exits;     /* 0 with --exec-only */
+	__u8 report_thread_exits;
+	__u8 filter_traced_tree; /* -p / command mode: only tgids in the traced_tgids map */
+	__u8 filter_ppid;
+	__u8 filter_uid;
+	__u8 filter_comm;
+	__u8 filter_cgroup;    /* the cgroup in cgroup_filter[0] and its descendants */
+	char target_comm[BOOTSTRAP_COMM_LEN]; /* exact match, NUL-padded */
+	__u32 pad;
+};
+
 enum bootstrap_record_type {
 	RECORD_EXEC = 1,        /* struct exec_record: a successful exec */
 	RECORD_EXIT = 2,        /* struct exit_record: a process (or, with --threads, a thread) ended */

@@ -1,6 +1,10 @@
-# bpf_skeleton(NAME SOURCE)
+# bpf_skeleton(NAME SOURCE [LIGHT] [DEFINES DEF...])
 # Compiles SOURCE (a *.bpf.c file) with clang for the BPF target, links it with `bpftool gen object`
-# (which drops DWARF, keeping BTF) and generates NAME.skel.h with `bpftool gen skeleton`.
+# (which drops DWARF, keeping BTF) and generates a skeleton header for the struct NAME_bpf:
+# NAME.skel.h with `bpftool gen skeleton` (libbpf opens and loads the object), or, with LIGHT,
+# NAME.lskel.h with `bpftool gen skeleton -L` (a loader program that the kernel runs to create the maps
+# and load the programs, with CO-RE resolved by the kernel; no libbpf at load time).
+# DEFINES are passed to clang as -D.
 # Creates the INTERFACE target NAME_skel: link it to get the skeleton header as a SYSTEM include, so
 # generated code is not held to the project's warning flags.
 # Headers included by SOURCE are tracked through clang's depfile. Nothing reads the running kernel.
@@ -26,18 +30,26 @@ endif()
 set(BPF_SYSTEM_INCLUDES -idirafter /usr/include/${CMAKE_LIBRARY_ARCHITECTURE} -idirafter /usr/include)
 
 function(bpf_skeleton name source)
+  cmake_parse_arguments(PARSE_ARGV 2 arg "LIGHT" "" "DEFINES")
+  list(TRANSFORM arg_DEFINES PREPEND -D)
   get_filename_component(source_abs ${source} ABSOLUTE)
   get_filename_component(source_dir ${source_abs} DIRECTORY)
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/bpf)
   set(raw_obj ${out_dir}/${name}.tmp.o)
   set(obj ${out_dir}/${name}.bpf.o)
-  set(skel ${out_dir}/${name}.skel.h)
+  if(arg_LIGHT)
+    set(skel ${out_dir}/${name}.lskel.h)
+    set(light_flag -L)
+  else()
+    set(skel ${out_dir}/${name}.skel.h)
+    set(light_flag "")
+  endif()
   file(MAKE_DIRECTORY ${out_dir})
 
   add_custom_command(
     OUTPUT ${raw_obj}
     COMMAND ${BPF_CLANG} -target bpf -mcpu=v3 -O2 -g -Wall -Werror
-            -D__TARGET_ARCH_${BPF_TARGET_ARCH} -I${source_dir} ${BPF_SYSTEM_INCLUDES}
+            -D__TARGET_ARCH_${BPF_TARGET_ARCH} ${arg_DEFINES} -I${source_dir} ${BPF_SYSTEM_INCLUDES}
             -MD -MF ${raw_obj}.d -c ${source_abs} -o ${raw_obj}
     DEPFILE ${raw_obj}.d
     DEPENDS ${source_abs}
@@ -50,7 +62,7 @@ function(bpf_skeleton name source)
     VERBATIM)
   add_custom_command(
     OUTPUT ${skel}
-    COMMAND sh -c "${BPFTOOL} gen skeleton ${obj} name ${name}_bpf > ${skel}.tmp && mv ${skel}.tmp ${skel}"
+    COMMAND sh -c "${BPFTOOL} gen skeleton ${light_flag} ${obj} name ${name}_bpf > ${skel}.tmp && mv ${skel}.tmp ${skel}"
     DEPENDS ${obj}
     COMMENT "BPF ${name}: generating skeleton"
     VERBATIM)

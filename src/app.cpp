@@ -12,6 +12,7 @@
 #include "proc/command.h"
 #include "proc/privileges.h"
 #include "proc/proc_scan.h"
+#include "util/file_descriptor.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -64,20 +65,6 @@ private:
     sigset_t old_mask_{};
 };
 
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int fd = -1) : fd_(fd) {}
-    ~FileDescriptor() {
-        if (fd_ >= 0) close(fd_);
-    }
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
-
 // A pipe or socket reports POLLERR once its reader is gone: we can stop even when no event comes.
 bool can_watch_for_reader(int fd) {
     struct stat st{};
@@ -105,6 +92,7 @@ int open_cgroup(const std::string& path) {
 
 TracerConfig tracer_config(const Options& options, int cgroup_fd) {
     TracerConfig config;
+    config.libbpf_only = options.verbose;  // the light loader has no log to show
     config.min_duration_ns = options.min_duration_ms * 1'000'000;
     config.report_execs = !options.exit_only;
     config.report_exits = !options.exec_only;

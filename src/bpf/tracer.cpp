@@ -1,5 +1,10 @@
-// The one translation unit that includes the BPF skeleton and talks to libbpf.
+// The one translation unit that includes libbpf's skeleton and talks to libbpf (the light skeleton is
+// behind light_skeleton.h). Both skeletons come from bpf/bootstrap.bpf.c; whichever loads it, the rest
+// works the same way on the handles it leaves: map and program descriptors and the .bss counters.
 #include "bpf/tracer.h"
+
+#include "bpf/light_skeleton.h"
+#include "util/file_descriptor.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -40,8 +45,8 @@ const char* kVerboseHint = "run again with -v to see libbpf's log";
 struct SkeletonDeleter {
     void operator()(bootstrap_bpf* skel) const { bootstrap_bpf__destroy(skel); }
 };
-struct LinkDeleter {
-    void operator()(bpf_link* link) const { bpf_link__destroy(link); }
+struct LightSkeletonDeleter {
+    void operator()(bootstrap_light_bpf* skel) const { light_destroy(skel); }
 };
 struct RingBufferDeleter {
     void operator()(ring_buffer* rb) const { ring_buffer__free(rb); }
@@ -67,6 +72,39 @@ constexpr int kCapSysAdmin = 21;
 constexpr int kCapPerfmon = 38;
 constexpr int kCapBpf = 39;
 
+tracer_settings settings_for(const TracerConfig& config) {
+    tracer_settings settings{};
+    settings.min_duration_ns = config.min_duration_ns;
+    settings.wakeup_bytes = config.ring_bytes / 8;
+    settings.max_args_bytes = config.max_args_bytes;
+    settings.report_execs = config.report_execs && config.min_duration_ns == 0;
+    settings.report_exits = config.report_exits;
+    settings.report_thread_exits = config.thread_exits;
+    settings.filter_traced_tree = config.trace_tree;
+    settings.filter_ppid = config.ppid.has_value();
+    settings.target_ppid = config.ppid.value_or(0);
+    settings.filter_uid = config.uid.has_value();
+    settings.target_uid = config.uid.value_or(0);
+    settings.filter_comm = config.comm.has_value();
+    if (config.comm) std::strncpy(settings.target_comm, config.comm->c_str(), sizeof(settings.target_comm) - 1);
+    settings.filter_cgroup = config.cgroup_fd >= 0;
+    return settings;
+}
+
+// The pid map holds every traced process under -p / command mode; otherwise it is never used.
+uint32_t traced_tgids_entries(const TracerConfig& config) { return config.trace_tree ? 32768 : 1; }
+
+uint32_t possible_cpus() {
+    int ncpus = libbpf_num_possible_cpus();
+    if (ncpus <= 0) throw SetupError("cannot count this system's CPUs: " + errno_text(ncpus), kVerboseHint);
+    return static_cast<uint32_t>(ncpus);
+}
+
+// The light object's scratch space holds the default argv cap, and it has no failed-exec program.
+bool light_can_serve(const TracerConfig& config) {
+    return !config.libbpf_only && !config.failed_execs && config.max_args_bytes <= BOOTSTRAP_ARGS_DEFAULT;
+}
+
 }  // namespace
 
 void set_libbpf_verbose(bool verbose) {
@@ -91,10 +129,19 @@ struct Tracer::Impl {
     RecordHandler handler;
     std::exception_ptr handler_error;
     // Destroyed in reverse order: ring buffer, links, then the skeleton (programs and maps).
+    std::unique_ptr<bootstrap_light_bpf, LightSkeletonDeleter> light;
     std::unique_ptr<bootstrap_bpf, SkeletonDeleter> skel;
-    std::vector<std::unique_ptr<bpf_link, LinkDeleter>> links;
+    std::vector<FileDescriptor> links;
     std::unique_ptr<ring_buffer, RingBufferDeleter> ring;
-    int cgroup_fd = -1;
+
+    // Set by whichever skeleton loaded the object; owned by it.
+    Loader loader = Loader::libbpf;
+    int events_fd = -1;
+    int traced_tgids_fd = -1;
+    int cgroup_filter_fd = -1;
+    std::vector<std::pair<const char*, int>> programs_to_attach;  // name, program descriptor
+    const __u64* lost_records = nullptr;
+    const __u64* untracked_forks = nullptr;
 
     static int on_record(void* ctx, void* data, size_t size) {
         auto* self = static_cast<Impl*>(ctx);
@@ -108,91 +155,97 @@ struct Tracer::Impl {
         }
     }
 
-    void open(const TracerConfig& config);
-    void load();
-    void attach();
+    bool load_light(const TracerConfig& config);
+    void load_with_libbpf(const TracerConfig& config);
+    void attach(const TracerConfig& config);
 };
 
-void Tracer::Impl::open(const TracerConfig& config) {
+// False when this kernel cannot run the loader program (before 5.17) or refuses it for any other reason:
+// libbpf then tries, and its error, with its log under -v, is the one the user sees.
+bool Tracer::Impl::load_light(const TracerConfig& config) {
+    tracer_settings settings = settings_for(config);
+    light_map_sizes sizes{config.ring_bytes, possible_cpus(), traced_tgids_entries(config)};
+    light.reset(light_open(&settings, &sizes));
+    if (!light) throw SetupError("failed to open the BPF object: " + errno_text(errno), kVerboseHint);
+
+    light_handles handles{};
+    if (light_load(light.get(), &handles) != 0) {
+        light.reset();
+        return false;
+    }
+    loader = Loader::light;
+    events_fd = handles.events_fd;
+    traced_tgids_fd = handles.traced_tgids_fd;
+    cgroup_filter_fd = handles.cgroup_filter_fd;
+    programs_to_attach = {{"handle_exec", handles.exec_fd}, {"handle_exit", handles.exit_fd}};
+    if (config.trace_tree) programs_to_attach.emplace_back("handle_fork", handles.fork_fd);
+    lost_records = handles.lost_records;
+    untracked_forks = handles.untracked_forks;
+    return true;
+}
+
+void Tracer::Impl::load_with_libbpf(const TracerConfig& config) {
     skel.reset(bootstrap_bpf__open());
     if (!skel) throw SetupError("failed to open the BPF object: " + errno_text(errno), kVerboseHint);
-
-    auto* rodata = skel->rodata;
-    rodata->min_duration_ns = config.min_duration_ns;
-    rodata->report_execs = config.report_execs && config.min_duration_ns == 0;
-    rodata->report_thread_exits = config.thread_exits;
-    rodata->max_args_bytes = config.max_args_bytes;
-    rodata->wakeup_bytes = config.ring_bytes / 8;
-    rodata->report_exits = config.report_exits;
-    rodata->filter_traced_tree = config.trace_tree;
-    rodata->filter_ppid = config.ppid.has_value();
-    rodata->target_ppid = config.ppid.value_or(0);
-    rodata->filter_uid = config.uid.has_value();
-    rodata->target_uid = config.uid.value_or(0);
-    rodata->filter_comm = config.comm.has_value();
-    if (config.comm) {
-        auto* target = const_cast<char*>(rodata->target_comm);
-        std::strncpy(target, config.comm->c_str(), sizeof(rodata->target_comm) - 1);
-    }
-    rodata->filter_cgroup = config.cgroup_fd >= 0;
-    cgroup_fd = config.cgroup_fd;
+    skel->rodata->settings = settings_for(config);
 
     int err = bpf_map__set_max_entries(skel->maps.events, config.ring_bytes);
-    int ncpus = libbpf_num_possible_cpus();
-    if (ncpus <= 0) throw SetupError("cannot count this system's CPUs: " + errno_text(ncpus), kVerboseHint);
-    if (!err) err = bpf_map__set_max_entries(skel->maps.scratch, static_cast<uint32_t>(ncpus));
+    if (!err) err = bpf_map__set_max_entries(skel->maps.scratch, possible_cpus());
     // Room for the header, a PATH_MAX filename and twice the argv cap (the verifier bounds the offset
     // and the length of each argument copy separately).
     if (!err)
         err = bpf_map__set_value_size(skel->maps.scratch,
                                       static_cast<uint32_t>(sizeof(exec_record) + BOOTSTRAP_FILENAME_MAX + 2u * config.max_args_bytes));
-
-    if (!err && !config.trace_tree) err = bpf_map__set_max_entries(skel->maps.traced_tgids, 1);
+    if (!err) err = bpf_map__set_max_entries(skel->maps.traced_tgids, traced_tgids_entries(config));
     if (err) throw SetupError("failed to size the BPF maps: " + errno_text(err), kVerboseHint);
 
     bpf_program__set_autoload(skel->progs.handle_sys_exit, config.failed_execs);
     bpf_program__set_autoload(skel->progs.handle_fork, config.trace_tree);
-}
 
-void Tracer::Impl::load() {
-    int err = bootstrap_bpf__load(skel.get());
-    if (!err) return;
+    err = bootstrap_bpf__load(skel.get());
     if (err == -EPERM || err == -EACCES)
         throw SetupError("the kernel refused to load bootstrap's BPF programs: " + errno_text(err),
                          "the verifier may have rejected a program, or kernel lockdown forbids BPF tracing; " +
                              std::string(kVerboseHint));
-    throw SetupError("failed to load bootstrap's BPF programs: " + errno_text(err),
-                     "this kernel may lack a feature bootstrap needs (Linux 5.13 or newer with BTF: ring buffer, task storage, "
-                     "tp_btf); " + std::string(kVerboseHint));
-}
+    if (err)
+        throw SetupError("failed to load bootstrap's BPF programs: " + errno_text(err),
+                         "this kernel may lack a feature bootstrap needs (Linux 5.13 or newer with BTF: ring buffer, "
+                         "task storage, tp_btf); " + std::string(kVerboseHint));
 
-void Tracer::Impl::attach() {
-    if (cgroup_fd >= 0) {
-        uint32_t key = 0;
-        uint32_t fd = static_cast<uint32_t>(cgroup_fd);
-        if (bpf_map__update_elem(skel->maps.cgroup_filter, &key, sizeof(key), &fd, sizeof(fd), BPF_ANY) != 0)
-            throw SetupError("failed to set the cgroup filter: " + errno_text(errno), "is the path on a cgroup v2 file system?");
-    }
+    loader = Loader::libbpf;
+    events_fd = bpf_map__fd(skel->maps.events);
+    traced_tgids_fd = bpf_map__fd(skel->maps.traced_tgids);
+    cgroup_filter_fd = bpf_map__fd(skel->maps.cgroup_filter);
     bpf_program* prog = nullptr;
     bpf_object__for_each_program(prog, skel->obj) {
-        if (!bpf_program__autoload(prog)) continue;
-        bpf_link* link = bpf_program__attach(prog);
-        if (!link) {
-            int err = errno;
-            throw SetupError(std::string("failed to attach ") + bpf_program__name(prog) + ": " + errno_text(err),
-                             kVerboseHint);
-        }
-        links.emplace_back(link);
+        if (bpf_program__autoload(prog)) programs_to_attach.emplace_back(bpf_program__name(prog), bpf_program__fd(prog));
     }
-    ring.reset(ring_buffer__new(bpf_map__fd(skel->maps.events), &Impl::on_record, this, nullptr));
+    lost_records = &skel->bss->lost_records;
+    untracked_forks = &skel->bss->untracked_forks;
+}
+
+void Tracer::Impl::attach(const TracerConfig& config) {
+    if (config.cgroup_fd >= 0) {
+        uint32_t key = 0;
+        auto fd = static_cast<uint32_t>(config.cgroup_fd);
+        if (bpf_map_update_elem(cgroup_filter_fd, &key, &fd, BPF_ANY) != 0)
+            throw SetupError("failed to set the cgroup filter: " + errno_text(errno), "is the path on a cgroup v2 file system?");
+    }
+    // Every program is tp_btf: the kernel knows its tracepoint from load, so attaching needs only the fd.
+    for (auto [name, prog_fd] : programs_to_attach) {
+        int link_fd = bpf_raw_tracepoint_open(nullptr, prog_fd);
+        if (link_fd < 0)
+            throw SetupError(std::string("failed to attach ") + name + ": " + errno_text(errno), kVerboseHint);
+        links.emplace_back(link_fd);
+    }
+    ring.reset(ring_buffer__new(events_fd, &Impl::on_record, this, nullptr));
     if (!ring) throw SetupError("failed to open the BPF ring buffer: " + errno_text(errno), kVerboseHint);
 }
 
 Tracer::Tracer(const TracerConfig& config, RecordHandler handler) : impl_(std::make_unique<Impl>()) {
     impl_->handler = std::move(handler);
-    impl_->open(config);
-    impl_->load();
-    impl_->attach();
+    if (!light_can_serve(config) || !impl_->load_light(config)) impl_->load_with_libbpf(config);
+    impl_->attach(config);
 }
 
 Tracer::~Tracer() = default;
@@ -211,18 +264,17 @@ size_t Tracer::consume() {
 
 void Tracer::trace_process(uint32_t pid) {
     uint8_t traced = 1;
-    if (bpf_map__update_elem(impl_->skel->maps.traced_tgids, &pid, sizeof(pid), &traced, sizeof(traced), BPF_ANY) != 0)
+    if (bpf_map_update_elem(impl_->traced_tgids_fd, &pid, &traced, BPF_ANY) != 0)
         throw SetupError("failed to trace pid " + std::to_string(pid) + ": " + errno_text(errno),
                          "more than 32768 processes at once are not supported");
 }
 
-uint64_t Tracer::lost_events() const {
-    // Written by the programs with atomic adds; read through the .bss mapping.
-    return __atomic_load_n(&impl_->skel->bss->lost_records, __ATOMIC_RELAXED);
-}
+Loader Tracer::loader() const { return impl_->loader; }
 
-uint64_t Tracer::untracked_forks() const {
-    return __atomic_load_n(&impl_->skel->bss->untracked_forks, __ATOMIC_RELAXED);
-}
+// Written by the programs with atomic adds; read through the .bss mapping: no system call, and no
+// privilege needed once the capabilities are dropped.
+uint64_t Tracer::lost_events() const { return __atomic_load_n(impl_->lost_records, __ATOMIC_RELAXED); }
+
+uint64_t Tracer::untracked_forks() const { return __atomic_load_n(impl_->untracked_forks, __ATOMIC_RELAXED); }
 
 }  // namespace bootstrap

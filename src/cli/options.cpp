@@ -192,7 +192,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
     app.add_option("-o,--output", output_text, "Write events to FILE instead of standard output")
         ->option_text("FILE")->group(output);
     app.add_option("--trace", trace_text, "Write a Perfetto/Chrome timeline to FILE")->option_text("FILE")->group(output);
-    app.add_flag("-v,--verbose", options.verbose, "Show libbpf's debug output on stderr")->group(output);
+    app.add_flag("-v,--verbose", options.verbose, "Load through libbpf and show its debug output on stderr")->group(output);
     app.add_option("--run-as", run_as_text, "Run COMMAND as USER (default: the user who ran sudo)")
         ->option_text("USER")->group("Command mode");
 

@@ -521,6 +521,21 @@ static void parse_exit(const struct line *l, char *status, size_t size, long *du
 
 /* ---- verdicts ---- */
 
+/* The most memory a process has had resident (VmHWM), in bytes; -1 if unknown. */
+static long peak_rss_bytes(pid_t pid)
+{
+	char path[64], *text, *field;
+	long kb = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	text = read_file(path);
+	field = strstr(text, "VmHWM:");
+	if (field)
+		sscanf(field + strlen("VmHWM:"), "%ld", &kb);
+	free(text);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
 static int failures;
 static int cases;
 
@@ -689,6 +704,20 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+
+	/*
+	 * Where the kernel can run the light skeleton's loader (5.17 and later; all kernels tested here), the
+	 * default tracer never reads the kernel's BTF, while libbpf (-x) holds two copies of it during load.
+	 * Peak memory shows which one ran.
+	 */
+	struct stat btf;
+	long plain_peak = peak_rss_bytes(plain.pid), failed_peak = peak_rss_bytes(failed.pid);
+	bool btf_known = stat("/sys/kernel/btf/vmlinux", &btf) == 0 && btf.st_size > 0;
+
+	verdict("light_loader", btf_known && plain_peak > 0 && plain_peak < 2 * btf.st_size &&
+				    failed_peak >= 2 * btf.st_size,
+		"kernel BTF %ld KiB; peak RSS %ld KiB for bootstrap (light loader), %ld KiB for bootstrap -x (libbpf)",
+		btf_known ? (long)btf.st_size / 1024 : -1L, plain_peak / 1024, failed_peak / 1024);
 
 	/*
 	 * Run every case while all the tracers watch; check their output once they have stopped. The exec's

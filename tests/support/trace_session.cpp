@@ -21,7 +21,13 @@ bool runtime_tests_required() {
     return value && std::string(value) == "1";
 }
 
+bool libbpf_loader_requested() {
+    const char* value = std::getenv("BOOTSTRAP_TEST_LIBBPF");
+    return value && std::string(value) == "1";
+}
+
 TraceSession::TraceSession(TracerConfig config) {
+    if (libbpf_loader_requested()) config.libbpf_only = true;
     const auto page_size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
     tracer_ = std::make_unique<Tracer>(config, [this, page_size](std::span<const std::byte> record) {
         DecodeResult decoded = decode(record, page_size);

@@ -30,9 +30,13 @@ using namespace std::chrono_literals;
 
 std::optional<std::string> bpf_unavailable_reason();
 bool runtime_tests_required();
+// BOOTSTRAP_TEST_LIBBPF=1 makes every TraceSession load through libbpf's skeleton instead of the light
+// one, so that ctest runs the capture tests on both loaders.
+bool libbpf_loader_requested();
 
 class TraceSession {
 public:
+    // Loads with `config`, through libbpf's skeleton when libbpf_loader_requested().
     explicit TraceSession(TracerConfig config = {});
 
     // Reads records until `done()` holds or `timeout` passes; returns done().

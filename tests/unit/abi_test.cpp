@@ -69,6 +69,19 @@ static_assert(FIELD_SIZE(exit_record, hdr) + FIELD_SIZE(exit_record, status) + F
                   FIELD_SIZE(exit_record, nvcsw) + FIELD_SIZE(exit_record, nivcsw) ==
               sizeof(exit_record));
 
+// The settings the user side writes into the object's .rodata before load (both skeletons).
+static_assert(sizeof(tracer_settings) == 56);
+static_assert(offsetof(tracer_settings, min_duration_ns) == 0);
+static_assert(offsetof(tracer_settings, wakeup_bytes) == 8);
+static_assert(offsetof(tracer_settings, max_args_bytes) == 16);
+static_assert(offsetof(tracer_settings, target_ppid) == 20);
+static_assert(offsetof(tracer_settings, target_uid) == 24);
+static_assert(offsetof(tracer_settings, report_execs) == 28);
+static_assert(offsetof(tracer_settings, filter_cgroup) == 35);
+static_assert(offsetof(tracer_settings, target_comm) == 36);
+static_assert(FIELD_SIZE(tracer_settings, target_comm) == BOOTSTRAP_COMM_LEN);
+static_assert(offsetof(tracer_settings, pad) == 52);
+
 // The ring buffer hands out 8-byte aligned records; the 64-bit fields must sit on 8-byte boundaries so
 // the BPF side can store them directly and the structs have the same alignment on every architecture.
 static_assert(alignof(record_header) == 8);
@@ -102,6 +115,12 @@ TEST(Abi, ExitRecordLayout) {
     EXPECT_EQ(offsetof(exit_record, status), 56u);
     EXPECT_EQ(offsetof(exit_record, exec_time_ns), 64u);
     EXPECT_EQ(offsetof(exit_record, nivcsw), 136u);
+}
+
+TEST(Abi, TracerSettingsLayout) {
+    EXPECT_EQ(sizeof(tracer_settings), 56u);
+    EXPECT_EQ(offsetof(tracer_settings, max_args_bytes), 16u);
+    EXPECT_EQ(offsetof(tracer_settings, target_comm), 36u);
 }
 
 #undef FIELD_SIZE
