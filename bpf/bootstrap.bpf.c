@@ -30,9 +30,6 @@ const volatile struct tracer_settings settings = {
 	.report_exits = 1,
 };
 
-/* A burst wakes the reader at most this often (see emit()). */
-#define WAKEUP_INTERVAL_NS (20 * 1000 * 1000)
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1024 * 1024); /* resized by the user side (--ring-size) */
@@ -101,15 +98,16 @@ struct {
 } task_states SEC(".maps");
 
 /*
- * A wake-up costs far more than the copy, so the reader is woken only when a batch waits, or when the
- * last wake-up is long enough ago: the first event after a quiet spell goes out at once, a burst wakes
- * the reader at most every WAKEUP_INTERVAL_NS. It also drains on its own timer.
+ * A wake-up costs far more than the copy (an interrupt raised from the traced process's exec or exit,
+ * tens of microseconds on a VM), so the reader is woken only when a batch waits or when the last wake-up
+ * is long enough ago: the first event after a quiet spell goes out at once, a burst wakes the reader at
+ * most every BOOTSTRAP_WAKEUP_INTERVAL_NS, and the reader drains on its own timer in between.
  */
 static __always_inline void emit(void *record, u64 size, u64 now)
 {
 	u64 flags = BPF_RB_NO_WAKEUP;
 
-	if (now - last_wakeup_ns >= WAKEUP_INTERVAL_NS ||
+	if (now - last_wakeup_ns >= BOOTSTRAP_WAKEUP_INTERVAL_NS ||
 	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= settings.wakeup_bytes) {
 		flags = BPF_RB_FORCE_WAKEUP;
 		last_wakeup_ns = now;

@@ -14,6 +14,11 @@
 /* Default and ceiling for the argv bytes copied per exec record (the user side checks the range). */
 #define BOOTSTRAP_ARGS_DEFAULT (32 * 1024)
 #define BOOTSTRAP_ARGS_CEILING (1024 * 1024)
+/*
+ * The programs wake the reader at once after a quiet spell, then at most this often in a burst (or when a
+ * batch waits). The reader drains on its own timer for as long after a record, so none waits long.
+ */
+#define BOOTSTRAP_WAKEUP_INTERVAL_NS (20 * 1000 * 1000)
 /* Failed execs read argv pointer by pointer from the caller's memory: at most this many arguments. */
 #define BOOTSTRAP_FAILED_ARGS_MAX 64
 

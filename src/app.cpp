@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <linux/magic.h>
@@ -33,9 +34,12 @@ namespace bootstrap {
 
 namespace {
 
-// The kernel wakes us at once after a quiet spell, then at most every 20 ms or when a batch waits; this
-// timer bounds how late the tail of a burst is printed.
-constexpr int kDrainIntervalMs = 100;
+// The kernel wakes us at once after a quiet spell, then at most once per Tracer::wakeup_interval() in a
+// burst (or when a batch waits): the traced processes pay for its wake-ups. For that long after a record
+// we drain every few ms on our own timer, so nothing waits longer than that; past it, the kernel's next
+// record wakes us at once, and a long timer is only a safety net.
+constexpr int kActiveDrainMs = 5;
+constexpr int kIdleDrainMs = 100;
 
 // Signals arrive through a file descriptor, so the poll loop sees them without races.
 class SignalFd {
@@ -241,16 +245,18 @@ int run(const Options& options) {
 
     bool watch_reader = !options.output_path && can_watch_for_reader(STDOUT_FILENO);
     std::optional<int> command_status;
+    auto last_record = std::chrono::steady_clock::time_point{};
     while (output_open || command) {
+        bool records_flowing = std::chrono::steady_clock::now() - last_record < Tracer::wakeup_interval();
         // Once the output is gone the ring is no longer read: leave it out, or its pending wake-up
         // would make poll() return at once, forever.
         pollfd fds[3] = {{output_open ? tracer.wakeup_fd() : -1, POLLIN, 0}, {signals.fd(), POLLIN, 0}, {STDOUT_FILENO, 0, 0}};
         nfds_t nfds = (watch_reader && output_open) ? 3 : 2;
-        if (poll(fds, nfds, kDrainIntervalMs) < 0 && errno != EINTR)
+        if (poll(fds, nfds, records_flowing ? kActiveDrainMs : kIdleDrainMs) < 0 && errno != EINTR)
             throw OutputError(std::string("poll failed: ") + std::strerror(errno));
         try {
             if (output_open) {
-                tracer.consume();
+                if (tracer.consume() > 0) last_record = std::chrono::steady_clock::now();
                 session.check_losses(tracer);
                 out.flush();
             }

@@ -252,6 +252,8 @@ Tracer::~Tracer() = default;
 
 int Tracer::wakeup_fd() const { return ring_buffer__epoll_fd(impl_->ring.get()); }
 
+std::chrono::nanoseconds Tracer::wakeup_interval() { return std::chrono::nanoseconds(BOOTSTRAP_WAKEUP_INTERVAL_NS); }
+
 size_t Tracer::consume() {
     int n = ring_buffer__consume(impl_->ring.get());
     if (impl_->handler_error) {

@@ -4,6 +4,7 @@
 
 #include "bpf/setup_error.h"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -57,8 +58,11 @@ public:
     Tracer& operator=(const Tracer&) = delete;
 
     // Readable when the kernel has woken the reader. Records are also waiting when it has not: the
-    // kernel wakes the reader only for batches, so call consume() on a short timer too.
+    // kernel wakes the reader at once after a quiet spell, then at most once per wakeup_interval() while
+    // records keep coming (or when a batch waits), so call consume() on a short timer for that long
+    // after a record.
     int wakeup_fd() const;
+    static std::chrono::nanoseconds wakeup_interval();
 
     // Hands every waiting record to the handler; returns how many.
     size_t consume();
