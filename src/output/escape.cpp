@@ -88,7 +88,7 @@ void append_escaped(fmt::memory_buffer& out, std::string_view bytes) {
         if (cp < 0xa0) {  // C1 controls (U+0080..U+009F), e.g. CSI
             for (size_t k = 0; k < len; ++k) append_hex_byte(out, static_cast<unsigned char>(bytes[i + k]));
         } else if (is_invisible_or_reordering(cp)) {
-            fmt::format_to(std::back_inserter(out), "\\u{{{:04x}}}", cp);
+            fmt::format_to(fmt::appender(out), "\\u{{{:04x}}}", cp);
         } else {
             out.append(bytes.data() + i, bytes.data() + i + len);
         }

@@ -1,6 +1,6 @@
 #include "output/json_writer.h"
 
-#include <iterator>
+#include <cstring>
 
 namespace bootstrap {
 
@@ -16,6 +16,19 @@ public:
 private:
     fmt::memory_buffer& out_;
 };
+
+// Most values (paths, arguments, names) are printable ASCII with no quote or backslash: JSON as they are.
+bool needs_escaping(std::string_view value) {
+    for (unsigned char c : value)
+        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return true;
+    return false;
+}
+
+template <typename Integer>
+void append_integer(fmt::memory_buffer& out, Integer value) {
+    fmt::format_int text(value);
+    out.append(text.data(), text.data() + text.size());
+}
 
 }  // namespace
 
@@ -34,14 +47,26 @@ void JsonWriter::end_line() {
 }
 
 void JsonWriter::key(std::string_view name) {
-    if (!first_) out_.push_back(',');
+    // ,"name": in one step: a field is mostly its key, and the buffer grows once.
+    size_t at = out_.size();
+    out_.resize(at + name.size() + (first_ ? 3 : 4));
+    char* p = out_.data() + at;
+    if (!first_) *p++ = ',';
     first_ = false;
-    out_.push_back('"');
-    out_.append(name);
-    out_.append(std::string_view("\":"));
+    *p++ = '"';
+    std::memcpy(p, name.data(), name.size());
+    p += name.size();
+    *p++ = '"';
+    *p = ':';
 }
 
 void JsonWriter::string(std::string_view value) {
+    if (!needs_escaping(value)) {
+        out_.push_back('"');
+        out_.append(value);
+        out_.push_back('"');
+        return;
+    }
     scratch_.get_ref<std::string&>().assign(value);
     // ensure_ascii: everything outside printable ASCII becomes a \u escape, so a line printed on a
     // terminal can carry no DEL, no C1 control (U+009B is CSI) and no bidirectional override.
@@ -55,12 +80,12 @@ void JsonWriter::field(std::string_view name, std::string_view value) {
 
 void JsonWriter::field(std::string_view name, uint64_t value) {
     key(name);
-    fmt::format_to(std::back_inserter(out_), "{}", value);
+    append_integer(out_, value);
 }
 
 void JsonWriter::field(std::string_view name, int64_t value) {
     key(name);
-    fmt::format_to(std::back_inserter(out_), "{}", value);
+    append_integer(out_, value);
 }
 
 void JsonWriter::field(std::string_view name, bool value) {

@@ -1,7 +1,8 @@
 // Streams one JSON object into a buffer, field by field, without building a document tree: the event
 // stream writes hundreds of thousands of objects a second. Keys are our own ASCII names and numbers are
-// formatted by fmt; every string value goes through nlohmann's serializer, which does the escaping (all
-// of it to ASCII) and replaces bytes that are not UTF-8 with U+FFFD.
+// formatted by fmt. A string value that is printable ASCII without '"' or '\\' is already JSON and is
+// copied; any other goes through nlohmann's serializer, which does the escaping (all of it to ASCII) and
+// replaces bytes that are not UTF-8 with U+FFFD.
 #pragma once
 
 #include <fmt/format.h>

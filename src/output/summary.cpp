@@ -32,7 +32,7 @@ void pad_to(fmt::memory_buffer& buf, size_t start, size_t width) {
 
 template <typename... Args>
 void put(fmt::memory_buffer& buf, fmt::format_string<Args...> format, Args&&... args) {
-    fmt::format_to(std::back_inserter(buf), format, std::forward<Args>(args)...);
+    fmt::format_to(fmt::appender(buf), format, std::forward<Args>(args)...);
 }
 
 std::string seconds(uint64_t ns) { return fmt::format("{:.3f}s", static_cast<double>(ns) / 1e9); }

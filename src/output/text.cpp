@@ -3,7 +3,6 @@
 #include "events/names.h"
 #include "output/escape.h"
 
-#include <iterator>
 
 namespace bootstrap {
 
@@ -21,18 +20,18 @@ void TextSink::begin() {
     size_t start = buf.size();
     buf.append(std::string_view("TIME"));
     pad_to(buf, start, times_.width());
-    fmt::format_to(std::back_inserter(buf), " {:<5} {:<16} {:<7} {:<7} {}\n", "EVENT", "COMM", "PID", "PPID",
+    fmt::format_to(fmt::appender(buf), " {:<5} {:<16} {:<7} {:<7} {}\n", "EVENT", "COMM", "PID", "PPID",
                    "FILENAME/EXIT CODE");
 }
 
 void TextSink::append_prefix(const ProcessInfo& proc, const char* kind) {
     auto& buf = out_.buffer();
     times_.append(buf, proc.time_ns);
-    fmt::format_to(std::back_inserter(buf), " {:<5} ", kind);
+    fmt::format_to(fmt::appender(buf), " {:<5} ", kind);
     size_t start = buf.size();
     append_escaped(buf, proc.comm);
     pad_to(buf, start, kCommWidth);
-    fmt::format_to(std::back_inserter(buf), " {:<7} {:<7} ", proc.pid, proc.ppid);
+    fmt::format_to(fmt::appender(buf), " {:<7} {:<7} ", proc.pid, proc.ppid);
 }
 
 // Like execsnoop's ARGS: the file executed, then the arguments after argv[0], each quoted when needed.
@@ -59,12 +58,12 @@ void TextSink::format(const ExitEvent& event) {
     auto& buf = out_.buffer();
     append_prefix(event.proc, event.thread_only ? "TEXIT" : "EXIT");
     if (event.status.signaled()) {
-        fmt::format_to(std::back_inserter(buf), "[{}{}]", signal_name(event.status.signal()),
+        fmt::format_to(fmt::appender(buf), "[{}{}]", signal_name(event.status.signal()),
                        event.status.core_dumped() ? " core" : "");
     } else {
-        fmt::format_to(std::back_inserter(buf), "[{}]", event.status.exit_code());
+        fmt::format_to(fmt::appender(buf), "[{}]", event.status.exit_code());
     }
-    if (event.duration_ns) fmt::format_to(std::back_inserter(buf), " ({}ms)", *event.duration_ns / 1'000'000);
+    if (event.duration_ns) fmt::format_to(fmt::appender(buf), " ({}ms)", *event.duration_ns / 1'000'000);
     buf.push_back('\n');
 }
 
@@ -75,7 +74,7 @@ void TextSink::format(const ExecFailedEvent& event) {
         append_command_line(event.filename, event.argv, event.argv_truncated);
     else
         append_escaped(buf, event.filename);
-    fmt::format_to(std::back_inserter(buf), " [{}]\n", errno_name(event.error));
+    fmt::format_to(fmt::appender(buf), " [{}]\n", errno_name(event.error));
 }
 
 void TextSink::on_event(const Event& event) {

@@ -1,6 +1,5 @@
 #include "output/time_format.h"
 
-#include <iterator>
 
 namespace bootstrap {
 
@@ -47,14 +46,14 @@ void TimeFormatter::append(fmt::memory_buffer& out, uint64_t monotonic_ns) {
         // Subtracted unsigned, then read as signed: an event from before the start is negative, and no
         // timestamp can overflow.
         auto since = static_cast<int64_t>(monotonic_ns - start_ns_);
-        fmt::format_to(std::back_inserter(out), "{:<10.6f}", static_cast<double>(since) / kNsPerSecond);
+        fmt::format_to(fmt::appender(out), "{:<10.6f}", static_cast<double>(since) / kNsPerSecond);
         return;
     }
     auto [second, fraction] = split(clock_.to_realtime_ns(monotonic_ns));
     if (format_ == TimeFormat::Iso) {
         const auto& cached = second_text(column_cache_, second, false, "%Y-%m-%dT%H:%M:%S");
         out.append(cached.text, cached.text + cached.size);
-        fmt::format_to(std::back_inserter(out), ".{:06}Z", fraction / 1000);
+        fmt::format_to(fmt::appender(out), ".{:06}Z", fraction / 1000);
         return;
     }
     const auto& cached = second_text(column_cache_, second, format_ == TimeFormat::Local, "%H:%M:%S");
@@ -65,7 +64,7 @@ void TimeFormatter::append_rfc3339_utc_ns(fmt::memory_buffer& out, uint64_t mono
     auto [second, fraction] = split(clock_.to_realtime_ns(monotonic_ns));
     const auto& cached = second_text(utc_cache_, second, false, "%Y-%m-%dT%H:%M:%S");
     out.append(cached.text, cached.text + cached.size);
-    fmt::format_to(std::back_inserter(out), ".{:09}Z", fraction);
+    fmt::format_to(fmt::appender(out), ".{:09}Z", fraction);
 }
 
 }  // namespace bootstrap

@@ -3,6 +3,7 @@
 #include "output/json.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "temp_file.h"
 #include <unistd.h>
@@ -148,6 +149,20 @@ TEST(JsonFormat, EverythingButPrintableAsciiIsEscapedAndInvalidBytesReplaced) {
         << line;
     for (char c : line) EXPECT_TRUE(c == '\n' || (c >= 0x20 && c < 0x7f)) << "only printable ASCII: " << line;
     EXPECT_EQ(line.find('\n'), line.size() - 1) << "one line per event";
+}
+
+// Strings that need no escaping skip the library; whatever the byte, the result must be the library's.
+TEST(JsonFormat, EachByteIsWrittenAsTheLibraryWritesIt) {
+    for (int byte = 0; byte < 256; ++byte) {
+        const std::string value = std::string("a") + static_cast<char>(byte) + "z";
+        ExecEvent e;
+        e.proc = proc("c");
+        e.filename = value;
+        const std::string expected =
+            "\"filename\":" + nlohmann::json(value).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + ",";
+        std::string line = json_lines({e});
+        EXPECT_NE(line.find(expected), std::string::npos) << "byte " << byte << ": " << line;
+    }
 }
 
 TEST(JsonFormat, EveryLinePassesAStrictParserWhateverTheBytes) {
