@@ -20,11 +20,12 @@ WORKERS=${BENCH_WORKERS:-2}
 SEED_SRC=${BENCH_SEED_SRC:-$(dirname "$ROOT")/shared/reference/bootstrap-c}
 OURS=$BUILD/bootstrap
 STORM=$BUILD/bench/storm
+AWAIT_MARKER=$BUILD/bench/await_marker
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 note() { echo "# $*" >&2; }  # progress, on stderr so that stdout is only the report
 [ "$(id -u)" = 0 ] || die "tracing needs root"
-if [ ! -x "$OURS" ] || [ ! -x "$STORM" ] || [ ! -x "$BUILD/bench/stormchild" ]; then
+if [ ! -x "$OURS" ] || [ ! -x "$STORM" ] || [ ! -x "$BUILD/bench/stormchild" ] || [ ! -x "$AWAIT_MARKER" ]; then
   die "build first: cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DBOOTSTRAP_BENCH=ON && cmake --build build-bench"
 fi
 
@@ -113,16 +114,11 @@ stop_tracer() {
   TP=""
 }
 
-# Execs a marker child every 5 ms until the tracer writes its line to $1; fails after 30 s or if the
-# tracer died. With the peers' block-buffered output this also waits for a buffer to fill: fine for
-# readiness, and why the start-up runs use line buffering.
+# Execs a marker child every millisecond until the tracer writes its line to $1, checking every 100 µs
+# (bench/await_marker.cpp); fails after 30 s or if the tracer died. With the peers' block-buffered output
+# this also waits for a buffer to fill: fine for readiness, and why the start-up runs use line buffering.
 wait_for_marker() {
-  local deadline=$((EPOCHSECONDS + 30))
-  until grep -qw "$TAG_MARK" "$1" 2>/dev/null; do
-    kill -0 "$TP" 2>/dev/null && [ "$EPOCHSECONDS" -lt "$deadline" ] || return 1
-    "$WORK/$TAG_MARK" 0
-    sleep 0.005
-  done
+  "$AWAIT_MARKER" "$1" "$WORK/$TAG_MARK" "$TP" 30
 }
 
 now_us() { echo "${EPOCHREALTIME/./}"; }
@@ -152,7 +148,7 @@ storm() {
 # ------------------------------------------------------------------------------------------ measuring
 declare -A STARTUP COST_CPU COST_BPF COST_PROGS RATE RSS SEEN EXPECTED LOST_REPORTED BACKGROUND FAILED
 
-# Start-up: launch, then exec a marker every 5 ms until its line is in the output. Round-robin over the
+# Start-up: launch, then exec a marker every millisecond until its line is in the output. Round-robin over the
 # tracers so that a burst of load from elsewhere is shared rather than landing on one tracer's runs.
 startup_once() {
   local name=$1 out=$WORK/startup.out t0 t1
