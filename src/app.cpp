@@ -23,7 +23,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <linux/magic.h>
@@ -34,10 +33,10 @@ namespace bootstrap {
 
 namespace {
 
-// The kernel wakes us at once after a quiet spell, then at most once per Tracer::wakeup_interval() in a
-// burst (or when a batch waits): the traced processes pay for its wake-ups. For that long after a record
-// we drain every few ms on our own timer, so nothing waits longer than that; past it, the kernel's next
-// record wakes us at once, and a long timer is only a safety net.
+// The kernel wakes us at once after a quiet spell, then at most every 20 ms in a burst (or when a batch
+// waits): the traced processes pay for its wake-ups. While it may be holding records back we drain every
+// few ms on our own timer, so none waits longer than that; otherwise its next record wakes us at once,
+// and a long timer is only a safety net.
 constexpr int kActiveDrainMs = 5;
 constexpr int kIdleDrainMs = 100;
 
@@ -245,18 +244,17 @@ int run(const Options& options) {
 
     bool watch_reader = !options.output_path && can_watch_for_reader(STDOUT_FILENO);
     std::optional<int> command_status;
-    auto last_record = std::chrono::steady_clock::time_point{};
     while (output_open || command) {
-        bool records_flowing = std::chrono::steady_clock::now() - last_record < Tracer::wakeup_interval();
         // Once the output is gone the ring is no longer read: leave it out, or its pending wake-up
         // would make poll() return at once, forever.
         pollfd fds[3] = {{output_open ? tracer.wakeup_fd() : -1, POLLIN, 0}, {signals.fd(), POLLIN, 0}, {STDOUT_FILENO, 0, 0}};
         nfds_t nfds = (watch_reader && output_open) ? 3 : 2;
-        if (poll(fds, nfds, records_flowing ? kActiveDrainMs : kIdleDrainMs) < 0 && errno != EINTR)
+        int timeout_ms = output_open && tracer.records_may_be_held() ? kActiveDrainMs : kIdleDrainMs;
+        if (poll(fds, nfds, timeout_ms) < 0 && errno != EINTR)
             throw OutputError(std::string("poll failed: ") + std::strerror(errno));
         try {
             if (output_open) {
-                if (tracer.consume() > 0) last_record = std::chrono::steady_clock::now();
+                tracer.consume();
                 session.check_losses(tracer);
                 out.flush();
             }

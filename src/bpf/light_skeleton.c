@@ -32,6 +32,7 @@ int light_load(struct bootstrap_light_bpf *skel, struct light_handles *handles)
 	handles->fork_fd = skel->progs.handle_fork.prog_fd;
 	handles->lost_records = &skel->bss->lost_records;
 	handles->untracked_forks = &skel->bss->untracked_forks;
+	handles->last_wakeup_ns = &skel->bss->last_wakeup_ns;
 	return 0;
 }
 

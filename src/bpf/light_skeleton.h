@@ -33,6 +33,7 @@ struct light_handles {
 	int fork_fd;
 	__u64 *lost_records;    /* in the .bss mapping, written by the programs */
 	__u64 *untracked_forks;
+	__u64 *last_wakeup_ns;
 };
 
 /* NULL with errno set when out of memory. */

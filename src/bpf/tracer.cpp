@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bootstrap.skel.h>
@@ -91,6 +92,13 @@ tracer_settings settings_for(const TracerConfig& config) {
     return settings;
 }
 
+// The programs' clock (bpf_ktime_get_ns).
+uint64_t monotonic_now_ns() {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(now.tv_nsec);
+}
+
 // The pid map holds every traced process under -p / command mode; otherwise it is never used.
 uint32_t traced_tgids_entries(const TracerConfig& config) { return config.trace_tree ? 32768 : 1; }
 
@@ -142,6 +150,8 @@ struct Tracer::Impl {
     std::vector<std::pair<const char*, int>> programs_to_attach;  // name, program descriptor
     const __u64* lost_records = nullptr;
     const __u64* untracked_forks = nullptr;
+    const __u64* last_wakeup_ns = nullptr;  // CLOCK_MONOTONIC, written by the programs
+    uint64_t last_consume_start_ns = 0;
 
     static int on_record(void* ctx, void* data, size_t size) {
         auto* self = static_cast<Impl*>(ctx);
@@ -181,6 +191,7 @@ bool Tracer::Impl::load_light(const TracerConfig& config) {
     if (config.trace_tree) programs_to_attach.emplace_back("handle_fork", handles.fork_fd);
     lost_records = handles.lost_records;
     untracked_forks = handles.untracked_forks;
+    last_wakeup_ns = handles.last_wakeup_ns;
     return true;
 }
 
@@ -222,6 +233,7 @@ void Tracer::Impl::load_with_libbpf(const TracerConfig& config) {
     }
     lost_records = &skel->bss->lost_records;
     untracked_forks = &skel->bss->untracked_forks;
+    last_wakeup_ns = &skel->bss->last_wakeup_ns;
 }
 
 void Tracer::Impl::attach(const TracerConfig& config) {
@@ -252,9 +264,13 @@ Tracer::~Tracer() = default;
 
 int Tracer::wakeup_fd() const { return ring_buffer__epoll_fd(impl_->ring.get()); }
 
-std::chrono::nanoseconds Tracer::wakeup_interval() { return std::chrono::nanoseconds(BOOTSTRAP_WAKEUP_INTERVAL_NS); }
+bool Tracer::records_may_be_held() const {
+    uint64_t last_wakeup = __atomic_load_n(impl_->last_wakeup_ns, __ATOMIC_RELAXED);
+    return impl_->last_consume_start_ns < last_wakeup + BOOTSTRAP_WAKEUP_INTERVAL_NS;
+}
 
 size_t Tracer::consume() {
+    impl_->last_consume_start_ns = monotonic_now_ns();
     int n = ring_buffer__consume(impl_->ring.get());
     if (impl_->handler_error) {
         auto error = std::exchange(impl_->handler_error, nullptr);

@@ -4,7 +4,6 @@
 
 #include "bpf/setup_error.h"
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -57,12 +56,16 @@ public:
     Tracer(const Tracer&) = delete;
     Tracer& operator=(const Tracer&) = delete;
 
-    // Readable when the kernel has woken the reader. Records are also waiting when it has not: the
-    // kernel wakes the reader at once after a quiet spell, then at most once per wakeup_interval() while
-    // records keep coming (or when a batch waits), so call consume() on a short timer for that long
-    // after a record.
+    // Readable when the kernel has woken the reader. Records can also wait without a wake-up: the kernel
+    // wakes the reader at once after a quiet spell, then at most every BOOTSTRAP_WAKEUP_INTERVAL_NS (20 ms)
+    // while records keep coming, or when a batch waits. While records_may_be_held(), also call consume()
+    // on a short timer.
     int wakeup_fd() const;
-    static std::chrono::nanoseconds wakeup_interval();
+
+    // True when the last consume() began less than the kernel's wake-up interval after its last wake-up:
+    // records since then may have come without one. Once a consume() begins after that window, the next
+    // record wakes the reader at once.
+    bool records_may_be_held() const;
 
     // Hands every waiting record to the handler; returns how many.
     size_t consume();
