@@ -14,6 +14,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <set>
 
 namespace bootstrap::testing {
@@ -187,6 +188,23 @@ TEST(Output, UnwritableOutputFileIsAClearError) {
     auto result = run_to_completion({"-o", "/nonexistent/dir/out"}, 10s);
     EXPECT_EQ(result.status, 1);
     EXPECT_EQ(result.err, "bootstrap: cannot open /nonexistent/dir/out: No such file or directory\n");
+}
+
+// Started with stdin, stdout and stderr closed, the tracer puts /dev/null there before it opens anything,
+// so no BPF object or output file takes those numbers; it still writes every event and stops cleanly.
+TEST(Output, ClosedStandardDescriptorsBecomeDevNull) {
+    REQUIRE_BPF();
+    TempFile events_file("bootstrap-closed-fds");
+    std::string out = command_output("(exec " BOOTSTRAP_BINARY " -o " + events_file.path() +
+                                     " --ppid $$ <&- >&- 2>&-) & pid=$!; sleep 0.5; "
+                                     "readlink /proc/$pid/fd/0 /proc/$pid/fd/1 /proc/$pid/fd/2; /bin/true; sleep 0.2; "
+                                     "kill -INT $pid; wait $pid; echo status=$?");
+    EXPECT_EQ(out, "/dev/null\n/dev/null\n/dev/null\nstatus=0\n");
+    std::ifstream in(events_file.path());
+    std::string events((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(events.rfind("TIME     EVENT", 0), 0u) << events;
+    EXPECT_NE(events.find("EXEC  true "), std::string::npos) << events;
+    EXPECT_NE(events.find("EXIT  true "), std::string::npos) << events;
 }
 
 // A path of about 4000 bytes whose last component holds an escape sequence, a newline, a tab and bytes
