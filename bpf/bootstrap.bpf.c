@@ -168,7 +168,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	u32 parent_tgid = parent->tgid, child_tgid = child->tgid;
 	u8 traced = 1;
 
-	/* Only loaded for -p / -- CMD. New threads belong to a process already in the map. */
+	/* Attached only for -p / -- CMD. New threads belong to a process already in the map. */
 	if (parent_tgid == child_tgid || !bpf_map_lookup_elem(&traced_tgids, &parent_tgid))
 		return 0;
 	if (bpf_map_update_elem(&traced_tgids, &child_tgid, &traced, BPF_ANY))
@@ -321,8 +321,9 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 
 	/*
 	 * Kernel 6.16 gave the tracepoint a group_dead argument, and its trace event a field of that
-	 * name. libbpf resolves this check against the running kernel at load; the verifier then never
-	 * looks at the branch not taken, so reading ctx[1] is safe where it is absent.
+	 * name. This check is resolved against the running kernel at load (by libbpf, or by the kernel for
+	 * the light skeleton); the verifier then never looks at the branch not taken, so reading ctx[1] is
+	 * safe where it is absent.
 	 */
 	if (bpf_core_field_exists(struct trace_event_raw_sched_process_exit, group_dead))
 		group_dead = (bool)ctx[1];

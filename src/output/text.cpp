@@ -3,7 +3,6 @@
 #include "events/names.h"
 #include "output/escape.h"
 
-
 namespace bootstrap {
 
 namespace {

@@ -1,6 +1,5 @@
 #include "output/time_format.h"
 
-
 namespace bootstrap {
 
 namespace {
