@@ -11,8 +11,7 @@
  * ring on a short timer.
  *
  * Built twice (see src/bpf/tracer.cpp): as is for libbpf's skeleton, and with BOOTSTRAP_LIGHT for the light
- * skeleton, which the kernel loads itself. The light object leaves out the failed-exec program (-x), whose
- * verification alone takes longer than loading everything else.
+ * skeleton, which the kernel loads itself; the two differ only in how the failed-exec program loops.
  */
 #include "kernel.h"
 #include <bpf/bpf_helpers.h>
@@ -49,15 +48,11 @@ __u64 last_wakeup_ns = 0;
 /*
  * Per-CPU space to assemble a record: header, filename, argv. One entry per possible CPU, set before load.
  * Tracepoint programs run with preemption disabled, so a CPU's entry has a single user at a time.
- * The full object's value is resized before load to fit settings.max_args_bytes twice (the failed-exec
- * copy bounds offset and length separately); the light object's value cannot be resized, so it holds the
- * default cap once, and the user side loads the full object for anything more.
+ * The value holds the argv cap twice (the failed-exec copy bounds offset and length separately). libbpf
+ * resizes it to settings.max_args_bytes; the light skeleton cannot resize values, so the user side loads
+ * its object only for caps up to the default.
  */
-#ifdef BOOTSTRAP_LIGHT
-#define SCRATCH_BYTES (sizeof(struct exec_record) + BOOTSTRAP_FILENAME_MAX + BOOTSTRAP_ARGS_DEFAULT)
-#else
 #define SCRATCH_BYTES (sizeof(struct exec_record) + BOOTSTRAP_FILENAME_MAX + 2 * BOOTSTRAP_ARGS_DEFAULT)
-#endif
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -267,28 +262,26 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 }
 
 /* Kernels before 6.16 do not say whether the exiting thread is the last one. */
-static __always_inline bool group_dead_without_tp_arg(struct task_struct *task)
+static __always_inline bool group_dead_without_tp_arg(struct task_struct *leader, struct signal_struct *signal)
 {
 	struct task_state *state;
 
-	if (task->signal->live.counter != 0)
+	if (signal->live.counter != 0)
 		return false;
 	/*
 	 * live is decremented before the tracepoint, so two threads exiting together can both read 0.
 	 * The first to flag the leader's state reports the process.
 	 */
-	state = bpf_task_storage_get(&task_states, task->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	state = bpf_task_storage_get(&task_states, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	return !state || __sync_val_compare_and_swap(&state->exit_reported, 0, 1) == 0;
 }
 
 /* wait(2) semantics: a group exit (exit_group, fatal signal) wins over the leader's own code. */
-static __always_inline u32 process_wait_status(struct task_struct *task)
+static __always_inline u32 process_wait_status(struct task_struct *leader, struct signal_struct *signal)
 {
-	struct signal_struct *signal = task->signal;
-
 	if (signal->flags & SIGNAL_GROUP_EXIT)
 		return signal->group_exit_code;
-	return task->group_leader->exit_code;
+	return leader->exit_code;
 }
 
 /*
@@ -328,7 +321,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	if (bpf_core_field_exists(struct trace_event_raw_sched_process_exit, group_dead))
 		group_dead = (bool)ctx[1];
 	else
-		group_dead = group_dead_without_tp_arg(task);
+		group_dead = group_dead_without_tp_arg(leader, signal);
 	if (!group_dead && !settings.report_thread_exits)
 		return 0;
 	if (!in_traced_tree(task))
@@ -369,7 +362,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 
 	/* The process's name is its leader's: the last thread may have named itself otherwise. */
 	bpf_probe_read_kernel_str(rec->hdr.comm, sizeof(rec->hdr.comm), leader->comm);
-	rec->status = process_wait_status(task);
+	rec->status = process_wait_status(leader, signal);
 	/*
 	 * Threads already released were folded into signal; this thread and a leader that exited earlier
 	 * (a zombie until the group is reaped) are still counted on their own.
@@ -389,14 +382,56 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	return 0;
 }
 
-#ifndef BOOTSTRAP_LIGHT
+/* One failed exec's argv copy, carried from argument to argument. */
+struct argv_copy {
+	struct exec_record *rec;
+	const char *const *argv;
+	u32 filename_len;
+	u32 off;  /* bytes of argv copied */
+	bool done; /* the NULL that ends argv was found, or the copy was cut */
+};
+
+/* Copies argv[index] after what is there; returns 1 once there is nothing more to copy. */
+static __noinline long copy_failed_arg(u32 index, struct argv_copy *copy)
+{
+	const char *arg = 0;
+	u32 off = copy->off, filename_len = copy->filename_len, room;
+	long len;
+
+	copy->done = true;
+	if (bpf_probe_read_user(&arg, sizeof(arg), &copy->argv[index]) || !arg)
+		return 1;
+	/* Both bounds are checked here, against values known at load time: what the verifier needs. */
+	if (off >= settings.max_args_bytes || filename_len > BOOTSTRAP_FILENAME_MAX) {
+		copy->rec->flags |= EXEC_ARGS_TRUNCATED;
+		return 1;
+	}
+	room = settings.max_args_bytes - off;
+	len = bpf_probe_read_user_str(exec_data(copy->rec) + filename_len + off, room, arg);
+	if (len <= 0)
+		return 1;
+	copy->off = off + len;
+	if (len >= room) { /* the argument filled what was left: it was cut */
+		copy->rec->flags |= EXEC_ARGS_TRUNCATED;
+		return 1;
+	}
+	copy->done = false;
+	return 0;
+}
+
+#ifdef BOOTSTRAP_LIGHT
+static long copy_failed_arg_callback(u32 index, void *copy)
+{
+	return copy_failed_arg(index, copy);
+}
+#endif
+
 /* Failed execs: the system call's error, with filename and argv read back from the caller's memory. */
 static __always_inline int report_failed_exec(long ret, const char *filename, const char *const *argv)
 {
+	struct argv_copy copy = {.argv = argv};
 	struct task_struct *task;
 	struct exec_record *rec;
-	u32 filename_len, off = 0;
-	int i;
 
 	task = bpf_get_current_task_btf();
 	if (!wanted(task))
@@ -409,38 +444,33 @@ static __always_inline int report_failed_exec(long ret, const char *filename, co
 	rec->error = ret;
 	rec->flags = 0;
 	rec->pad = 0;
-	filename_len = copy_filename(rec, filename, true);
-	rec->filename_len = filename_len;
+	copy.filename_len = copy_filename(rec, filename, true);
+	rec->filename_len = copy.filename_len;
+	copy.rec = rec;
 
-#pragma clang loop unroll(disable)
-	for (i = 0; i < BOOTSTRAP_FAILED_ARGS_MAX; i++) {
-		const char *arg = 0;
-		u32 room;
-		long len;
+	/*
+	 * The light object needs Linux 5.17 anyway, which has bpf_loop: the verifier then checks one
+	 * argument's copy instead of every iteration of the loop, which costs milliseconds at every start.
+	 */
+#ifdef BOOTSTRAP_LIGHT
+	bpf_loop(BOOTSTRAP_FAILED_ARGS_MAX, copy_failed_arg_callback, &copy, 0);
+#else
+	for (u32 i = 0; i < BOOTSTRAP_FAILED_ARGS_MAX; i++)
+		if (copy_failed_arg(i, &copy))
+			break;
+#endif
+	if (!copy.done) { /* all BOOTSTRAP_FAILED_ARGS_MAX copied: cut unless argv ends right there */
+		const char *more = 0;
 
-		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
-			break;
-		/* Both bounds are known at load time (rodata), which is what the verifier needs. */
-		if (off >= settings.max_args_bytes || filename_len > BOOTSTRAP_FILENAME_MAX) {
+		if (bpf_probe_read_user(&more, sizeof(more), &argv[BOOTSTRAP_FAILED_ARGS_MAX]) || more)
 			rec->flags |= EXEC_ARGS_TRUNCATED;
-			break;
-		}
-		room = settings.max_args_bytes - off;
-		len = bpf_probe_read_user_str(exec_data(rec) + filename_len + off, room, arg);
-		if (len <= 0)
-			break;
-		off += len;
-		if (len >= room) { /* the argument filled what was left: it was cut */
-			rec->flags |= EXEC_ARGS_TRUNCATED;
-			break;
-		}
 	}
-	if (i == BOOTSTRAP_FAILED_ARGS_MAX)
-		rec->flags |= EXEC_ARGS_TRUNCATED;
-	if (off > settings.max_args_bytes)
-		off = settings.max_args_bytes;
-	rec->args_len = off;
-	emit(rec, sizeof(*rec) + filename_len + off, rec->hdr.time_ns);
+	if (copy.off > settings.max_args_bytes)
+		copy.off = settings.max_args_bytes;
+	if (copy.filename_len > BOOTSTRAP_FILENAME_MAX)
+		copy.filename_len = BOOTSTRAP_FILENAME_MAX;
+	rec->args_len = copy.off;
+	emit(rec, sizeof(*rec) + copy.filename_len + copy.off, rec->hdr.time_ns);
 	return 0;
 }
 
@@ -454,6 +484,8 @@ static __always_inline int report_failed_exec(long ret, const char *filename, co
 SEC("tp_btf/sys_exit")
 int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 {
+	const char *const *argv;
+	const char *filename;
 	long nr;
 
 	if (ret >= 0)
@@ -463,9 +495,10 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	nr = regs->orig_ax;
 	if (nr == NR_execve)
-		return report_failed_exec(ret, (const char *)regs->di, (const char *const *)regs->si);
-	if (nr == NR_execveat)
-		return report_failed_exec(ret, (const char *)regs->si, (const char *const *)regs->dx);
-	return 0;
+		filename = (const char *)regs->di, argv = (const char *const *)regs->si;
+	else if (nr == NR_execveat)
+		filename = (const char *)regs->si, argv = (const char *const *)regs->dx;
+	else
+		return 0;
+	return report_failed_exec(ret, filename, argv); /* one call site: verified once */
 }
-#endif /* BOOTSTRAP_LIGHT */

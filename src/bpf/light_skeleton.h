@@ -31,6 +31,7 @@ struct light_handles {
 	int exec_fd;
 	int exit_fd;
 	int fork_fd;
+	int sys_exit_fd;
 	__u64 *lost_records;    /* in the .bss mapping, written by the programs */
 	__u64 *untracked_forks;
 	__u64 *last_wakeup_ns;

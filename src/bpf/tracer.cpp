@@ -108,9 +108,9 @@ uint32_t possible_cpus() {
     return static_cast<uint32_t>(ncpus);
 }
 
-// The light object's scratch space holds the default argv cap, and it has no failed-exec program.
+// The light object's scratch space is sized for the default argv cap.
 bool light_can_serve(const TracerConfig& config) {
-    return !config.libbpf_only && !config.failed_execs && config.max_args_bytes <= BOOTSTRAP_ARGS_DEFAULT;
+    return !config.libbpf_only && config.max_args_bytes <= BOOTSTRAP_ARGS_DEFAULT;
 }
 
 }  // namespace
@@ -189,6 +189,7 @@ bool Tracer::Impl::load_light(const TracerConfig& config) {
     cgroup_filter_fd = handles.cgroup_filter_fd;
     programs_to_attach = {{"handle_exec", handles.exec_fd}, {"handle_exit", handles.exit_fd}};
     if (config.trace_tree) programs_to_attach.emplace_back("handle_fork", handles.fork_fd);
+    if (config.failed_execs) programs_to_attach.emplace_back("handle_sys_exit", handles.sys_exit_fd);
     lost_records = handles.lost_records;
     untracked_forks = handles.untracked_forks;
     last_wakeup_ns = handles.last_wakeup_ns;

@@ -16,8 +16,9 @@ namespace bootstrap {
 
 // Two ways to load the same programs. The light skeleton hands the kernel a loader program that creates
 // the maps and loads the programs, with CO-RE resolved by the kernel: no kernel BTF is read into this
-// process, which makes start-up several times faster and the peak memory a fraction. It needs Linux 5.17,
-// cannot resize map values and leaves out the failed-exec program, so libbpf's skeleton does the rest.
+// process, which makes start-up several times faster and the peak memory a fraction. It needs Linux 5.17
+// and cannot resize map values, so libbpf's skeleton loads argv caps above the default, -v, and any
+// kernel where the loader program fails.
 enum class Loader { light, libbpf };
 
 struct TracerConfig {

@@ -5,6 +5,7 @@
 #include "trace_session.h"
 
 #include <fcntl.h>
+#include <linux/types.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -21,6 +22,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <thread>
+
+extern "C" {
+#include "events.h"
+}
 
 extern char** environ;
 
@@ -333,6 +338,54 @@ TEST(FailedExec, NonExecutableFileIsEacces) {
     ASSERT_NE(failed, nullptr);
     EXPECT_EQ(failed->error, EACCES);
     EXPECT_EQ(failed->filename, file.path());
+}
+
+// argv of a failed exec is read pointer by pointer, up to BOOTSTRAP_FAILED_ARGS_MAX arguments.
+std::vector<std::string> numbered_args(size_t count) {
+    std::vector<std::string> args;
+    for (size_t i = 0; i < count; ++i) args.push_back("arg" + std::to_string(i));
+    return args;
+}
+
+TEST(FailedExec, AsManyArgumentsAsTheLimitAreComplete) {
+    REQUIRE_BPF();
+    TraceSession session(with_failed_execs());
+    const auto args = numbered_args(BOOTSTRAP_FAILED_ARGS_MAX);
+    Reaped child = failing_exec("/nonexistent/bootstrap-many", args);
+    ASSERT_EQ(WEXITSTATUS(child.status), ENOENT);
+    const ExecFailedEvent* failed = session.wait_for<ExecFailedEvent>(child.pid);
+    ASSERT_NE(failed, nullptr);
+    EXPECT_EQ(failed->argv, args);
+    EXPECT_FALSE(failed->argv_truncated);
+}
+
+TEST(FailedExec, ArgumentsPastTheLimitAreMarkedCut) {
+    REQUIRE_BPF();
+    TraceSession session(with_failed_execs());
+    const auto args = numbered_args(BOOTSTRAP_FAILED_ARGS_MAX + 1);
+    Reaped child = failing_exec("/nonexistent/bootstrap-many", args);
+    ASSERT_EQ(WEXITSTATUS(child.status), ENOENT);
+    const ExecFailedEvent* failed = session.wait_for<ExecFailedEvent>(child.pid);
+    ASSERT_NE(failed, nullptr);
+    EXPECT_EQ(failed->argv, std::vector<std::string>(args.begin(), args.end() - 1));
+    EXPECT_TRUE(failed->argv_truncated);
+}
+
+// The byte cap applies as for a successful exec: the argument that crosses it is cut there.
+TEST(FailedExec, ArgvPastTheByteCapIsCut) {
+    REQUIRE_BPF();
+    TraceSession session(with_failed_execs());
+    const std::string first(20000, 'a'), second(20000, 'b');
+    Reaped child = failing_exec("/nonexistent/bootstrap-long", {first, second, "never"});
+    ASSERT_EQ(WEXITSTATUS(child.status), ENOENT);
+    const ExecFailedEvent* failed = session.wait_for<ExecFailedEvent>(child.pid);
+    ASSERT_NE(failed, nullptr);
+    EXPECT_TRUE(failed->argv_truncated);
+    ASSERT_EQ(failed->argv.size(), 2u);
+    EXPECT_EQ(failed->argv[0], first);
+    // The cap counts each argument's terminating NUL; the cut one keeps the room that was left.
+    const size_t room = BOOTSTRAP_ARGS_DEFAULT - (first.size() + 1);
+    EXPECT_EQ(failed->argv[1], second.substr(0, room - 1));
 }
 
 TEST(FailedExec, NotReportedWithoutTheOption) {
