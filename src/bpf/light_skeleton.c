@@ -18,7 +18,7 @@ struct bootstrap_light_bpf *light_open(const struct tracer_settings *settings, c
 	return skel;
 }
 
-int light_load(struct bootstrap_light_bpf *skel, struct light_handles *handles)
+int light_load(struct bootstrap_light_bpf *skel, struct object_handles *handles)
 {
 	int err = bootstrap_light_bpf__load(skel);
 

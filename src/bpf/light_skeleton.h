@@ -23,8 +23,8 @@ struct light_map_sizes {
 	__u32 traced_tgids_entries;
 };
 
-/* What the user side needs once the object is loaded; owned by the skeleton. */
-struct light_handles {
+/* What the user side needs once either skeleton has loaded the object; owned by that skeleton. */
+struct object_handles {
 	int events_fd;
 	int traced_tgids_fd;
 	int cgroup_filter_fd;
@@ -40,7 +40,7 @@ struct light_handles {
 /* NULL with errno set when out of memory. */
 struct bootstrap_light_bpf *light_open(const struct tracer_settings *settings, const struct light_map_sizes *sizes);
 /* Runs the loader program: creates the maps, loads every program. 0, or a negative errno. */
-int light_load(struct bootstrap_light_bpf *skel, struct light_handles *handles);
+int light_load(struct bootstrap_light_bpf *skel, struct object_handles *handles);
 /* Closes everything the skeleton holds; NULL is a no-op. */
 void light_destroy(struct bootstrap_light_bpf *skel);
 

@@ -4,12 +4,12 @@
 #include "bpf/tracer.h"
 
 #include "bpf/light_skeleton.h"
+#include "events/clock.h"
 #include "util/file_descriptor.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/types.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bootstrap.skel.h>
@@ -92,13 +92,6 @@ tracer_settings settings_for(const TracerConfig& config) {
     return settings;
 }
 
-// The programs' clock (bpf_ktime_get_ns).
-uint64_t monotonic_now_ns() {
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return static_cast<uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(now.tv_nsec);
-}
-
 // The pid map holds every traced process under -p / command mode; otherwise it is never used.
 uint32_t traced_tgids_entries(const TracerConfig& config) { return config.trace_tree ? 32768 : 1; }
 
@@ -144,14 +137,8 @@ struct Tracer::Impl {
 
     // Set by whichever skeleton loaded the object; owned by it.
     Loader loader = Loader::libbpf;
-    int events_fd = -1;
-    int traced_tgids_fd = -1;
-    int cgroup_filter_fd = -1;
-    std::vector<std::pair<const char*, int>> programs_to_attach;  // name, program descriptor
-    const __u64* lost_records = nullptr;
-    const __u64* untracked_forks = nullptr;
-    const __u64* last_wakeup_ns = nullptr;  // CLOCK_MONOTONIC, written by the programs
-    uint64_t last_consume_start_ns = 0;
+    object_handles handles{};
+    uint64_t last_consume_start_ns = 0;  // CLOCK_MONOTONIC, like .bss's last_wakeup_ns
 
     static int on_record(void* ctx, void* data, size_t size) {
         auto* self = static_cast<Impl*>(ctx);
@@ -178,21 +165,11 @@ bool Tracer::Impl::load_light(const TracerConfig& config) {
     light.reset(light_open(&settings, &sizes));
     if (!light) throw SetupError("failed to open the BPF object: " + errno_text(errno), kVerboseHint);
 
-    light_handles handles{};
     if (light_load(light.get(), &handles) != 0) {
         light.reset();
         return false;
     }
     loader = Loader::light;
-    events_fd = handles.events_fd;
-    traced_tgids_fd = handles.traced_tgids_fd;
-    cgroup_filter_fd = handles.cgroup_filter_fd;
-    programs_to_attach = {{"handle_exec", handles.exec_fd}, {"handle_exit", handles.exit_fd}};
-    if (config.trace_tree) programs_to_attach.emplace_back("handle_fork", handles.fork_fd);
-    if (config.failed_execs) programs_to_attach.emplace_back("handle_sys_exit", handles.sys_exit_fd);
-    lost_records = handles.lost_records;
-    untracked_forks = handles.untracked_forks;
-    last_wakeup_ns = handles.last_wakeup_ns;
     return true;
 }
 
@@ -225,33 +202,36 @@ void Tracer::Impl::load_with_libbpf(const TracerConfig& config) {
                          "task storage, tp_btf); " + std::string(kVerboseHint));
 
     loader = Loader::libbpf;
-    events_fd = bpf_map__fd(skel->maps.events);
-    traced_tgids_fd = bpf_map__fd(skel->maps.traced_tgids);
-    cgroup_filter_fd = bpf_map__fd(skel->maps.cgroup_filter);
-    bpf_program* prog = nullptr;
-    bpf_object__for_each_program(prog, skel->obj) {
-        if (bpf_program__autoload(prog)) programs_to_attach.emplace_back(bpf_program__name(prog), bpf_program__fd(prog));
-    }
-    lost_records = &skel->bss->lost_records;
-    untracked_forks = &skel->bss->untracked_forks;
-    last_wakeup_ns = &skel->bss->last_wakeup_ns;
+    handles.events_fd = bpf_map__fd(skel->maps.events);
+    handles.traced_tgids_fd = bpf_map__fd(skel->maps.traced_tgids);
+    handles.cgroup_filter_fd = bpf_map__fd(skel->maps.cgroup_filter);
+    handles.exec_fd = bpf_program__fd(skel->progs.handle_exec);
+    handles.exit_fd = bpf_program__fd(skel->progs.handle_exit);
+    handles.fork_fd = bpf_program__fd(skel->progs.handle_fork);
+    handles.sys_exit_fd = bpf_program__fd(skel->progs.handle_sys_exit);
+    handles.lost_records = &skel->bss->lost_records;
+    handles.untracked_forks = &skel->bss->untracked_forks;
+    handles.last_wakeup_ns = &skel->bss->last_wakeup_ns;
 }
 
 void Tracer::Impl::attach(const TracerConfig& config) {
     if (config.cgroup_fd >= 0) {
         uint32_t key = 0;
         auto fd = static_cast<uint32_t>(config.cgroup_fd);
-        if (bpf_map_update_elem(cgroup_filter_fd, &key, &fd, BPF_ANY) != 0)
+        if (bpf_map_update_elem(handles.cgroup_filter_fd, &key, &fd, BPF_ANY) != 0)
             throw SetupError("failed to set the cgroup filter: " + errno_text(errno), "is the path on a cgroup v2 file system?");
     }
     // Every program is tp_btf: the kernel knows its tracepoint from load, so attaching needs only the fd.
-    for (auto [name, prog_fd] : programs_to_attach) {
+    std::vector<std::pair<const char*, int>> programs = {{"handle_exec", handles.exec_fd}, {"handle_exit", handles.exit_fd}};
+    if (config.trace_tree) programs.emplace_back("handle_fork", handles.fork_fd);
+    if (config.failed_execs) programs.emplace_back("handle_sys_exit", handles.sys_exit_fd);
+    for (auto [name, prog_fd] : programs) {
         int link_fd = bpf_raw_tracepoint_open(nullptr, prog_fd);
         if (link_fd < 0)
             throw SetupError(std::string("failed to attach ") + name + ": " + errno_text(errno), kVerboseHint);
         links.emplace_back(link_fd);
     }
-    ring.reset(ring_buffer__new(events_fd, &Impl::on_record, this, nullptr));
+    ring.reset(ring_buffer__new(handles.events_fd, &Impl::on_record, this, nullptr));
     if (!ring) throw SetupError("failed to open the BPF ring buffer: " + errno_text(errno), kVerboseHint);
 }
 
@@ -266,12 +246,12 @@ Tracer::~Tracer() = default;
 int Tracer::wakeup_fd() const { return ring_buffer__epoll_fd(impl_->ring.get()); }
 
 bool Tracer::records_may_be_held() const {
-    uint64_t last_wakeup = __atomic_load_n(impl_->last_wakeup_ns, __ATOMIC_RELAXED);
+    uint64_t last_wakeup = __atomic_load_n(impl_->handles.last_wakeup_ns, __ATOMIC_RELAXED);
     return impl_->last_consume_start_ns < last_wakeup + BOOTSTRAP_WAKEUP_INTERVAL_NS;
 }
 
 size_t Tracer::consume() {
-    impl_->last_consume_start_ns = monotonic_now_ns();
+    impl_->last_consume_start_ns = WallClock::monotonic_now_ns();  // the programs' clock
     int n = ring_buffer__consume(impl_->ring.get());
     if (impl_->handler_error) {
         auto error = std::exchange(impl_->handler_error, nullptr);
@@ -283,7 +263,7 @@ size_t Tracer::consume() {
 
 void Tracer::trace_process(uint32_t pid) {
     uint8_t traced = 1;
-    if (bpf_map_update_elem(impl_->traced_tgids_fd, &pid, &traced, BPF_ANY) != 0)
+    if (bpf_map_update_elem(impl_->handles.traced_tgids_fd, &pid, &traced, BPF_ANY) != 0)
         throw SetupError("failed to trace pid " + std::to_string(pid) + ": " + errno_text(errno),
                          "more than 32768 processes at once are not supported");
 }
@@ -292,8 +272,8 @@ Loader Tracer::loader() const { return impl_->loader; }
 
 // Written by the programs with atomic adds; read through the .bss mapping: no system call, and no
 // privilege needed once the capabilities are dropped.
-uint64_t Tracer::lost_events() const { return __atomic_load_n(impl_->lost_records, __ATOMIC_RELAXED); }
+uint64_t Tracer::lost_events() const { return __atomic_load_n(impl_->handles.lost_records, __ATOMIC_RELAXED); }
 
-uint64_t Tracer::untracked_forks() const { return __atomic_load_n(impl_->untracked_forks, __ATOMIC_RELAXED); }
+uint64_t Tracer::untracked_forks() const { return __atomic_load_n(impl_->handles.untracked_forks, __ATOMIC_RELAXED); }
 
 }  // namespace bootstrap
