@@ -37,24 +37,15 @@ std::vector<nlohmann::json> trace_json(const std::vector<std::string>& args, con
 
 TEST(Filters, PidFollowsTheTreeFromFork) {
     REQUIRE_BPF();
-    int go[2];
-    ASSERT_EQ(pipe(go), 0);
-    // The root waits for a byte, then forks a child that execs /bin/true.
-    pid_t root = spawn([&] {
-        char byte;
-        close(go[1]);
-        if (read(go[0], &byte, 1) != 1) return 1;
-        Reaped grandchild = reap(spawn_exec("/bin/true", {"true", "from-root"}));
-        return WEXITSTATUS(grandchild.status);
-    });
-    close(go[0]);
+    // Once released, the root forks a child that execs /bin/true.
+    HeldChild held_root([] { return WEXITSTATUS(reap(spawn_exec("/bin/true", {"true", "from-root"})).status); });
+    const pid_t root = held_root.pid();
     pid_t outsider = -1;
     auto events = trace_json({"-p", std::to_string(root)}, [&] {
         outsider = reap(spawn_exec("/bin/true", {"true", "outsider"})).pid;
-        (void)!write(go[1], "g", 1);
+        held_root.release();
         reap(root);
     });
-    close(go[1]);
     EXPECT_EQ(select(events, "exit", root).size(), 1u) << "the root itself";
     bool saw_grandchild = false;
     for (const auto& e : events)

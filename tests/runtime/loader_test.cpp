@@ -68,20 +68,14 @@ TEST(Loader, TracedTreeFollowsForks) {
     TraceSession session(config);
     EXPECT_EQ(session.tracer().loader(), expected_default_loader());
 
-    int pipe_fds[2];
-    ASSERT_EQ(pipe(pipe_fds), 0);
-    // The child waits until it is traced, then forks a grandchild that execs and exits 4.
-    pid_t child = spawn([&] {
-        char go;
-        close(pipe_fds[1]);
-        if (read(pipe_fds[0], &go, 1) != 1) return 100;
+    // Released once traced, the child forks a grandchild that execs and exits 4.
+    HeldChild held([] {
         Reaped grandchild = reap(spawn_exec("/bin/sh", {"sh", "-c", "exit 4"}));
         return WIFEXITED(grandchild.status) ? 10 + WEXITSTATUS(grandchild.status) : 100;
     });
-    close(pipe_fds[0]);
+    const pid_t child = held.pid();
     session.tracer().trace_process(static_cast<uint32_t>(child));
-    ASSERT_EQ(write(pipe_fds[1], "g", 1), 1);
-    close(pipe_fds[1]);
+    held.release();
     Reaped reaped = reap(child);
     ASSERT_TRUE(WIFEXITED(reaped.status));
     ASSERT_EQ(WEXITSTATUS(reaped.status), 14) << "the grandchild did not exit 4";

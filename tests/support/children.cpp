@@ -1,5 +1,6 @@
 #include "children.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -68,6 +69,30 @@ Reaped reap(pid_t pid) {
 }
 
 Reaped run_child(const std::function<int()>& body) { return reap(spawn(body)); }
+
+HeldChild::HeldChild(const std::function<int()>& body) {
+    int go[2];
+    if (pipe2(go, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+    pid_ = spawn([&] {
+        char byte;
+        close(go[1]);
+        if (read(go[0], &byte, 1) != 1) return 1;
+        close(go[0]);
+        return body();
+    });
+    close(go[0]);
+    go_fd_ = go[1];
+}
+
+HeldChild::~HeldChild() {
+    if (go_fd_ >= 0) close(go_fd_);
+}
+
+void HeldChild::release() {
+    if (write(go_fd_, "g", 1) != 1) throw std::system_error(errno, std::generic_category(), "release a held child");
+    close(go_fd_);
+    go_fd_ = -1;
+}
 
 ProgramCopy::ProgramCopy(const std::string& source, const std::string& name) {
     char tmpl[] = "/tmp/bootstrap-test-XXXXXX";

@@ -37,6 +37,22 @@ Reaped reap(pid_t pid);
 // Runs `body` in a child and waits for it.
 Reaped run_child(const std::function<int()>& body);
 
+// A child that waits, before it runs `body`, until release(): a test can start tracing it first. Not
+// released, it exits 1 once this object is gone (it reads end-of-file).
+class HeldChild {
+public:
+    explicit HeldChild(const std::function<int()>& body);
+    ~HeldChild();
+    HeldChild(const HeldChild&) = delete;
+    HeldChild& operator=(const HeldChild&) = delete;
+    pid_t pid() const { return pid_; }
+    void release();
+
+private:
+    pid_t pid_ = -1;
+    int go_fd_ = -1;  // write end of the pipe the child waits on
+};
+
 // A private copy of an existing program under a chosen name, removed with its directory at destruction.
 class ProgramCopy {
 public:
