@@ -41,8 +41,11 @@ void fill_header(record_header& hdr, uint32_t type, uint64_t time_ns, const char
 std::vector<std::vector<std::byte>> realistic_records() {
     std::vector<std::vector<std::byte>> records;
     const std::string filename = "/usr/bin/x86_64-linux-gnu-gcc-12";
-    const std::vector<std::string> argv = {"gcc", "-O2", "-g", "-Wall", "-Iinclude", "-DNDEBUG", "-c",
-                                           "src/output/text.cpp", "-o", "build/CMakeFiles/text.cpp.o"};
+    const std::vector<std::string> argv = {"gcc",       "-O2",
+                                           "-g",        "-Wall",
+                                           "-Iinclude", "-DNDEBUG",
+                                           "-c",        "src/output/text.cpp",
+                                           "-o",        "build/CMakeFiles/text.cpp.o"};
     for (int i = 0; i < 64; ++i) {
         exec_record exec{};
         fill_header(exec.hdr, RECORD_EXEC, 1'000'000'000ull * 3600 + static_cast<uint64_t>(i) * 1'700'000, "gcc");

@@ -4,9 +4,7 @@
  * Its file name becomes its comm, which is how bench/run.sh finds the storm's lines in a tracer's output. */
 #include <stdlib.h>
 
-int main(int argc, char **argv)
-{
-	if (argc < 2)
-		return 0;
-	return (int)strtol(argv[1], NULL, 10) & 0xff;
+int main(int argc, char** argv) {
+    if (argc < 2) return 0;
+    return (int)strtol(argv[1], NULL, 10) & 0xff;
 }

@@ -2,16 +2,17 @@
 /*
  * Kernel side of bootstrap: one record per exec, per process exit and (optionally) per failed exec.
  *
- * Programs are tp_btf, so they need BTF but no tracefs, and read scalar task fields directly (BTF pointer
- * loads, no helper call per field). Pointers the verifier would have to classify (real_parent, mm) are
- * followed with CO-RE reads instead: for each direct load of one, a recent verifier searches the whole
- * kernel BTF by name for the field's trust annotations (mm alone added 2 ms to every start on 6.18).
- * Records are assembled in a per-CPU scratch buffer and copied into the ring with their exact length, so a
- * short command line costs little. The reader is woken only when enough data waits; otherwise it drains the
- * ring on a short timer.
+ * Programs are tp_btf, so they need BTF but no tracefs, and read scalar task fields directly (BTF
+ * pointer loads, no helper call per field). Pointers the verifier would have to classify
+ * (real_parent, mm) are followed with CO-RE reads instead: for each direct load of one, a recent
+ * verifier searches the whole kernel BTF by name for the field's trust annotations (mm alone added
+ * 2 ms to every start on 6.18). Records are assembled in a per-CPU scratch buffer and copied into
+ * the ring with their exact length, so a short command line costs little. The reader is woken only
+ * when enough data waits; otherwise it drains the ring on a short timer.
  *
- * Built twice (see src/bpf/tracer.cpp): as is for libbpf's skeleton, and with BOOTSTRAP_LIGHT for the light
- * skeleton, which the kernel loads itself; the two differ only in how the failed-exec program loops.
+ * Built twice (see src/bpf/tracer.cpp): as is for libbpf's skeleton, and with BOOTSTRAP_LIGHT for
+ * the light skeleton, which the kernel loads itself; the two differ only in how the failed-exec
+ * program loops.
  */
 #include "kernel.h"
 #include <bpf/bpf_helpers.h>
@@ -23,10 +24,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Written by the user side between open and load: constants to the verifier. */
 const volatile struct tracer_settings settings = {
-	.wakeup_bytes = 64 * 1024,
-	.max_args_bytes = BOOTSTRAP_ARGS_DEFAULT,
-	.report_execs = 1,
-	.report_exits = 1,
+    .wakeup_bytes = 64 * 1024,
+    .max_args_bytes = BOOTSTRAP_ARGS_DEFAULT,
+    .report_execs = 1,
+    .report_exits = 1,
 };
 
 struct {
@@ -35,9 +36,9 @@ struct {
 } events SEC(".maps");
 
 /*
- * Records the ring buffer could not take, and forked processes -p could not follow because the pid map
- * was full. Globals in .bss, which the user side reads through its memory mapping: no system call, and
- * no privilege needed once the capabilities are dropped.
+ * Records the ring buffer could not take, and forked processes -p could not follow because the pid
+ * map was full. Globals in .bss, which the user side reads through its memory mapping: no system
+ * call, and no privilege needed once the capabilities are dropped.
  */
 __u64 lost_records = 0;
 __u64 untracked_forks = 0;
@@ -46,13 +47,14 @@ __u64 untracked_forks = 0;
 __u64 last_wakeup_ns = 0;
 
 /*
- * Per-CPU space to assemble a record: header, filename, argv. One entry per possible CPU, set before load.
- * Tracepoint programs run with preemption disabled, so a CPU's entry has a single user at a time.
- * The value holds the argv cap twice (the failed-exec copy bounds offset and length separately). libbpf
- * resizes it to settings.max_args_bytes; the light skeleton cannot resize values, so the user side loads
- * its object only for caps up to the default.
+ * Per-CPU space to assemble a record: header, filename, argv. One entry per possible CPU, set
+ * before load. Tracepoint programs run with preemption disabled, so a CPU's entry has a single user
+ * at a time. The value holds the argv cap twice (the failed-exec copy bounds offset and length
+ * separately). libbpf resizes it to settings.max_args_bytes; the light skeleton cannot resize
+ * values, so the user side loads its object only for caps up to the default.
  */
-#define SCRATCH_BYTES (sizeof(struct exec_record) + BOOTSTRAP_FILENAME_MAX + 2 * BOOTSTRAP_ARGS_DEFAULT)
+#define SCRATCH_BYTES                                                                              \
+	(sizeof(struct exec_record) + BOOTSTRAP_FILENAME_MAX + 2 * BOOTSTRAP_ARGS_DEFAULT)
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -61,8 +63,9 @@ struct {
 } scratch SEC(".maps");
 
 /*
- * Processes being traced under -p / -- CMD, by tgid: seeded by the user side, extended at every fork of
- * a traced process, cleared when the process ends. Sized to 1 entry unless that filter is on.
+ * Processes being traced under -p / -- CMD, by tgid: seeded by the user side, extended at every
+ * fork of a traced process, cleared when the process ends. Sized to 1 entry unless that filter is
+ * on.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -81,7 +84,8 @@ struct {
 /* Per-process state, kept on the thread-group leader and freed by the kernel with the task. */
 struct task_state {
 	u64 exec_time_ns;
-	u32 exit_reported; /* kernels without group_dead: the first thread to see the group dead reports it */
+	u32 exit_reported; /* kernels without group_dead: the first thread to see the group dead
+			      reports it */
 	u32 pad;
 };
 
@@ -93,10 +97,11 @@ struct {
 } task_states SEC(".maps");
 
 /*
- * A wake-up costs far more than the copy (an interrupt raised from the traced process's exec or exit,
- * tens of microseconds on a VM), so the reader is woken only when a batch waits or when the last wake-up
- * is long enough ago: the first event after a quiet spell goes out at once, a burst wakes the reader at
- * most every BOOTSTRAP_WAKEUP_INTERVAL_NS, and the reader drains on its own timer in between.
+ * A wake-up costs far more than the copy (an interrupt raised from the traced process's exec or
+ * exit, tens of microseconds on a VM), so the reader is woken only when a batch waits or when the
+ * last wake-up is long enough ago: the first event after a quiet spell goes out at once, a burst
+ * wakes the reader at most every BOOTSTRAP_WAKEUP_INTERVAL_NS, and the reader drains on its own
+ * timer in between.
  */
 static __always_inline void emit(void *record, u64 size, u64 now)
 {
@@ -171,8 +176,8 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-static __always_inline void fill_header(struct record_header *hdr, u32 type, struct task_struct *task,
-					u64 now)
+static __always_inline void fill_header(struct record_header *hdr, u32 type,
+					struct task_struct *task, u64 now)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u64 uid_gid = bpf_get_current_uid_gid();
@@ -194,11 +199,13 @@ static __always_inline char *exec_data(struct exec_record *rec)
 	return (char *)(rec + 1);
 }
 
-/* Copies the filename (kernel or user memory) to the start of the record's data; returns its length. */
+/* Copies the filename (kernel or user memory) to the start of the record's data; returns its
+ * length. */
 static __always_inline u32 copy_filename(struct exec_record *rec, const char *filename, bool user)
 {
-	long len = user ? bpf_probe_read_user_str(exec_data(rec), BOOTSTRAP_FILENAME_MAX, filename)
-			: bpf_probe_read_kernel_str(exec_data(rec), BOOTSTRAP_FILENAME_MAX, filename);
+	long len =
+	    user ? bpf_probe_read_user_str(exec_data(rec), BOOTSTRAP_FILENAME_MAX, filename)
+		 : bpf_probe_read_kernel_str(exec_data(rec), BOOTSTRAP_FILENAME_MAX, filename);
 
 	if (len <= 0) {
 		exec_data(rec)[0] = '\0';
@@ -251,7 +258,8 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 		args_len = BOOTSTRAP_ARGS_CEILING;
 	if (filename_len > BOOTSTRAP_FILENAME_MAX)
 		filename_len = BOOTSTRAP_FILENAME_MAX;
-	if (args_len && bpf_probe_read_user(exec_data(rec) + filename_len, args_len, (void *)arg_start)) {
+	if (args_len &&
+	    bpf_probe_read_user(exec_data(rec) + filename_len, args_len, (void *)arg_start)) {
 		args_len = 0;
 		rec->flags |= EXEC_ARGS_UNREADABLE;
 	}
@@ -262,22 +270,24 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 }
 
 /* Kernels before 6.16 do not say whether the exiting thread is the last one. */
-static __always_inline bool group_dead_without_tp_arg(struct task_struct *leader, struct signal_struct *signal)
+static __always_inline bool group_dead_without_tp_arg(struct task_struct *leader,
+						      struct signal_struct *signal)
 {
 	struct task_state *state;
 
 	if (signal->live.counter != 0)
 		return false;
 	/*
-	 * live is decremented before the tracepoint, so two threads exiting together can both read 0.
-	 * The first to flag the leader's state reports the process.
+	 * live is decremented before the tracepoint, so two threads exiting together can both read
+	 * 0. The first to flag the leader's state reports the process.
 	 */
 	state = bpf_task_storage_get(&task_states, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	return !state || __sync_val_compare_and_swap(&state->exit_reported, 0, 1) == 0;
 }
 
 /* wait(2) semantics: a group exit (exit_group, fatal signal) wins over the leader's own code. */
-static __always_inline u32 process_wait_status(struct task_struct *leader, struct signal_struct *signal)
+static __always_inline u32 process_wait_status(struct task_struct *leader,
+					       struct signal_struct *signal)
 {
 	if (signal->flags & SIGNAL_GROUP_EXIT)
 		return signal->group_exit_code;
@@ -285,10 +295,10 @@ static __always_inline u32 process_wait_status(struct task_struct *leader, struc
 }
 
 /*
- * Adds one task's times and counters. The exiting task's sum_exec_runtime was last brought up to date
- * at a scheduler tick or switch, so its current slice (under one tick) is not in it: there is no clock
- * here to measure that slice against (se.exec_start is on the runqueue's task clock, which leaves out
- * IRQ and steal time and runs seconds behind bpf_ktime_get_ns on a VM).
+ * Adds one task's times and counters. The exiting task's sum_exec_runtime was last brought up to
+ * date at a scheduler tick or switch, so its current slice (under one tick) is not in it: there is
+ * no clock here to measure that slice against (se.exec_start is on the runqueue's task clock, which
+ * leaves out IRQ and steal time and runs seconds behind bpf_ktime_get_ns on a VM).
  */
 static __always_inline void add_task_counters(struct exit_record *rec, struct task_struct *t)
 {
@@ -313,10 +323,10 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	u64 exec_time = 0;
 
 	/*
-	 * Kernel 6.16 gave the tracepoint a group_dead argument, and its trace event a field of that
-	 * name. This check is resolved against the running kernel at load (by libbpf, or by the kernel for
-	 * the light skeleton); the verifier then never looks at the branch not taken, so reading ctx[1] is
-	 * safe where it is absent.
+	 * Kernel 6.16 gave the tracepoint a group_dead argument, and its trace event a field of
+	 * that name. This check is resolved against the running kernel at load (by libbpf, or by
+	 * the kernel for the light skeleton); the verifier then never looks at the branch not
+	 * taken, so reading ctx[1] is safe where it is absent.
 	 */
 	if (bpf_core_field_exists(struct trace_event_raw_sched_process_exit, group_dead))
 		group_dead = (bool)ctx[1];
@@ -331,7 +341,8 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 
 		bpf_map_delete_elem(&traced_tgids, &tgid);
 	}
-	/* A process exit is filtered, and named, by its leader: the last thread may have renamed itself. */
+	/* A process exit is filtered, and named, by its leader: the last thread may have renamed
+	 * itself. */
 	if (!settings.report_exits || !passes_filters(group_dead ? leader : task))
 		return 0;
 
@@ -364,8 +375,8 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	bpf_probe_read_kernel_str(rec->hdr.comm, sizeof(rec->hdr.comm), leader->comm);
 	rec->status = process_wait_status(leader, signal);
 	/*
-	 * Threads already released were folded into signal; this thread and a leader that exited earlier
-	 * (a zombie until the group is reaped) are still counted on their own.
+	 * Threads already released were folded into signal; this thread and a leader that exited
+	 * earlier (a zombie until the group is reaped) are still counted on their own.
 	 */
 	rec->utime_ns = signal->utime;
 	rec->stime_ns = signal->stime;
@@ -387,7 +398,7 @@ struct argv_copy {
 	struct exec_record *rec;
 	const char *const *argv;
 	u32 filename_len;
-	u32 off;  /* bytes of argv copied */
+	u32 off;   /* bytes of argv copied */
 	bool done; /* the NULL that ends argv was found, or the copy was cut */
 };
 
@@ -401,7 +412,8 @@ static __noinline long copy_failed_arg(u32 index, struct argv_copy *copy)
 	copy->done = true;
 	if (bpf_probe_read_user(&arg, sizeof(arg), &copy->argv[index]) || !arg)
 		return 1;
-	/* Both bounds are checked here, against values known at load time: what the verifier needs. */
+	/* Both bounds are checked here, against values known at load time: what the verifier needs.
+	 */
 	if (off >= settings.max_args_bytes || filename_len > BOOTSTRAP_FILENAME_MAX) {
 		copy->rec->flags |= EXEC_ARGS_TRUNCATED;
 		return 1;
@@ -426,8 +438,10 @@ static long copy_failed_arg_callback(u32 index, void *copy)
 }
 #endif
 
-/* Failed execs: the system call's error, with filename and argv read back from the caller's memory. */
-static __always_inline int report_failed_exec(long ret, const char *filename, const char *const *argv)
+/* Failed execs: the system call's error, with filename and argv read back from the caller's memory.
+ */
+static __always_inline int report_failed_exec(long ret, const char *filename,
+					      const char *const *argv)
 {
 	struct argv_copy copy = {.argv = argv};
 	struct task_struct *task;
@@ -449,8 +463,9 @@ static __always_inline int report_failed_exec(long ret, const char *filename, co
 	copy.rec = rec;
 
 	/*
-	 * The light object needs Linux 5.17 anyway, which has bpf_loop: the verifier then checks one
-	 * argument's copy instead of every iteration of the loop, which costs milliseconds at every start.
+	 * The light object needs Linux 5.17 anyway, which has bpf_loop: the verifier then checks
+	 * one argument's copy instead of every iteration of the loop, which costs milliseconds at
+	 * every start.
 	 */
 #ifdef BOOTSTRAP_LIGHT
 	bpf_loop(BOOTSTRAP_FAILED_ARGS_MAX, copy_failed_arg_callback, &copy, 0);
@@ -459,10 +474,12 @@ static __always_inline int report_failed_exec(long ret, const char *filename, co
 		if (copy_failed_arg(i, &copy))
 			break;
 #endif
-	if (!copy.done) { /* all BOOTSTRAP_FAILED_ARGS_MAX copied: cut unless argv ends right there */
+	if (!copy.done) { /* all BOOTSTRAP_FAILED_ARGS_MAX copied: cut unless argv ends right there
+			   */
 		const char *more = 0;
 
-		if (bpf_probe_read_user(&more, sizeof(more), &argv[BOOTSTRAP_FAILED_ARGS_MAX]) || more)
+		if (bpf_probe_read_user(&more, sizeof(more), &argv[BOOTSTRAP_FAILED_ARGS_MAX]) ||
+		    more)
 			rec->flags |= EXEC_ARGS_TRUNCATED;
 	}
 	if (copy.off > settings.max_args_bytes)
@@ -475,11 +492,11 @@ static __always_inline int report_failed_exec(long ret, const char *filename, co
 }
 
 /*
- * Only loaded with -x. The raw sys_exit tracepoint runs for every system call, so the common case returns
- * after one comparison: only a failing execve/execveat goes further. (fexit on the syscall would be
- * cheaper but needs BPF trampolines, which some kernels and sandboxes do not allow; this needs nothing
- * beyond tp_btf.) The arguments are still in the saved user registers, and the caller's memory is intact
- * because a failed exec returns before the point of no return.
+ * Only loaded with -x. The raw sys_exit tracepoint runs for every system call, so the common case
+ * returns after one comparison: only a failing execve/execveat goes further. (fexit on the syscall
+ * would be cheaper but needs BPF trampolines, which some kernels and sandboxes do not allow; this
+ * needs nothing beyond tp_btf.) The arguments are still in the saved user registers, and the
+ * caller's memory is intact because a failed exec returns before the point of no return.
  */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)

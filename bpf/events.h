@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The kernel/user ABI: the records the BPF programs write into the ring buffer, and the knobs the user side
- * sets before load. Plain C with fixed-width types (__u32 and friends from <linux/types.h>, which the includer
- * provides), explicit padding and no pointers, so both sides see the same bytes. A unit test pins every size
- * and offset; change them together with the decoder.
+ * The kernel/user ABI: the records the BPF programs write into the ring buffer, and the knobs the
+ * user side sets before load. Plain C with fixed-width types (__u32 and friends from
+ * <linux/types.h>, which the includer provides), explicit padding and no pointers, so both sides
+ * see the same bytes. A unit test pins every size and offset; change them together with the
+ * decoder.
  */
 #ifndef BOOTSTRAP_EVENTS_H
 #define BOOTSTRAP_EVENTS_H
@@ -11,73 +12,81 @@
 #define BOOTSTRAP_COMM_LEN 16
 /* PATH_MAX: the kernel never hands exec a longer name, so a filename is never cut. */
 #define BOOTSTRAP_FILENAME_MAX 4096
-/* Default and ceiling for the argv bytes copied per exec record (the user side checks the range). */
+/* Default and ceiling for the argv bytes copied per exec record (the user side checks the range).
+ */
 #define BOOTSTRAP_ARGS_DEFAULT (32 * 1024)
 #define BOOTSTRAP_ARGS_CEILING (1024 * 1024)
 /*
- * The programs wake the reader at once after a quiet spell, then at most this often in a burst (or when a
- * batch waits). The reader drains on its own timer for as long after a record, so none waits long.
+ * The programs wake the reader at once after a quiet spell, then at most this often in a burst (or
+ * when a batch waits). The reader drains on its own timer for as long after a record, so none waits
+ * long.
  */
 #define BOOTSTRAP_WAKEUP_INTERVAL_NS (20 * 1000 * 1000)
-/* Failed execs read argv pointer by pointer from the caller's memory: at most this many arguments. */
+/* Failed execs read argv pointer by pointer from the caller's memory: at most this many arguments.
+ */
 #define BOOTSTRAP_FAILED_ARGS_MAX 64
 
 /*
- * Load-time settings: the programs' one read-only global, written by the user side between open and load.
- * The kernel then knows every field as a constant, so a filter that is off costs no instruction at all.
+ * Load-time settings: the programs' one read-only global, written by the user side between open and
+ * load. The kernel then knows every field as a constant, so a filter that is off costs no
+ * instruction at all.
  */
 struct tracer_settings {
-	__u64 min_duration_ns; /* -d: drop exits of processes younger than this (or whose exec was not seen) */
+	__u64 min_duration_ns; /* -d: drop exits of processes younger than this (or whose exec was
+				  not seen) */
 	__u64 wakeup_bytes;    /* wake the reader once this much data waits in the ring */
 	__u32 max_args_bytes;  /* argv bytes copied per exec record */
 	__u32 target_ppid;
 	__u32 target_uid;
-	__u8 report_execs;     /* 0 with -d, as in the original tool */
-	__u8 report_exits;     /* 0 with --exec-only */
+	__u8 report_execs; /* 0 with -d, as in the original tool */
+	__u8 report_exits; /* 0 with --exec-only */
 	__u8 report_thread_exits;
 	__u8 filter_traced_tree; /* -p / command mode: only tgids in the traced_tgids map */
 	__u8 filter_ppid;
 	__u8 filter_uid;
 	__u8 filter_comm;
-	__u8 filter_cgroup;    /* the cgroup in cgroup_filter[0] and its descendants */
+	__u8 filter_cgroup; /* the cgroup in cgroup_filter[0] and its descendants */
 	char target_comm[BOOTSTRAP_COMM_LEN]; /* exact match, NUL-padded */
 	__u32 pad;
 };
 
 enum bootstrap_record_type {
-	RECORD_EXEC = 1,        /* struct exec_record: a successful exec */
-	RECORD_EXIT = 2,        /* struct exit_record: a process (or, with --threads, a thread) ended */
-	RECORD_EXEC_FAILED = 3, /* struct exec_record with error != 0: execve/execveat returned an error */
+	RECORD_EXEC = 1, /* struct exec_record: a successful exec */
+	RECORD_EXIT = 2, /* struct exit_record: a process (or, with --threads, a thread) ended */
+	RECORD_EXEC_FAILED =
+	    3, /* struct exec_record with error != 0: execve/execveat returned an error */
 };
 
 /* Common to every record. */
 struct record_header {
-	__u32 type;    /* enum bootstrap_record_type */
-	__u32 pid;     /* thread-group id (what user space calls the pid) */
-	__u32 tid;     /* the thread that triggered the record */
-	__u32 ppid;    /* real parent's thread-group id */
+	__u32 type; /* enum bootstrap_record_type */
+	__u32 pid;  /* thread-group id (what user space calls the pid) */
+	__u32 tid;  /* the thread that triggered the record */
+	__u32 ppid; /* real parent's thread-group id */
 	__u32 uid;
 	__u32 gid;
-	__u64 time_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
-	__u64 cgroup_id; /* cgroup v2 id of the task */
+	__u64 time_ns;		       /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 cgroup_id;	       /* cgroup v2 id of the task */
 	char comm[BOOTSTRAP_COMM_LEN]; /* NUL-padded; may hold any byte a process chose */
 };
 
 enum exec_record_flags {
-	EXEC_ARGS_TRUNCATED = 1 << 0, /* argv was longer than the configured byte cap (or argument count) */
+	EXEC_ARGS_TRUNCATED =
+	    1 << 0, /* argv was longer than the configured byte cap (or argument count) */
 	EXEC_ARGS_UNREADABLE = 1 << 1, /* the argument memory could not be read */
 };
 
 /*
- * The record is followed by filename_len bytes of filename (NUL-terminated, NUL included), then args_len
- * bytes of argv: each argument NUL-terminated, except possibly the last one when EXEC_ARGS_TRUNCATED is
- * set. (No flexible array member, so C++ can hold the fixed part by value.)
+ * The record is followed by filename_len bytes of filename (NUL-terminated, NUL included), then
+ * args_len bytes of argv: each argument NUL-terminated, except possibly the last one when
+ * EXEC_ARGS_TRUNCATED is set. (No flexible array member, so C++ can hold the fixed part by value.)
  */
 struct exec_record {
 	struct record_header hdr;
-	__u32 old_pid;      /* the exec'ing thread's id before exec (differs from pid for a non-leader) */
-	__s32 error;        /* RECORD_EXEC_FAILED: the negative errno execve returned; else 0 */
-	__u32 flags;        /* enum exec_record_flags */
+	__u32
+	    old_pid; /* the exec'ing thread's id before exec (differs from pid for a non-leader) */
+	__s32 error; /* RECORD_EXEC_FAILED: the negative errno execve returned; else 0 */
+	__u32 flags; /* enum exec_record_flags */
 	__u32 filename_len;
 	__u32 args_len;
 	__u32 pad;
@@ -90,13 +99,14 @@ enum exit_record_flags {
 
 struct exit_record {
 	struct record_header hdr;
-	__u32 status;        /* wait(2) status: exit code << 8, or signal | 0x80 when a core was dumped */
-	__u32 flags;         /* enum exit_record_flags */
+	__u32 status; /* wait(2) status: exit code << 8, or signal | 0x80 when a core was dumped */
+	__u32 flags;  /* enum exit_record_flags */
 	__u64 exec_time_ns;  /* CLOCK_MONOTONIC time of the last exec, when EXIT_EXEC_SEEN */
 	__u64 start_time_ns; /* CLOCK_MONOTONIC time the process was forked */
-	__u64 utime_ns;      /* user and system time, whole thread group, tick-sampled */
+	__u64 utime_ns;	     /* user and system time, whole thread group, tick-sampled */
 	__u64 stime_ns;
-	__u64 runtime_ns;    /* precise on-CPU time, whole thread group (scales the two above, like getrusage) */
+	__u64 runtime_ns;    /* precise on-CPU time, whole thread group (scales the two above, like
+				getrusage) */
 	__u64 max_rss_pages; /* peak resident set, in pages */
 	__u64 min_flt;
 	__u64 maj_flt;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The kernel types the programs read, and only those. Each struct lists just the fields used; with
- * preserve_access_index every access becomes a CO-RE relocation that libbpf resolves against the running
- * kernel's BTF at load time, so field order and offsets here do not matter and the build never needs the
- * build machine's kernel. This file is the list of what the tool depends on in the kernel.
+ * preserve_access_index every access becomes a CO-RE relocation that libbpf resolves against the
+ * running kernel's BTF at load time, so field order and offsets here do not matter and the build
+ * never needs the build machine's kernel. This file is the list of what the tool depends on in the
+ * kernel.
  */
 #ifndef BOOTSTRAP_KERNEL_H
 #define BOOTSTRAP_KERNEL_H
@@ -45,17 +46,17 @@ struct mm_struct {
 } __attribute__((preserve_access_index));
 
 struct signal_struct {
-	atomic_t live;            /* threads not yet exited; 0 once the group is dead */
-	int group_exit_code;      /* valid when flags has SIGNAL_GROUP_EXIT */
+	atomic_t live;	     /* threads not yet exited; 0 once the group is dead */
+	int group_exit_code; /* valid when flags has SIGNAL_GROUP_EXIT */
 	unsigned int flags;
-	u64 utime;                /* times and counters of threads already released */
+	u64 utime; /* times and counters of threads already released */
 	u64 stime;
 	unsigned long long sum_sched_runtime;
 	unsigned long nvcsw;
 	unsigned long nivcsw;
 	unsigned long min_flt;
 	unsigned long maj_flt;
-	unsigned long maxrss;     /* peak RSS in pages, folded in at exec and when the group dies */
+	unsigned long maxrss; /* peak RSS in pages, folded in at exec and when the group dies */
 } __attribute__((preserve_access_index));
 
 struct task_struct {
@@ -78,7 +79,8 @@ struct task_struct {
 	char comm[16];
 } __attribute__((preserve_access_index));
 
-/* Exists, with group_dead, from kernel 6.16 on: the sign that sched_process_exit passes group_dead. */
+/* Exists, with group_dead, from kernel 6.16 on: the sign that sched_process_exit passes group_dead.
+ */
 struct trace_event_raw_sched_process_exit {
 	bool group_dead;
 } __attribute__((preserve_access_index));
@@ -87,7 +89,8 @@ struct linux_binprm {
 	const char *filename;
 } __attribute__((preserve_access_index));
 
-/* x86-64 user registers saved at system-call entry: number in orig_ax, arguments in di, si, dx, r10, r8. */
+/* x86-64 user registers saved at system-call entry: number in orig_ax, arguments in di, si, dx,
+ * r10, r8. */
 #define NR_execve 59
 #define NR_execveat 322
 

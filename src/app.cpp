@@ -22,10 +22,10 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <linux/magic.h>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <linux/magic.h>
 #include <memory>
 #include <vector>
 
@@ -70,7 +70,7 @@ private:
 
 // A pipe or socket reports POLLERR once its reader is gone: we can stop even when no event comes.
 bool can_watch_for_reader(int fd) {
-    struct stat st{};
+    struct stat st {};
     return fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 }
 
@@ -85,10 +85,11 @@ int open_output(const std::optional<std::string>& path) {
 
 int open_cgroup(const std::string& path) {
     int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    struct statfs fs{};
+    struct statfs fs {};
     if (fd < 0 || fstatfs(fd, &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC) {
         if (fd >= 0) close(fd);
-        throw OptionValueError("--cgroup: '" + path + "' is not a cgroup v2 directory (for example /sys/fs/cgroup/system.slice)");
+        throw OptionValueError("--cgroup: '" + path +
+                               "' is not a cgroup v2 directory (for example /sys/fs/cgroup/system.slice)");
     }
     return fd;
 }
@@ -119,7 +120,8 @@ public:
     uint64_t update(const Tracer& tracer) {
         uint64_t untracked = tracer.untracked_forks();
         if (untracked > untracked_reported_)
-            std::fprintf(stderr, "bootstrap: %llu new processes could not be followed: more than 32768 traced at once\n",
+            std::fprintf(stderr,
+                         "bootstrap: %llu new processes could not be followed: more than 32768 traced at once\n",
                          static_cast<unsigned long long>(untracked - untracked_reported_));
         untracked_reported_ = untracked;
 
@@ -222,7 +224,8 @@ int run(const Options& options) {
     if (options.pid) {
         // Twice: forks during the first scan from processes not yet traced are caught by the second.
         for (int pass = 0; pass < 2; ++pass)
-            for (pid_t pid : process_tree(static_cast<pid_t>(*options.pid))) tracer.trace_process(static_cast<uint32_t>(pid));
+            for (pid_t pid : process_tree(static_cast<pid_t>(*options.pid)))
+                tracer.trace_process(static_cast<uint32_t>(pid));
     }
 
     if (command) {
@@ -247,7 +250,8 @@ int run(const Options& options) {
     while (output_open || command) {
         // Once the output is gone the ring is no longer read: leave it out, or its pending wake-up
         // would make poll() return at once, forever.
-        pollfd fds[3] = {{output_open ? tracer.wakeup_fd() : -1, POLLIN, 0}, {signals.fd(), POLLIN, 0}, {STDOUT_FILENO, 0, 0}};
+        pollfd fds[3] = {
+            {output_open ? tracer.wakeup_fd() : -1, POLLIN, 0}, {signals.fd(), POLLIN, 0}, {STDOUT_FILENO, 0, 0}};
         nfds_t nfds = (watch_reader && output_open) ? 3 : 2;
         int timeout_ms = output_open && tracer.records_may_be_held() ? kActiveDrainMs : kIdleDrainMs;
         if (poll(fds, nfds, timeout_ms) < 0 && errno != EINTR)

@@ -18,31 +18,31 @@ struct bootstrap_light_bpf;
 
 /* Map sizes the loader program applies (the light skeleton can change max_entries, not value sizes). */
 struct light_map_sizes {
-	__u32 ring_bytes;
-	__u32 scratch_entries;
-	__u32 traced_tgids_entries;
+    __u32 ring_bytes;
+    __u32 scratch_entries;
+    __u32 traced_tgids_entries;
 };
 
 /* What the user side needs once either skeleton has loaded the object; owned by that skeleton. */
 struct object_handles {
-	int events_fd;
-	int traced_tgids_fd;
-	int cgroup_filter_fd;
-	int exec_fd;
-	int exit_fd;
-	int fork_fd;
-	int sys_exit_fd;
-	__u64 *lost_records;    /* in the .bss mapping, written by the programs */
-	__u64 *untracked_forks;
-	__u64 *last_wakeup_ns;
+    int events_fd;
+    int traced_tgids_fd;
+    int cgroup_filter_fd;
+    int exec_fd;
+    int exit_fd;
+    int fork_fd;
+    int sys_exit_fd;
+    __u64* lost_records; /* in the .bss mapping, written by the programs */
+    __u64* untracked_forks;
+    __u64* last_wakeup_ns;
 };
 
 /* NULL with errno set when out of memory. */
-struct bootstrap_light_bpf *light_open(const struct tracer_settings *settings, const struct light_map_sizes *sizes);
+struct bootstrap_light_bpf* light_open(const struct tracer_settings* settings, const struct light_map_sizes* sizes);
 /* Runs the loader program: creates the maps, loads every program. 0, or a negative errno. */
-int light_load(struct bootstrap_light_bpf *skel, struct object_handles *handles);
+int light_load(struct bootstrap_light_bpf* skel, struct object_handles* handles);
 /* Closes everything the skeleton holds; NULL is a no-op. */
-void light_destroy(struct bootstrap_light_bpf *skel);
+void light_destroy(struct bootstrap_light_bpf* skel);
 
 #ifdef __cplusplus
 }

@@ -39,7 +39,9 @@ int libbpf_log(enum libbpf_print_level, const char* format, va_list args) {
     return std::vfprintf(stderr, format, args);
 }
 
-std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
+std::string errno_text(int err) {
+    return std::strerror(err < 0 ? -err : err);
+}
 
 const char* kVerboseHint = "run again with -v to see libbpf's log";
 
@@ -93,7 +95,9 @@ tracer_settings settings_for(const TracerConfig& config) {
 }
 
 // The pid map holds every traced process under -p / command mode; otherwise it is never used.
-uint32_t traced_tgids_entries(const TracerConfig& config) { return config.trace_tree ? 32768 : 1; }
+uint32_t traced_tgids_entries(const TracerConfig& config) {
+    return config.trace_tree ? 32768 : 1;
+}
 
 uint32_t possible_cpus() {
     int ncpus = libbpf_num_possible_cpus();
@@ -117,9 +121,9 @@ void check_can_trace() {
     uint64_t caps = effective_capabilities();
     auto has = [caps](int cap) { return (caps >> cap) & 1; };
     if (!has(kCapSysAdmin) && !(has(kCapBpf) && has(kCapPerfmon)))
-        throw SetupError("loading BPF programs needs root, or the CAP_BPF and CAP_PERFMON capabilities",
-                         "run it with sudo, or grant the capabilities once: sudo setcap cap_bpf,cap_perfmon+ep " +
-                             self_path());
+        throw SetupError(
+            "loading BPF programs needs root, or the CAP_BPF and CAP_PERFMON capabilities",
+            "run it with sudo, or grant the capabilities once: sudo setcap cap_bpf,cap_perfmon+ep " + self_path());
     if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
         throw SetupError("this kernel does not provide BTF type information (/sys/kernel/btf/vmlinux is missing)",
                          "bootstrap needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (the default of most "
@@ -183,8 +187,9 @@ void Tracer::Impl::load_with_libbpf(const TracerConfig& config) {
     // Room for the header, a PATH_MAX filename and twice the argv cap (the verifier bounds the offset
     // and the length of each argument copy separately).
     if (!err)
-        err = bpf_map__set_value_size(skel->maps.scratch,
-                                      static_cast<uint32_t>(sizeof(exec_record) + BOOTSTRAP_FILENAME_MAX + 2u * config.max_args_bytes));
+        err = bpf_map__set_value_size(
+            skel->maps.scratch,
+            static_cast<uint32_t>(sizeof(exec_record) + BOOTSTRAP_FILENAME_MAX + 2u * config.max_args_bytes));
     if (!err) err = bpf_map__set_max_entries(skel->maps.traced_tgids, traced_tgids_entries(config));
     if (err) throw SetupError("failed to size the BPF maps: " + errno_text(err), kVerboseHint);
 
@@ -199,7 +204,8 @@ void Tracer::Impl::load_with_libbpf(const TracerConfig& config) {
     if (err)
         throw SetupError("failed to load bootstrap's BPF programs: " + errno_text(err),
                          "this kernel may lack a feature bootstrap needs (Linux 5.13 or newer with BTF: ring buffer, "
-                         "task storage, tp_btf); " + std::string(kVerboseHint));
+                         "task storage, tp_btf); " +
+                             std::string(kVerboseHint));
 
     loader = Loader::libbpf;
     handles.events_fd = bpf_map__fd(skel->maps.events);
@@ -219,10 +225,12 @@ void Tracer::Impl::attach(const TracerConfig& config) {
         uint32_t key = 0;
         auto fd = static_cast<uint32_t>(config.cgroup_fd);
         if (bpf_map_update_elem(handles.cgroup_filter_fd, &key, &fd, BPF_ANY) != 0)
-            throw SetupError("failed to set the cgroup filter: " + errno_text(errno), "is the path on a cgroup v2 file system?");
+            throw SetupError("failed to set the cgroup filter: " + errno_text(errno),
+                             "is the path on a cgroup v2 file system?");
     }
     // Every program is tp_btf: the kernel knows its tracepoint from load, so attaching needs only the fd.
-    std::vector<std::pair<const char*, int>> programs = {{"handle_exec", handles.exec_fd}, {"handle_exit", handles.exit_fd}};
+    std::vector<std::pair<const char*, int>> programs = {{"handle_exec", handles.exec_fd},
+                                                         {"handle_exit", handles.exit_fd}};
     if (config.trace_tree) programs.emplace_back("handle_fork", handles.fork_fd);
     if (config.failed_execs) programs.emplace_back("handle_sys_exit", handles.sys_exit_fd);
     for (auto [name, prog_fd] : programs) {
@@ -243,7 +251,9 @@ Tracer::Tracer(const TracerConfig& config, RecordHandler handler) : impl_(std::m
 
 Tracer::~Tracer() = default;
 
-int Tracer::wakeup_fd() const { return ring_buffer__epoll_fd(impl_->ring.get()); }
+int Tracer::wakeup_fd() const {
+    return ring_buffer__epoll_fd(impl_->ring.get());
+}
 
 bool Tracer::records_may_be_held() const {
     uint64_t last_wakeup = __atomic_load_n(impl_->handles.last_wakeup_ns, __ATOMIC_RELAXED);
@@ -268,12 +278,18 @@ void Tracer::trace_process(uint32_t pid) {
                          "more than 32768 processes at once are not supported");
 }
 
-Loader Tracer::loader() const { return impl_->loader; }
+Loader Tracer::loader() const {
+    return impl_->loader;
+}
 
 // Written by the programs with atomic adds; read through the .bss mapping: no system call, and no
 // privilege needed once the capabilities are dropped.
-uint64_t Tracer::lost_events() const { return __atomic_load_n(impl_->handles.lost_records, __ATOMIC_RELAXED); }
+uint64_t Tracer::lost_events() const {
+    return __atomic_load_n(impl_->handles.lost_records, __ATOMIC_RELAXED);
+}
 
-uint64_t Tracer::untracked_forks() const { return __atomic_load_n(impl_->handles.untracked_forks, __ATOMIC_RELAXED); }
+uint64_t Tracer::untracked_forks() const {
+    return __atomic_load_n(impl_->handles.untracked_forks, __ATOMIC_RELAXED);
+}
 
 }  // namespace bootstrap

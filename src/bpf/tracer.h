@@ -9,8 +9,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <string>
 #include <span>
+#include <string>
 
 namespace bootstrap {
 
@@ -22,21 +22,21 @@ namespace bootstrap {
 enum class Loader { light, libbpf };
 
 struct TracerConfig {
-    bool libbpf_only = false;  // never the light skeleton (-v: libbpf's log then shows every step)
-    uint64_t min_duration_ns = 0;   // drop exits of processes younger than this (and with an unseen exec)
+    bool libbpf_only = false;      // never the light skeleton (-v: libbpf's log then shows every step)
+    uint64_t min_duration_ns = 0;  // drop exits of processes younger than this (and with an unseen exec)
     bool report_execs = true;
-    bool failed_execs = false;      // report execve/execveat errors (a probe on every system call's exit)
+    bool failed_execs = false;  // report execve/execveat errors (a probe on every system call's exit)
     bool thread_exits = false;
     bool report_exits = true;
     uint32_t max_args_bytes = 32 * 1024;
     uint32_t ring_bytes = 1024 * 1024;
 
     // Filters, all applied in the kernel; an event must pass each one that is set.
-    bool trace_tree = false;            // only processes added with trace_process() and their descendants
+    bool trace_tree = false;  // only processes added with trace_process() and their descendants
     std::optional<uint32_t> ppid;
     std::optional<uint32_t> uid;
-    std::optional<std::string> comm;    // exact match on the (at most 15-byte) command name
-    int cgroup_fd = -1;                 // an open cgroup v2 directory: it and its descendants
+    std::optional<std::string> comm;  // exact match on the (at most 15-byte) command name
+    int cgroup_fd = -1;               // an open cgroup v2 directory: it and its descendants
 };
 
 // Routes libbpf's own log: everything to stderr when verbose, nothing otherwise (failures are reported

@@ -1,8 +1,8 @@
 #include "cli/options.h"
 
-#include <CLI/CLI.hpp>
 #include <linux/types.h>
 #include <pwd.h>
+#include <CLI/CLI.hpp>
 
 #include <charconv>
 #include <cstring>
@@ -80,7 +80,8 @@ uint64_t duration_ms(const std::string& text) {
     }
     if (*value == 0) throw UsageError{"-d/--duration must be at least 1 ms"};
     if (*value > kMaxDurationMs)
-        throw UsageError{"-d/--duration: " + text + " ms is too large (at most " + std::to_string(kMaxDurationMs) + ")"};
+        throw UsageError{"-d/--duration: " + text + " ms is too large (at most " + std::to_string(kMaxDurationMs) +
+                         ")"};
     return *value;
 }
 
@@ -104,8 +105,7 @@ uint32_t args_bytes(const std::string& text) {
 uint32_t pid_value(const std::string& option, const std::string& text) {
     auto value = parse_unsigned(text);
     // The kernel's PID_MAX_LIMIT is 2^22.
-    if (!value || *value == 0 || *value > (1u << 22))
-        throw UsageError{option + ": '" + text + "' is not a process id"};
+    if (!value || *value == 0 || *value > (1u << 22)) throw UsageError{option + ": '" + text + "' is not a process id"};
     return static_cast<uint32_t>(*value);
 }
 
@@ -133,7 +133,9 @@ TimeFormat time_format(const std::string& text) {
     throw UsageError{"-t/--time: '" + text + "' is not one of local, utc, iso, rel"};
 }
 
-ParseOutcome usage_error(const std::string& reason) { return {std::nullopt, 2, usage_message(reason)}; }
+ParseOutcome usage_error(const std::string& reason) {
+    return {std::nullopt, 2, usage_message(reason)};
+}
 
 }  // namespace
 
@@ -167,34 +169,48 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
     auto* filters = "Filters (in the kernel; all must match)";
     auto* output = "Output";
     app.add_option("-d,--duration", duration_text, "Report only processes that lived at least MS ms\n(exits only)")
-        ->option_text("MS")->group(capture);
+        ->option_text("MS")
+        ->group(capture);
     app.add_flag("-x,--failed", options.failed_execs, "Also report execs that failed, with the error")->group(capture);
     app.add_flag("--threads", options.thread_exits, "Also report each thread's exit (TEXIT)")->group(capture);
     auto* exec_only = app.add_flag("--exec-only", options.exec_only, "Report execs only")->group(capture);
     app.add_flag("--exit-only", options.exit_only, "Report exits only")->group(capture)->excludes(exec_only);
     app.add_option("--max-args-bytes", args_text, "Argument bytes copied per exec (default 32K)")
-        ->option_text("N")->group(capture);
+        ->option_text("N")
+        ->group(capture);
     app.add_option("--ring-size", ring_text, "Ring buffer size, a power of two (default 1M)")
-        ->option_text("N")->group(capture);
+        ->option_text("N")
+        ->group(capture);
 
     app.add_option("-p,--pid", pid_text, "Only this process and its descendants")->option_text("PID")->group(filters);
     app.add_option("--ppid", ppid_text, "Only processes whose parent is PID")->option_text("PID")->group(filters);
-    app.add_option("-c,--comm", comm_text, "Only processes with this command name")->option_text("NAME")->group(filters);
-    app.add_option("-u,--uid", uid_text, "Only processes of this user (name or uid)")->option_text("USER")->group(filters);
+    app.add_option("-c,--comm", comm_text, "Only processes with this command name")
+        ->option_text("NAME")
+        ->group(filters);
+    app.add_option("-u,--uid", uid_text, "Only processes of this user (name or uid)")
+        ->option_text("USER")
+        ->group(filters);
     app.add_option("--cgroup", cgroup_text, "Only processes in this cgroup v2 directory or below")
-        ->option_text("PATH")->group(filters);
+        ->option_text("PATH")
+        ->group(filters);
 
     app.add_flag("-j,--json", options.json, "One JSON object per line (see docs/json.md)")->group(output);
     app.add_flag("-a,--args", options.show_args, "Show whole command lines on EXEC lines")->group(output);
     app.add_option("-t,--time", time_text, "Time as local (default), utc, iso or rel")
-        ->option_text("FORMAT")->group(output);
+        ->option_text("FORMAT")
+        ->group(output);
     app.add_flag("-s,--summary", summary_flag, "Print a summary at the end (default in command mode)")->group(output);
     app.add_option("-o,--output", output_text, "Write events to FILE instead of standard output")
-        ->option_text("FILE")->group(output);
-    app.add_option("--trace", trace_text, "Write a Perfetto/Chrome timeline to FILE")->option_text("FILE")->group(output);
-    app.add_flag("-v,--verbose", options.verbose, "Load through libbpf and show its debug output on stderr")->group(output);
+        ->option_text("FILE")
+        ->group(output);
+    app.add_option("--trace", trace_text, "Write a Perfetto/Chrome timeline to FILE")
+        ->option_text("FILE")
+        ->group(output);
+    app.add_flag("-v,--verbose", options.verbose, "Load through libbpf and show its debug output on stderr")
+        ->group(output);
     app.add_option("--run-as", run_as_text, "Run COMMAND as USER (default: the user who ran sudo)")
-        ->option_text("USER")->group("Command mode");
+        ->option_text("USER")
+        ->group("Command mode");
 
     try {
         app.parse(option_count, argv);

@@ -22,20 +22,20 @@ struct Options {
     uint32_t ring_bytes = 1024 * 1024;
 
     // Filters (AND).
-    std::optional<uint32_t> pid;   // -p: this process and its descendants
+    std::optional<uint32_t> pid;  // -p: this process and its descendants
     std::optional<uint32_t> ppid;
     std::optional<uint32_t> uid;
     std::optional<std::string> comm;
     std::optional<std::string> cgroup_path;
 
     // Output.
-    bool json = false;             // -j
-    bool show_args = false;        // -a
+    bool json = false;       // -j
+    bool show_args = false;  // -a
     TimeFormat time_format = TimeFormat::Local;
-    std::optional<bool> summary;   // -s; unset: on in command mode only
+    std::optional<bool> summary;             // -s; unset: on in command mode only
     std::optional<std::string> output_path;  // -o
     std::optional<std::string> trace_path;   // --trace (Perfetto / Chrome trace JSON)
-    bool verbose = false;          // -v: libbpf's debug log on stderr
+    bool verbose = false;                    // -v: libbpf's debug log on stderr
 
     // Command mode: bootstrap [OPTIONS] -- CMD [ARGS...]
     std::vector<std::string> command;

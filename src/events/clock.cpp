@@ -3,7 +3,9 @@
 namespace bootstrap {
 
 namespace {
-int64_t ns_of(const timespec& ts) { return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec; }
+int64_t ns_of(const timespec& ts) {
+    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
 }  // namespace
 
 WallClock::WallClock() {

@@ -24,7 +24,9 @@ bool read_struct(std::span<const std::byte> bytes, T& out) {
 }
 
 // The kernel's comm always ends in a NUL within its 16 bytes (bpf_get_current_comm pads with NULs).
-bool comm_is_terminated(const record_header& hdr) { return strnlen(hdr.comm, sizeof(hdr.comm)) < sizeof(hdr.comm); }
+bool comm_is_terminated(const record_header& hdr) {
+    return strnlen(hdr.comm, sizeof(hdr.comm)) < sizeof(hdr.comm);
+}
 
 ProcessInfo process_info(const record_header& hdr) {
     ProcessInfo info;
@@ -154,10 +156,14 @@ DecodeResult decode(std::span<const std::byte> record, uint64_t page_size) {
     uint32_t type = 0;
     if (!read_struct(record, type)) return DecodeError{"record shorter than its type field"};
     switch (type) {
-        case RECORD_EXEC: return decode_exec(record);
-        case RECORD_EXIT: return decode_exit(record, page_size);
-        case RECORD_EXEC_FAILED: return decode_exec_failed(record);
-        default: return DecodeError{"unknown record type " + std::to_string(type)};
+        case RECORD_EXEC:
+            return decode_exec(record);
+        case RECORD_EXIT:
+            return decode_exit(record, page_size);
+        case RECORD_EXEC_FAILED:
+            return decode_exec_failed(record);
+        default:
+            return DecodeError{"unknown record type " + std::to_string(type)};
     }
 }
 

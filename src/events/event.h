@@ -21,14 +21,14 @@ struct ProcessInfo {
     uint32_t uid = 0;
     uint32_t gid = 0;
     uint64_t cgroup_id = 0;
-    std::string comm;      // raw bytes as the kernel had them, up to 15
+    std::string comm;  // raw bytes as the kernel had them, up to 15
 };
 
 struct ExecEvent {
     ProcessInfo proc;
     uint32_t old_pid = 0;
-    std::string filename;              // raw bytes
-    std::vector<std::string> argv;     // raw bytes, one entry per argument, empty ones kept
+    std::string filename;           // raw bytes
+    std::vector<std::string> argv;  // raw bytes, one entry per argument, empty ones kept
     bool argv_truncated = false;
     bool argv_unreadable = false;
 };
@@ -54,10 +54,10 @@ struct ExitStatus {
 struct ExitEvent {
     ProcessInfo proc;
     ExitStatus status;
-    bool thread_only = false;                // --threads: one thread ended, not the process
-    std::optional<uint64_t> duration_ns;     // since exec, when the exec was seen
-    uint64_t age_ns = 0;                     // since fork
-    uint64_t cpu_user_ns = 0;                // scaled to the precise runtime, as getrusage does
+    bool thread_only = false;             // --threads: one thread ended, not the process
+    std::optional<uint64_t> duration_ns;  // since exec, when the exec was seen
+    uint64_t age_ns = 0;                  // since fork
+    uint64_t cpu_user_ns = 0;             // scaled to the precise runtime, as getrusage does
     uint64_t cpu_system_ns = 0;
     uint64_t max_rss_kb = 0;
     uint64_t minor_faults = 0;

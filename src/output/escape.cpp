@@ -14,9 +14,12 @@ void append_hex_byte(fmt::memory_buffer& out, unsigned char byte) {
 uint32_t decode_code_point(std::string_view seq) {
     auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(seq[i])); };
     switch (seq.size()) {
-        case 2: return ((b(0) & 0x1f) << 6) | (b(1) & 0x3f);
-        case 3: return ((b(0) & 0x0f) << 12) | ((b(1) & 0x3f) << 6) | (b(2) & 0x3f);
-        default: return ((b(0) & 0x07) << 18) | ((b(1) & 0x3f) << 12) | ((b(2) & 0x3f) << 6) | (b(3) & 0x3f);
+        case 2:
+            return ((b(0) & 0x1f) << 6) | (b(1) & 0x3f);
+        case 3:
+            return ((b(0) & 0x0f) << 12) | ((b(1) & 0x3f) << 6) | (b(2) & 0x3f);
+        default:
+            return ((b(0) & 0x07) << 18) | ((b(1) & 0x3f) << 12) | ((b(2) & 0x3f) << 6) | (b(3) & 0x3f);
     }
 }
 
@@ -36,10 +39,17 @@ size_t utf8_sequence_length(std::string_view bytes) {
     size_t len;
     uint32_t min_cp;
     if (lead < 0x80) return 1;
-    if (lead >= 0xc2 && lead <= 0xdf) { len = 2; min_cp = 0x80; }
-    else if (lead >= 0xe0 && lead <= 0xef) { len = 3; min_cp = 0x800; }
-    else if (lead >= 0xf0 && lead <= 0xf4) { len = 4; min_cp = 0x10000; }
-    else return 0;
+    if (lead >= 0xc2 && lead <= 0xdf) {
+        len = 2;
+        min_cp = 0x80;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+        len = 3;
+        min_cp = 0x800;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+        len = 4;
+        min_cp = 0x10000;
+    } else
+        return 0;
     if (bytes.size() < len) return 0;
     for (size_t i = 1; i < len; ++i)
         if ((byte(i) & 0xc0) != 0x80) return 0;
@@ -70,10 +80,17 @@ void append_escaped(fmt::memory_buffer& out, std::string_view bytes) {
         }
         if (c < 0x80) {  // C0 control or DEL
             switch (c) {
-                case '\n': out.append(std::string_view("\\n")); break;
-                case '\t': out.append(std::string_view("\\t")); break;
-                case '\r': out.append(std::string_view("\\r")); break;
-                default: append_hex_byte(out, c);
+                case '\n':
+                    out.append(std::string_view("\\n"));
+                    break;
+                case '\t':
+                    out.append(std::string_view("\\t"));
+                    break;
+                case '\r':
+                    out.append(std::string_view("\\r"));
+                    break;
+                default:
+                    append_hex_byte(out, c);
             }
             ++i;
             continue;

@@ -33,8 +33,7 @@ void append_integer(fmt::memory_buffer& out, Integer value) {
 }  // namespace
 
 JsonWriter::JsonWriter(fmt::memory_buffer& out)
-    : out_(out),
-      serializer_(std::make_shared<BufferAdapter>(out), ' ', nlohmann::json::error_handler_t::replace) {}
+    : out_(out), serializer_(std::make_shared<BufferAdapter>(out), ' ', nlohmann::json::error_handler_t::replace) {}
 
 void JsonWriter::begin_object() {
     out_.push_back('{');

@@ -35,7 +35,9 @@ void put(fmt::memory_buffer& buf, fmt::format_string<Args...> format, Args&&... 
     fmt::format_to(fmt::appender(buf), format, std::forward<Args>(args)...);
 }
 
-std::string seconds(uint64_t ns) { return fmt::format("{:.3f}s", static_cast<double>(ns) / 1e9); }
+std::string seconds(uint64_t ns) {
+    return fmt::format("{:.3f}s", static_cast<double>(ns) / 1e9);
+}
 
 ordered_json status_fields(ordered_json j, const ExitStatus& status) {
     j["exit_code"] = status.signaled() ? ordered_json(nullptr) : ordered_json(status.exit_code());

@@ -27,8 +27,8 @@ public:
     // Bounds, public for the tests.
     static constexpr size_t kTopCount = 10;
     static constexpr size_t kMaxExecsKept = 65536;  // live processes whose exec we remember
-    static constexpr size_t kMaxArgs = 8;            // arguments kept per exec
-    static constexpr size_t kMaxArgBytes = 128;      // bytes kept per argument
+    static constexpr size_t kMaxArgs = 8;           // arguments kept per exec
+    static constexpr size_t kMaxArgBytes = 128;     // bytes kept per argument
     static constexpr size_t kMaxFilenameBytes = 256;
 
     // What the top lists show about a process that ended.
@@ -37,16 +37,16 @@ public:
         uint32_t ppid = 0;
         std::string comm;
         std::optional<std::string> filename;  // from its last exec, when that was seen
-        std::vector<std::string> argv;         // the first kMaxArgs, each cut to kMaxArgBytes
-        bool argv_truncated = false;           // incomplete: the kernel's limit, or the caps above
-        uint64_t lifetime_ns = 0;              // since exec if the kernel saw it, else since fork
+        std::vector<std::string> argv;        // the first kMaxArgs, each cut to kMaxArgBytes
+        bool argv_truncated = false;          // incomplete: the kernel's limit, or the caps above
+        uint64_t lifetime_ns = 0;             // since exec if the kernel saw it, else since fork
         bool since_exec = false;
-        uint64_t cpu_ns = 0;                   // user + system
+        uint64_t cpu_ns = 0;  // user + system
         uint64_t cpu_user_ns = 0;
         uint64_t cpu_system_ns = 0;
         uint64_t max_rss_kb = 0;
         ExitStatus status;
-        uint64_t order = 0;                    // arrival order: breaks ties, earlier first
+        uint64_t order = 0;  // arrival order: breaks ties, earlier first
     };
 
 private:

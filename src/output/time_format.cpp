@@ -33,9 +33,12 @@ const TimeFormatter::SecondCache& TimeFormatter::second_text(SecondCache& cache,
 size_t TimeFormatter::width() const {
     switch (format_) {
         case TimeFormat::Local:
-        case TimeFormat::Utc: return 8;
-        case TimeFormat::Iso: return 27;
-        case TimeFormat::Relative: return 10;
+        case TimeFormat::Utc:
+            return 8;
+        case TimeFormat::Iso:
+            return 27;
+        case TimeFormat::Relative:
+            return 10;
     }
     return 8;
 }

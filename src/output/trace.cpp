@@ -256,30 +256,56 @@ void TraceSink::write_file() {
         }
         args["start_from"] = start.from;
         if (clamped) args["started_before_trace"] = true;
-        emit({{"name", p.comm}, {"cat", "process"}, {"ph", "X"}, {"ts", us(begin_ns)},
-              {"dur", static_cast<double>(end_ns - begin_ns) / 1000.0}, {"pid", p.track}, {"tid", p.track},
+        emit({{"name", p.comm},
+              {"cat", "process"},
+              {"ph", "X"},
+              {"ts", us(begin_ns)},
+              {"dur", static_cast<double>(end_ns - begin_ns) / 1000.0},
+              {"pid", p.track},
+              {"tid", p.track},
               {"args", std::move(args)}});
 
         for (const Exec& exec : p.execs) {
-            emit({{"name", "exec " + exec.command.filename}, {"cat", "exec"}, {"ph", "i"}, {"s", "t"},
-                  {"ts", us(exec.time_ns)}, {"pid", p.track}, {"tid", p.track},
-                  {"args", {{"filename", exec.command.filename}, {"argv", exec.command.argv},
-                            {"argv_truncated", exec.command.truncated}}}});
+            emit({{"name", "exec " + exec.command.filename},
+                  {"cat", "exec"},
+                  {"ph", "i"},
+                  {"s", "t"},
+                  {"ts", us(exec.time_ns)},
+                  {"pid", p.track},
+                  {"tid", p.track},
+                  {"args",
+                   {{"filename", exec.command.filename},
+                    {"argv", exec.command.argv},
+                    {"argv_truncated", exec.command.truncated}}}});
         }
     }
 
     for (const Instant& instant : instants_) {
         if (instant.kind == Instant::Kind::Lost) {
-            emit({{"name", "lost events"}, {"cat", "lost"}, {"ph", "i"}, {"s", "g"}, {"ts", us(instant.time_ns)},
-                  {"pid", 0}, {"tid", 0}, {"args", {{"count", instant.count}}}});
+            emit({{"name", "lost events"},
+                  {"cat", "lost"},
+                  {"ph", "i"},
+                  {"s", "g"},
+                  {"ts", us(instant.time_ns)},
+                  {"pid", 0},
+                  {"tid", 0},
+                  {"args", {{"count", instant.count}}}});
             continue;
         }
         std::string error = errno_name(instant.error);
-        emit({{"name", "exec failed: " + error}, {"cat", "exec_failed"}, {"ph", "i"}, {"s", "t"},
-              {"ts", us(instant.time_ns)}, {"pid", instant.track}, {"tid", instant.track},
-              {"args", {{"filename", instant.command.filename}, {"argv", instant.command.argv},
-                        {"argv_truncated", instant.command.truncated}, {"errno", instant.error},
-                        {"error", error}}}});
+        emit({{"name", "exec failed: " + error},
+              {"cat", "exec_failed"},
+              {"ph", "i"},
+              {"s", "t"},
+              {"ts", us(instant.time_ns)},
+              {"pid", instant.track},
+              {"tid", instant.track},
+              {"args",
+               {{"filename", instant.command.filename},
+                {"argv", instant.command.argv},
+                {"argv_truncated", instant.command.truncated},
+                {"errno", instant.error},
+                {"error", error}}}});
     }
 
     ordered_json other;

@@ -54,11 +54,11 @@ private:
     struct Process {
         uint32_t pid = 0;
         uint32_t ppid = 0;
-        uint32_t track = 0;                 // the trace's "pid": the real pid, unless reused (see track_for)
-        std::optional<size_t> parent;       // index in processes_; always an earlier one
-        std::string comm;                   // as last seen
+        uint32_t track = 0;            // the trace's "pid": the real pid, unless reused (see track_for)
+        std::optional<size_t> parent;  // index in processes_; always an earlier one
+        std::string comm;              // as last seen
         uint64_t first_seen_ns = 0;
-        std::vector<Exec> execs;            // in order; the last one names the slice's command
+        std::vector<Exec> execs;  // in order; the last one names the slice's command
         std::optional<ExitEvent> exit;
     };
 

@@ -110,7 +110,8 @@ HeldCommand::~HeldCommand() {
 
 void HeldCommand::release() {
     char go = 1;
-    if (write(go_fd_, &go, 1) != 1) throw std::runtime_error(std::string("cannot start the command: ") + std::strerror(errno));
+    if (write(go_fd_, &go, 1) != 1)
+        throw std::runtime_error(std::string("cannot start the command: ") + std::strerror(errno));
     close(go_fd_);
     go_fd_ = -1;
     released_ = true;

@@ -53,8 +53,8 @@ public:
 
 private:
     pid_t pid_ = -1;
-    int go_fd_ = -1;      // parent writes a byte: go
-    int error_fd_ = -1;   // child writes errno if exec fails; closed by exec on success
+    int go_fd_ = -1;     // parent writes a byte: go
+    int error_fd_ = -1;  // child writes errno if exec fails; closed by exec on success
     std::string name_;
     uid_t uid_;
     gid_t gid_;

@@ -20,7 +20,9 @@ namespace bootstrap {
 
 namespace {
 
-[[noreturn]] void fail(const char* what) { throw std::runtime_error(std::string(what) + ": " + std::strerror(errno)); }
+[[noreturn]] void fail(const char* what) {
+    throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
+}
 
 int last_capability() {
     std::ifstream file("/proc/sys/kernel/cap_last_cap");

@@ -32,7 +32,9 @@ std::optional<pid_t> parent_of(const std::filesystem::path& proc_dir) {
 
 }  // namespace
 
-bool process_exists(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
+bool process_exists(pid_t pid) {
+    return kill(pid, 0) == 0 || errno == EPERM;
+}
 
 std::vector<pid_t> process_tree(pid_t root) {
     std::unordered_multimap<pid_t, pid_t> children;

@@ -1,16 +1,16 @@
 /*
- * kernel_scenario: runs the bootstrap binary against children whose fate it knows from wait4(), then checks
- * what the tracer printed for exactly those pids. Statically linked, so the same file runs on the host and as
- * a test VM's only program besides busybox and bootstrap.
+ * kernel_scenario: runs the bootstrap binary against children whose fate it knows from wait4(),
+ * then checks what the tracer printed for exactly those pids. Statically linked, so the same file
+ * runs on the host and as a test VM's only program besides busybox and bootstrap.
  *
- *   kernel_scenario BOOTSTRAP WORKDIR    run every case; one "VERDICT <case> PASS|FAIL <details>" line per
- *                                        case, then "RESULT PASS|FAIL"; exit 0 only if all passed. The JSON
- *                                        records of its own children are also printed, as they are, between
- *                                        "=== json lines begin ===" and "=== json lines end N ===", for
- *                                        run.sh to parse strictly on the host.
- *   exec-probe --child MS CODE [ARG..]   what the children run: sleep MS, exit CODE
- *   exec-probe --threads                 main thread leaves with pthread_exit, a worker exits 7 after 300 ms
- *   exec-probe --group-exit              four threads spin while the main thread calls exit(9)
+ *   kernel_scenario BOOTSTRAP WORKDIR    run every case; one "VERDICT <case> PASS|FAIL <details>"
+ * line per case, then "RESULT PASS|FAIL"; exit 0 only if all passed. The JSON records of its own
+ * children are also printed, as they are, between
+ *                                        "=== json lines begin ===" and "=== json lines end N ===",
+ * for run.sh to parse strictly on the host. exec-probe --child MS CODE [ARG..]   what the children
+ * run: sleep MS, exit CODE exec-probe --threads                 main thread leaves with
+ * pthread_exit, a worker exits 7 after 300 ms exec-probe --group-exit              four threads
+ * spin while the main thread calls exit(9)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -64,7 +64,8 @@ static void *spinner(void *arg)
 static int child_main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "--group-exit") == 0) {
-		/* Running threads die together: on kernels without group_dead several may see the group dead. */
+		/* Running threads die together: on kernels without group_dead several may see the
+		 * group dead. */
 		static volatile bool stop;
 		pthread_t thread;
 
@@ -156,9 +157,9 @@ static int reap(pid_t pid)
 /*
  * ---- JSON lines (-j) ----
  *
- * Just enough JSON to check bootstrap -j from inside the VM, which has no JSON library: a validator that
- * finds truncated, unbalanced or unterminated lines, and lookups of top-level members. The host parses the
- * printed lines again with a real parser (run.sh).
+ * Just enough JSON to check bootstrap -j from inside the VM, which has no JSON library: a validator
+ * that finds truncated, unbalanced or unterminated lines, and lookups of top-level members. The
+ * host parses the printed lines again with a real parser (run.sh).
  */
 
 static const char *json_ws(const char *p)
@@ -168,20 +169,23 @@ static const char *json_ws(const char *p)
 	return p;
 }
 
-/* The end of the JSON value that starts at p, or NULL if it is not one. Depth-limited: a line is small. */
+/* The end of the JSON value that starts at p, or NULL if it is not one. Depth-limited: a line is
+ * small. */
 static const char *json_skip(const char *p, int depth)
 {
 	if (depth > 32)
 		return NULL;
 	if (*p == '"') {
 		for (p++; *p != '"'; p++) {
-			if ((unsigned char)*p < 0x20) /* raw control characters, and the end of the line */
+			if ((unsigned char)*p <
+			    0x20) /* raw control characters, and the end of the line */
 				return NULL;
 			if (*p == '\\') {
 				p++;
 				if (*p == 'u') {
 					for (int i = 1; i <= 4; i++)
-						if (!p[i] || !strchr("0123456789abcdefABCDEF", p[i]))
+						if (!p[i] ||
+						    !strchr("0123456789abcdefABCDEF", p[i]))
 							return NULL;
 					p += 4;
 				} else if (!*p || !strchr("\"\\/bfnrt", *p)) {
@@ -234,7 +238,8 @@ static bool json_complete(const char *line)
 	return end && *json_ws(end) == '\0';
 }
 
-/* The value of a top-level member of a complete object, or NULL. Keys are compared as written: none has escapes. */
+/* The value of a top-level member of a complete object, or NULL. Keys are compared as written: none
+ * has escapes. */
 static const char *json_member(const char *object, const char *key)
 {
 	size_t len = strlen(key);
@@ -253,7 +258,8 @@ static const char *json_member(const char *object, const char *key)
 	return NULL;
 }
 
-/* A JSON string equals `expected`. Only the escapes a plain ASCII argument could come with are decoded. */
+/* A JSON string equals `expected`. Only the escapes a plain ASCII argument could come with are
+ * decoded. */
 static bool json_string_is(const char *value, const char *expected)
 {
 	if (!value || *value != '"')
@@ -310,8 +316,8 @@ static bool json_argv_is(const char *value, char *const expected[])
 }
 
 /*
- * Splits a copy of `text` into lines, *n of them in *lines; a last line without its newline counts too (it
- * may have been cut off). Returns the copy, which the lines point into: free both.
+ * Splits a copy of `text` into lines, *n of them in *lines; a last line without its newline counts
+ * too (it may have been cut off). Returns the copy, which the lines point into: free both.
  */
 static char *split_lines(const char *text, char ***lines, int *n)
 {
@@ -336,7 +342,8 @@ static char *split_lines(const char *text, char ***lines, int *n)
 	return copy;
 }
 
-/* The complete records of one pid, optionally of one event kind; at most `max` of them in `found`. */
+/* The complete records of one pid, optionally of one event kind; at most `max` of them in `found`.
+ */
 static int json_records(char **lines, int n, long pid, const char *event, char **found, int max)
 {
 	int count = 0;
@@ -344,7 +351,8 @@ static int json_records(char **lines, int n, long pid, const char *event, char *
 	for (int i = 0; i < n; i++) {
 		long got;
 
-		if (json_complete(lines[i]) && json_int(json_member(lines[i], "pid"), &got) && got == pid &&
+		if (json_complete(lines[i]) && json_int(json_member(lines[i], "pid"), &got) &&
+		    got == pid &&
 		    (!event || json_string_is(json_member(lines[i], "event"), event))) {
 			if (count < max)
 				found[count] = lines[i];
@@ -358,9 +366,9 @@ static int json_records(char **lines, int n, long pid, const char *event, char *
 
 struct tracer {
 	const char *name;
-	const char *label; /* its command line, for the verdicts */
+	const char *label;	/* its command line, for the verdicts */
 	const char *options[5]; /* NULL-terminated */
-	bool json; /* -j: no header line, see json_ready() */
+	bool json;		/* -j: no header line, see json_ready() */
 	pid_t pid;
 	int status;
 	char out_path[512];
@@ -369,8 +377,8 @@ struct tracer {
 };
 
 /*
- * For json_ready(): a child that fails an exec, then execs the probe, which exits 0 at once. Each of its
- * three records comes from a different BPF program.
+ * For json_ready(): a child that fails an exec, then execs the probe, which exits 0 at once. Each
+ * of its three records comes from a different BPF program.
  */
 static pid_t spawn_sync_child(const char *probe)
 {
@@ -385,9 +393,9 @@ static pid_t spawn_sync_child(const char *probe)
 }
 
 /*
- * -j prints no header: its output starts with the first event. The tracer attaches its programs one after
- * another, each for good, so once the failed exec, the exec and the exit of one sync child are all in the
- * output, every program is attached and nothing later can be missed.
+ * -j prints no header: its output starts with the first event. The tracer attaches its programs one
+ * after another, each for good, so once the failed exec, the exec and the exit of one sync child
+ * are all in the output, every program is attached and nothing later can be missed.
  */
 static bool json_ready(const char *output, const pid_t *children, int n_children)
 {
@@ -405,11 +413,13 @@ static bool json_ready(const char *output, const pid_t *children, int n_children
 	return ready;
 }
 
-static bool start_tracer(struct tracer *t, const char *bootstrap, const char *workdir, const char *probe)
+static bool start_tracer(struct tracer *t, const char *bootstrap, const char *workdir,
+			 const char *probe)
 {
 	snprintf(t->out_path, sizeof(t->out_path), "%s/%s.out", workdir, t->name);
 	snprintf(t->err_path, sizeof(t->err_path), "%s/%s.err", workdir, t->name);
-	/* Truncated before the fork, so an earlier run's header in the same file cannot be taken for this one. */
+	/* Truncated before the fork, so an earlier run's header in the same file cannot be taken
+	 * for this one. */
 	int out = open(t->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	int err = open(t->err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
@@ -427,7 +437,8 @@ static bool start_tracer(struct tracer *t, const char *bootstrap, const char *wo
 	}
 	close(out);
 	close(err);
-	/* The header is printed once the programs are loaded and attached: from then on nothing is missed. */
+	/* The header is printed once the programs are loaded and attached: from then on nothing is
+	 * missed. */
 	struct timespec start;
 	pid_t sync_children[TRACER_START_TIMEOUT_MS / JSON_SYNC_INTERVAL_MS];
 	int n_sync = 0;
@@ -501,7 +512,8 @@ static int lines_of(const char *output, int pid, const char *event, struct line 
 		struct line l = {0};
 
 		snprintf(l.text, sizeof(l.text), "%.*s", (int)len, p);
-		if (sscanf(l.text, "%*s %7s %31s %d %d %599[^\n]", l.event, l.comm, &l.pid, &l.ppid, l.rest) == 5 &&
+		if (sscanf(l.text, "%*s %7s %31s %d %d %599[^\n]", l.event, l.comm, &l.pid, &l.ppid,
+			   l.rest) == 5 &&
 		    l.pid == pid && (!event || strcmp(l.event, event) == 0) && count < MAX_LINES)
 			found[count++] = l;
 		p = end ? end + 1 : p + len;
@@ -515,7 +527,8 @@ static void parse_exit(const struct line *l, char *status, size_t size, long *du
 	const char *close = strchr(l->rest, ']');
 	const char *paren = strstr(l->rest, "(");
 
-	snprintf(status, size, "%.*s", close && l->rest[0] == '[' ? (int)(close - l->rest - 1) : 0, l->rest + 1);
+	snprintf(status, size, "%.*s", close && l->rest[0] == '[' ? (int)(close - l->rest - 1) : 0,
+		 l->rest + 1);
 	*duration_ms = paren ? atol(paren + 1) : -1;
 }
 
@@ -560,9 +573,10 @@ static void show_lines(const struct line *lines, int n)
 		printf("    | %s\n", lines[i].text);
 }
 
-/* Exactly one EXIT line for `pid`, with this status and at least this lifetime; returns the problem or NULL. */
-static const char *check_single_exit(const struct tracer *t, int pid, const char *status, long min_ms,
-				     struct line *lines, int *n)
+/* Exactly one EXIT line for `pid`, with this status and at least this lifetime; returns the problem
+ * or NULL. */
+static const char *check_single_exit(const struct tracer *t, int pid, const char *status,
+				     long min_ms, struct line *lines, int *n)
 {
 	static char problem[160];
 	char got[32];
@@ -570,7 +584,8 @@ static const char *check_single_exit(const struct tracer *t, int pid, const char
 
 	*n = lines_of(t->output, pid, "EXIT", lines);
 	if (*n != 1) {
-		snprintf(problem, sizeof(problem), "expected one EXIT line in %s's output, found %d", t->name, *n);
+		snprintf(problem, sizeof(problem),
+			 "expected one EXIT line in %s's output, found %d", t->name, *n);
 		return problem;
 	}
 	parse_exit(&lines[0], got, sizeof(got), &duration);
@@ -579,7 +594,8 @@ static const char *check_single_exit(const struct tracer *t, int pid, const char
 		return problem;
 	}
 	if (duration < min_ms) {
-		snprintf(problem, sizeof(problem), "expected a lifetime of at least %ld ms, got %ld", min_ms, duration);
+		snprintf(problem, sizeof(problem),
+			 "expected a lifetime of at least %ld ms, got %ld", min_ms, duration);
 		return problem;
 	}
 	return NULL;
@@ -605,10 +621,12 @@ static const char *check_json(char **lines, int n, const struct json_truth *t)
 	char *r;
 	long number;
 
-	/* Every line, including those of other processes on the host: the tool promises it for any bytes. */
+	/* Every line, including those of other processes on the host: the tool promises it for any
+	 * bytes. */
 	for (int i = 0; i < n; i++) {
 		if (!json_complete(lines[i]) && incomplete++ == 0)
-			snprintf(problem, sizeof(problem), "line %d is not one complete JSON object: %.160s", i + 1,
+			snprintf(problem, sizeof(problem),
+				 "line %d is not one complete JSON object: %.160s", i + 1,
 				 lines[i]);
 	}
 	if (incomplete)
@@ -621,24 +639,27 @@ static const char *check_json(char **lines, int n, const struct json_truth *t)
 	if (!json_argv_is(json_member(r, "argv"), t->exec_argv))
 		return "its argv is not the one the child was given";
 	if (!json_string_is(json_member(r, "filename"), t->probe) ||
-	    !json_string_is(json_member(r, "comm"), PROBE_NAME) || !json_int(json_member(r, "ppid"), &number) ||
-	    number != t->self)
+	    !json_string_is(json_member(r, "comm"), PROBE_NAME) ||
+	    !json_int(json_member(r, "ppid"), &number) || number != t->self)
 		return "its filename, comm or ppid is not the probe's, " PROBE_NAME " or ours";
 
 	if (json_records(lines, n, t->exit3_pid, "exit", &r, 1) != 1)
 		return "expected one exit record for the exit_code child";
-	if (!json_int(json_member(r, "exit_code"), &number) || number != 3 || !json_null(json_member(r, "signal")))
+	if (!json_int(json_member(r, "exit_code"), &number) || number != 3 ||
+	    !json_null(json_member(r, "signal")))
 		return "the exit_code child's record lacks \"exit_code\":3 and \"signal\":null";
 
 	if (json_records(lines, n, t->killed_pid, "exit", &r, 1) != 1)
 		return "expected one exit record for the sigkill child";
-	if (!json_null(json_member(r, "exit_code")) || !json_string_is(json_member(r, "signal"), "SIGKILL"))
-		return "the sigkill child's record lacks \"exit_code\":null and \"signal\":\"SIGKILL\"";
+	if (!json_null(json_member(r, "exit_code")) ||
+	    !json_string_is(json_member(r, "signal"), "SIGKILL"))
+		return "the sigkill child's record lacks \"exit_code\":null and "
+		       "\"signal\":\"SIGKILL\"";
 
 	if (json_records(lines, n, t->missing_pid, "exec_failed", &r, 1) != 1)
 		return "expected one exec_failed record under -x";
-	if (!json_string_is(json_member(r, "error"), "ENOENT") || !json_int(json_member(r, "errno"), &number) ||
-	    number != ENOENT)
+	if (!json_string_is(json_member(r, "error"), "ENOENT") ||
+	    !json_int(json_member(r, "errno"), &number) || number != ENOENT)
 		return "the exec_failed record lacks \"error\":\"ENOENT\" and its errno";
 	if (!json_string_is(json_member(r, "filename"), MISSING_PROGRAM) ||
 	    !json_argv_is(json_member(r, "argv"), t->missing_argv))
@@ -674,22 +695,28 @@ int main(int argc, char **argv)
 	uname(&uts);
 	printf("KERNEL %s %s\n", uts.release, uts.version);
 
-	/* The children run a copy of this program under a known name: their EXEC lines are predictable. */
+	/* The children run a copy of this program under a known name: their EXEC lines are
+	 * predictable. */
 	snprintf(probe, sizeof(probe), "%s/" PROBE_NAME, workdir);
 	if (!copy_file("/proc/self/exe", probe)) {
-		printf("RESULT FAIL cannot copy /proc/self/exe to %s: %s\n", probe, strerror(errno));
+		printf("RESULT FAIL cannot copy /proc/self/exe to %s: %s\n", probe,
+		       strerror(errno));
 		return 1;
 	}
 
 	/*
-	 * -a on the -x tracer: its EXEC and FAIL lines show argv, read from two different places in the kernel.
-	 * The JSON tracer starts first, so that its sync children (see json_ready) are not in the others' output.
+	 * -a on the -x tracer: its EXEC and FAIL lines show argv, read from two different places in
+	 * the kernel. The JSON tracer starts first, so that its sync children (see json_ready) are
+	 * not in the others' output.
 	 */
-	struct tracer json = {.name = "json", .label = "bootstrap -j -x", .options = {"-j", "-x"}, .json = true};
+	struct tracer json = {
+	    .name = "json", .label = "bootstrap -j -x", .options = {"-j", "-x"}, .json = true};
 	struct tracer plain = {.name = "plain", .label = "bootstrap"};
-	struct tracer failed = {.name = "failed", .label = "bootstrap -x -a --max-args-bytes 64K",
+	struct tracer failed = {.name = "failed",
+				.label = "bootstrap -x -a --max-args-bytes 64K",
 				.options = {"-x", "-a", "--max-args-bytes", "64K"}};
-	struct tracer slow = {.name = "duration", .label = "bootstrap -d 200", .options = {"-d", "200"}};
+	struct tracer slow = {
+	    .name = "duration", .label = "bootstrap -d 200", .options = {"-d", "200"}};
 	struct tracer *tracers[] = {&json, &plain, &failed, &slow};
 	const int n_tracers = sizeof(tracers) / sizeof(tracers[0]);
 
@@ -698,7 +725,9 @@ int main(int argc, char **argv)
 			char *err = read_file(tracers[i]->err_path);
 
 			printf("%s did not start (%s); its stderr:\n%s\n", tracers[i]->label,
-			       tracers[i]->pid ? "no header in time" : describe_status(tracers[i]->status), err);
+			       tracers[i]->pid ? "no header in time"
+					       : describe_status(tracers[i]->status),
+			       err);
 			for (int j = 0; j <= i; j++)
 				stop_tracer(tracers[j]);
 			printf("RESULT FAIL %s did not start\n", tracers[i]->label);
@@ -707,25 +736,30 @@ int main(int argc, char **argv)
 	}
 
 	/*
-	 * Where the kernel can run the light skeleton's loader (5.17 and later; all kernels tested here), the
-	 * default tracer never reads the kernel's BTF, while libbpf (for an argv cap above the default) holds
-	 * two copies of it during load. Peak memory shows which one ran: the default tracer's is below the
-	 * other's by more than one copy.
+	 * Where the kernel can run the light skeleton's loader (5.17 and later; all kernels tested
+	 * here), the default tracer never reads the kernel's BTF, while libbpf (for an argv cap
+	 * above the default) holds two copies of it during load. Peak memory shows which one ran:
+	 * the default tracer's is below the other's by more than one copy.
 	 */
 	struct stat btf;
 	long plain_peak = peak_rss_bytes(plain.pid), failed_peak = peak_rss_bytes(failed.pid);
 	bool btf_known = stat("/sys/kernel/btf/vmlinux", &btf) == 0 && btf.st_size > 0;
 
-	verdict("light_loader", btf_known && plain_peak > 0 && plain_peak + btf.st_size <= failed_peak,
-		"kernel BTF %ld KiB; peak RSS %ld KiB for bootstrap (light loader), %ld KiB for %s (libbpf)",
-		btf_known ? (long)btf.st_size / 1024 : -1L, plain_peak / 1024, failed_peak / 1024, failed.label);
+	verdict("light_loader",
+		btf_known && plain_peak > 0 && plain_peak + btf.st_size <= failed_peak,
+		"kernel BTF %ld KiB; peak RSS %ld KiB for bootstrap (light loader), %ld KiB for %s "
+		"(libbpf)",
+		btf_known ? (long)btf.st_size / 1024 : -1L, plain_peak / 1024, failed_peak / 1024,
+		failed.label);
 
 	/*
-	 * Run every case while all the tracers watch; check their output once they have stopped. The exec's
-	 * arguments include one with a space and an empty one: -a must quote both, -j must keep both as they are.
+	 * Run every case while all the tracers watch; check their output once they have stopped.
+	 * The exec's arguments include one with a space and an empty one: -a must quote both, -j
+	 * must keep both as they are.
 	 */
 	pid_t self = getpid();
-	char *const exec_argv[] = {PROBE_NAME, "--child", "0", "5", "an argument", "", "--x=y", NULL};
+	char *const exec_argv[] = {PROBE_NAME,	  "--child", "0",     "5",
+				   "an argument", "",	     "--x=y", NULL};
 	char *const missing_argv[] = {"kernel-scenario", "--never", "twice", NULL};
 	pid_t exec_pid = spawn(probe, exec_argv);
 	int exec_status = reap(exec_pid);
@@ -751,7 +785,8 @@ int main(int argc, char **argv)
 		char name[32];
 
 		snprintf(name, sizeof(name), "sigint_%s", tracers[i]->name);
-		verdict(name, ok, "%s: %s after SIGINT", tracers[i]->label, describe_status(tracers[i]->status));
+		verdict(name, ok, "%s: %s after SIGINT", tracers[i]->label,
+			describe_status(tracers[i]->status));
 		if (!ok) {
 			char *err = read_file(tracers[i]->err_path);
 
@@ -765,14 +800,15 @@ int main(int argc, char **argv)
 	const char *problem;
 
 	/*
-	 * An exec with arguments: its EXEC line names the file and the new comm, with -a also the arguments
-	 * (quoted as the tool quotes them); then it exits 5.
+	 * An exec with arguments: its EXEC line names the file and the new comm, with -a also the
+	 * arguments (quoted as the tool quotes them); then it exits 5.
 	 */
 	char command_line[600];
 	struct line with_args[MAX_LINES];
 	int n_args = lines_of(failed.output, exec_pid, "EXEC", with_args);
 
-	snprintf(command_line, sizeof(command_line), "%s --child 0 5 'an argument' '' --x=y", probe);
+	snprintf(command_line, sizeof(command_line), "%s --child 0 5 'an argument' '' --x=y",
+		 probe);
 	n_exec = lines_of(plain.output, exec_pid, "EXEC", execs);
 	problem = check_single_exit(&plain, exec_pid, "5", 0, lines, &n);
 	if (!WIFEXITED(exec_status) || WEXITSTATUS(exec_status) != 5)
@@ -781,11 +817,12 @@ int main(int argc, char **argv)
 		problem = "expected one EXEC line from bootstrap and one from bootstrap -x -a";
 	else if (strcmp(execs[0].rest, probe) != 0 || strcmp(execs[0].comm, PROBE_NAME) != 0 ||
 		 execs[0].ppid != self)
-		problem = "the EXEC line does not show the file, comm " PROBE_NAME " and our pid as parent";
+		problem = "the EXEC line does not show the file, comm " PROBE_NAME
+			  " and our pid as parent";
 	else if (strcmp(with_args[0].rest, command_line) != 0)
 		problem = "-a does not show the command line the child was given";
-	verdict("exec_args", !problem, "pid %d, wait4: %s%s%s", exec_pid, describe_status(exec_status),
-		problem ? "; " : "", problem ? problem : "");
+	verdict("exec_args", !problem, "pid %d, wait4: %s%s%s", exec_pid,
+		describe_status(exec_status), problem ? "; " : "", problem ? problem : "");
 	show_lines(execs, n_exec);
 	show_lines(with_args, n_args);
 	show_lines(lines, n);
@@ -793,20 +830,21 @@ int main(int argc, char **argv)
 	problem = check_single_exit(&plain, exit3_pid, "3", 0, lines, &n);
 	if (!WIFEXITED(exit3_status) || WEXITSTATUS(exit3_status) != 3)
 		problem = "the child did not exit 3 (wait4)";
-	verdict("exit_code", !problem, "pid %d, wait4: %s%s%s", exit3_pid, describe_status(exit3_status),
-		problem ? "; " : "", problem ? problem : "");
+	verdict("exit_code", !problem, "pid %d, wait4: %s%s%s", exit3_pid,
+		describe_status(exit3_status), problem ? "; " : "", problem ? problem : "");
 	show_lines(lines, n);
 
 	problem = check_single_exit(&plain, killed_pid, "SIGKILL", 0, lines, &n);
 	if (!WIFSIGNALED(killed_status) || WTERMSIG(killed_status) != SIGKILL)
 		problem = "the child was not killed by SIGKILL (wait4)";
-	verdict("sigkill", !problem, "pid %d, wait4: %s%s%s", killed_pid, describe_status(killed_status),
-		problem ? "; " : "", problem ? problem : "");
+	verdict("sigkill", !problem, "pid %d, wait4: %s%s%s", killed_pid,
+		describe_status(killed_status), problem ? "; " : "", problem ? problem : "");
 	show_lines(lines, n);
 
 	/*
-	 * The main thread left first: that must not count as the process's exit. One EXIT line, from the
-	 * worker's exit(7) about 300 ms later (the tracer's lifetime is measured from exec).
+	 * The main thread left first: that must not count as the process's exit. One EXIT line,
+	 * from the worker's exit(7) about 300 ms later (the tracer's lifetime is measured from
+	 * exec).
 	 */
 	problem = check_single_exit(&plain, threads_pid, "7", 250, lines, &n);
 	if (!WIFEXITED(threads_status) || WEXITSTATUS(threads_status) != 7)
@@ -822,7 +860,8 @@ int main(int argc, char **argv)
 		describe_status(group_status), problem ? "; " : "", problem ? problem : "");
 	show_lines(lines, n);
 
-	/* A failed exec: -x reports it with the errno (-a: and argv); the child exited with that errno too. */
+	/* A failed exec: -x reports it with the errno (-a: and argv); the child exited with that
+	 * errno too. */
 	n = lines_of(failed.output, missing_pid, "FAIL", lines);
 	problem = NULL;
 	if (!WIFEXITED(missing_status) || WEXITSTATUS(missing_status) != ENOENT)
@@ -833,11 +872,12 @@ int main(int argc, char **argv)
 		problem = "expected '" MISSING_PROGRAM " --never twice [ENOENT]'";
 	else if (lines_of(plain.output, missing_pid, "FAIL", execs) != 0)
 		problem = "plain bootstrap (without -x) reported the failed exec";
-	verdict("failed_exec", !problem, "pid %d, wait4: %s%s%s", missing_pid, describe_status(missing_status),
-		problem ? "; " : "", problem ? problem : "");
+	verdict("failed_exec", !problem, "pid %d, wait4: %s%s%s", missing_pid,
+		describe_status(missing_status), problem ? "; " : "", problem ? problem : "");
 	show_lines(lines, n);
 
-	/* -d 200: nothing for the 10 ms child, the exit of the 400 ms one, and no EXEC line at all. */
+	/* -d 200: nothing for the 10 ms child, the exit of the 400 ms one, and no EXEC line at all.
+	 */
 	problem = check_single_exit(&slow, long_pid, "0", 400, lines, &n);
 	if (WEXITSTATUS(short_status) != 0 || WEXITSTATUS(long_status) != 0)
 		problem = "a child did not exit 0 (wait4)";
@@ -845,13 +885,13 @@ int main(int argc, char **argv)
 		problem = "the 10 ms child was reported under -d 200";
 	else if (strstr(slow.output, " EXEC "))
 		problem = "-d printed EXEC lines";
-	verdict("min_duration", !problem, "pids %d (10 ms) and %d (400 ms)%s%s", short_pid, long_pid,
-		problem ? "; " : "", problem ? problem : "");
+	verdict("min_duration", !problem, "pids %d (10 ms) and %d (400 ms)%s%s", short_pid,
+		long_pid, problem ? "; " : "", problem ? problem : "");
 	show_lines(lines, n);
 
 	/*
-	 * bootstrap -j -x on the same children. The VM has no JSON parser, so the records of these children are
-	 * also printed as they are, for run.sh to parse on the host (json_strict).
+	 * bootstrap -j -x on the same children. The VM has no JSON parser, so the records of these
+	 * children are also printed as they are, for run.sh to parse on the host (json_strict).
 	 */
 	struct json_truth truth = {.self = self,
 				   .probe = probe,
@@ -869,12 +909,14 @@ int main(int argc, char **argv)
 
 	problem = check_json(json_lines, n_json, &truth);
 	verdict("json_output", !problem,
-		"%d lines; pids %d (exec_args), %d (exit_code), %d (sigkill), %d (failed_exec)%s%s", n_json,
-		exec_pid, exit3_pid, killed_pid, missing_pid, problem ? "; " : "", problem ? problem : "");
+		"%d lines; pids %d (exec_args), %d (exit_code), %d (sigkill), %d (failed_exec)%s%s",
+		n_json, exec_pid, exit3_pid, killed_pid, missing_pid, problem ? "; " : "",
+		problem ? problem : "");
 	printf("=== json lines begin ===\n");
 	for (int i = 0; i < (int)(sizeof(json_pids) / sizeof(json_pids[0])); i++) {
 		char *records[MAX_LINES];
-		int n_records = json_records(json_lines, n_json, json_pids[i], NULL, records, MAX_LINES);
+		int n_records =
+		    json_records(json_lines, n_json, json_pids[i], NULL, records, MAX_LINES);
 
 		for (int k = 0; k < n_records && k < MAX_LINES; k++, printed++)
 			printf("%s\n", records[k]);

@@ -78,10 +78,10 @@ TEST(Binary, ReportsExecAndExitOfAChild) {
     auto mine = lines_of(lines, child);
     std::string pid = std::to_string(child), ppid = std::to_string(getpid());
     EXPECT_TRUE(std::regex_match(mine[0], std::regex("^\\d\\d:\\d\\d:\\d\\d EXEC  bootstrap-bin-p  +" + pid + " +" +
-                                                      ppid + " +" + program.path() + "$")))
+                                                     ppid + " +" + program.path() + "$")))
         << mine[0];
     EXPECT_TRUE(std::regex_match(mine[1], std::regex("^\\d\\d:\\d\\d:\\d\\d EXIT  bootstrap-bin-p  +" + pid + " +" +
-                                                      ppid + " +\\[0\\] \\(\\d+ms\\)$")))
+                                                     ppid + " +\\[0\\] \\(\\d+ms\\)$")))
         << mine[1];
     tracer->send(SIGTERM);
     EXPECT_EQ(tracer->wait(3s), 0);

@@ -16,11 +16,11 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <fstream>
-#include <set>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <set>
 #include <thread>
 
 extern "C" {
@@ -32,7 +32,9 @@ extern char** environ;
 namespace bootstrap::testing {
 namespace {
 
-uint64_t ns_of(const timeval& tv) { return static_cast<uint64_t>(tv.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(tv.tv_usec) * 1000; }
+uint64_t ns_of(const timeval& tv) {
+    return static_cast<uint64_t>(tv.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(tv.tv_usec) * 1000;
+}
 
 std::vector<const ExitEvent*> process_exits(TraceSession& session, pid_t pid) {
     std::vector<const ExitEvent*> found;
@@ -196,7 +198,8 @@ TEST(ThreadGroup, ExecFromANonLeaderThread) {
 TEST(Argv, HostileArgumentsArriveByteForByte) {
     REQUIRE_BPF();
     ProgramCopy program("/bin/true", "argv-probe");
-    std::vector<std::string> argv = {"argv-probe", "with space", "", "new\nline", "\x1b[31mred", "\xff\xfe\xc0 bad utf8", "tab\there"};
+    std::vector<std::string> argv = {
+        "argv-probe", "with space", "", "new\nline", "\x1b[31mred", "\xff\xfe\xc0 bad utf8", "tab\there"};
     TraceSession session;
     Reaped child = reap(spawn_exec(program.path(), argv));
     const ExecEvent* exec = session.wait_for<ExecEvent>(child.pid);

@@ -72,7 +72,8 @@ TEST(CommandMode, TracesTheWholeTreeAndPassesTheStatusThrough) {
     // The command's own exit record carries the status we passed through.
     long command_pid = -1;
     for (const auto& e : run.events)
-        if (e["event"] == "exec" && e["argv"] == nlohmann::json({"sh", "-c", script})) command_pid = e["pid"].get<long>();
+        if (e["event"] == "exec" && e["argv"] == nlohmann::json({"sh", "-c", script}))
+            command_pid = e["pid"].get<long>();
     auto exits = select(run.events, "exit", command_pid);
     ASSERT_EQ(exits.size(), 1u);
     EXPECT_EQ(exits[0]["exit_code"], 3);

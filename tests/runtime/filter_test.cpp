@@ -7,10 +7,10 @@
 
 #include <fcntl.h>
 #include <pthread.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -135,15 +135,13 @@ TEST(Filters, CgroupSelectsProcessesInsideIt) {
 TEST(Filters, ExecOnlyAndExitOnly) {
     REQUIRE_BPF();
     pid_t child = -1;
-    auto execs_only = trace_json({"--exec-only", "--ppid", std::to_string(getpid())}, [&] {
-        child = reap(spawn_exec("/bin/true", {"true"})).pid;
-    });
+    auto execs_only = trace_json({"--exec-only", "--ppid", std::to_string(getpid())},
+                                 [&] { child = reap(spawn_exec("/bin/true", {"true"})).pid; });
     EXPECT_EQ(select(execs_only, "exec", child).size(), 1u);
     EXPECT_TRUE(select(execs_only, "exit", child).empty());
 
-    auto exits_only = trace_json({"--exit-only", "--ppid", std::to_string(getpid())}, [&] {
-        child = reap(spawn_exec("/bin/true", {"true"})).pid;
-    });
+    auto exits_only = trace_json({"--exit-only", "--ppid", std::to_string(getpid())},
+                                 [&] { child = reap(spawn_exec("/bin/true", {"true"})).pid; });
     EXPECT_TRUE(select(exits_only, "exec", child).empty());
     EXPECT_EQ(select(exits_only, "exit", child).size(), 1u);
 }
@@ -165,9 +163,15 @@ TEST(Filters, CombineWithAnd) {
 }
 
 TEST(Filters, BadValuesExitTwo) {
-    for (const auto& args : std::vector<std::vector<std::string>>{{"-p", "abc"}, {"-p", "0"}, {"-c", "a-name-longer-than-15"},
-                                                                  {"-u", "no-such-user-here"}, {"-t", "weekly"},
-                                                                  {"--exec-only", "--exit-only"}, {"--", }}) {
+    for (const auto& args : std::vector<std::vector<std::string>>{{"-p", "abc"},
+                                                                  {"-p", "0"},
+                                                                  {"-c", "a-name-longer-than-15"},
+                                                                  {"-u", "no-such-user-here"},
+                                                                  {"-t", "weekly"},
+                                                                  {"--exec-only", "--exit-only"},
+                                                                  {
+                                                                      "--",
+                                                                  }}) {
         auto result = run_to_completion(args, 5s);
         EXPECT_EQ(result.status, 2) << args[0];
         EXPECT_EQ(result.err.rfind("bootstrap: ", 0), 0u) << result.err;
@@ -176,7 +180,8 @@ TEST(Filters, BadValuesExitTwo) {
 
 TEST(Filters, ValuesThatDoNotExistHereExitTwo) {
     REQUIRE_BPF();
-    for (const auto& args : std::vector<std::vector<std::string>>{{"-p", "4194304"}, {"--cgroup", "/nonexistent"}, {"--cgroup", "/tmp"}}) {
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{"-p", "4194304"}, {"--cgroup", "/nonexistent"}, {"--cgroup", "/tmp"}}) {
         auto result = run_to_completion(args, 5s);
         EXPECT_EQ(result.status, 2) << args[1];
         EXPECT_EQ(result.err.rfind("bootstrap: ", 0), 0u) << result.err;

@@ -47,8 +47,7 @@ TEST(Loss, SigstoppedTracerReportsTheLossOnStderr) {
 
     constexpr int kChildren = 800;  // each child: one EXEC and one EXIT line
     std::set<std::string> pids;
-    for (int i = 0; i < kChildren; ++i)
-        pids.insert(std::to_string(reap(spawn_exec("/bin/true", {"true"})).pid));
+    for (int i = 0; i < kChildren; ++i) pids.insert(std::to_string(reap(spawn_exec("/bin/true", {"true"})).pid));
     std::this_thread::sleep_until(stopped + 10s);  // a reader stalled for 10 s
     tracer.send(SIGCONT);
 

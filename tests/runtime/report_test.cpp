@@ -79,7 +79,9 @@ TEST(Timeline, OneSlicePerProcessLaidOutByParentage) {
     auto traced = trace_script({"--trace", path});
     ASSERT_EQ(traced.status, 0);
 
-    int strict = std::system((std::string("python3 -c 'import json,sys; json.load(open(sys.argv[1], encoding=\"utf-8\"))' ") + path).c_str());
+    int strict = std::system(
+        (std::string("python3 -c 'import json,sys; json.load(open(sys.argv[1], encoding=\"utf-8\"))' ") + path)
+            .c_str());
     EXPECT_EQ(strict, 0) << "python3's json rejected the trace file";
     std::ifstream file(path);
     auto trace = nlohmann::json::parse(file, nullptr, false);
@@ -95,7 +97,8 @@ TEST(Timeline, OneSlicePerProcessLaidOutByParentage) {
     std::map<long, long> sort_index;
     for (const auto& t : trace["traceEvents"]) {
         if (t["ph"] == "X") slices[t["args"]["pid"].get<long>()] = t;
-        if (t["ph"] == "M" && t["name"] == "process_sort_index") sort_index[t["pid"].get<long>()] = t["args"]["sort_index"].get<long>();
+        if (t["ph"] == "M" && t["name"] == "process_sort_index")
+            sort_index[t["pid"].get<long>()] = t["args"]["sort_index"].get<long>();
     }
     ASSERT_EQ(slices.size(), exits.size()) << "one slice per process";
     for (const auto& [pid, exit] : exits) {

@@ -30,7 +30,9 @@ std::string status_field(pid_t pid, const std::string& field) {
     return "";
 }
 
-uint64_t hex_field(pid_t pid, const std::string& field) { return std::stoull(status_field(pid, field), nullptr, 16); }
+uint64_t hex_field(pid_t pid, const std::string& field) {
+    return std::stoull(status_field(pid, field), nullptr, 16);
+}
 
 std::string command_output(const std::string& command) {
     std::string out;
@@ -55,12 +57,14 @@ std::set<long> bpf_object_ids(const std::string& kind) {
 TEST(Privileges, CapabilitiesAndRootAreDroppedOnceAttached) {
     REQUIRE_BPF();
     // Started by root without sudo, it becomes nobody; started through sudo, the user who ran it.
-    for (const auto& [sudo_uid, expected_uid] : std::vector<std::pair<std::string, std::string>>{{"", "65534"}, {"4321", "4321"}}) {
+    for (const auto& [sudo_uid, expected_uid] :
+         std::vector<std::pair<std::string, std::string>>{{"", "65534"}, {"4321", "4321"}}) {
         TracerProcess tracer({}, true, {{"SUDO_UID", sudo_uid}, {"SUDO_GID", sudo_uid}});
         ASSERT_TRUE(tracer.read_line(10s));
         EXPECT_EQ(hex_field(tracer.pid(), "CapEff"), 0u);
         EXPECT_EQ(hex_field(tracer.pid(), "CapPrm"), 0u);
-        EXPECT_EQ(status_field(tracer.pid(), "Uid"), "\t" + expected_uid + "\t" + expected_uid + "\t" + expected_uid + "\t" + expected_uid);
+        EXPECT_EQ(status_field(tracer.pid(), "Uid"),
+                  "\t" + expected_uid + "\t" + expected_uid + "\t" + expected_uid + "\t" + expected_uid);
         EXPECT_EQ(status_field(tracer.pid(), "Groups").find_first_of("0123456789"), std::string::npos) << "no groups";
         EXPECT_NE(status_field(tracer.pid(), "NoNewPrivs").find('1'), std::string::npos);
         // Still works without them: it reports a child and stops cleanly.
@@ -81,7 +85,8 @@ TEST(Privileges, CommandModeRunsAsTheCommandsUserAndTheCommandGetsNothing) {
     REQUIRE_BPF();
     // The command reports its own capabilities; the tracer's are read while the command runs.
     TempFile report_file("bootstrap-caps", 0666);  // the command, as nobody, writes it
-    TracerProcess tracer({"-j", "-o", "/dev/null", "--", "sh", "-c", "grep CapEff /proc/self/status > " + report_file.path() + "; sleep 1"},
+    TracerProcess tracer({"-j", "-o", "/dev/null", "--", "sh", "-c",
+                          "grep CapEff /proc/self/status > " + report_file.path() + "; sleep 1"},
                          true, {{"SUDO_UID", "65534"}, {"SUDO_GID", "65534"}});
     std::this_thread::sleep_for(700ms);
     EXPECT_EQ(hex_field(tracer.pid(), "CapEff"), 0u);
@@ -95,14 +100,16 @@ TEST(Privileges, CommandModeRunsAsTheCommandsUserAndTheCommandGetsNothing) {
 
 TEST(Privileges, SigtermToTheTracerReachesACommandOfAnotherUser) {
     REQUIRE_BPF();
-    TracerProcess tracer({"-o", "/dev/null", "--", "sleep", "10"}, true, {{"SUDO_UID", "65534"}, {"SUDO_GID", "65534"}});
+    TracerProcess tracer({"-o", "/dev/null", "--", "sleep", "10"}, true,
+                         {{"SUDO_UID", "65534"}, {"SUDO_GID", "65534"}});
     std::this_thread::sleep_for(1s);
     tracer.send(SIGTERM);
     EXPECT_EQ(tracer.wait(3s), 128 + SIGTERM) << "the command got SIGTERM and its status came back";
 }
 
 void expect_nothing_left_after(int signal) {
-    auto progs_before = bpf_object_ids("prog"), maps_before = bpf_object_ids("map"), links_before = bpf_object_ids("link");
+    auto progs_before = bpf_object_ids("prog"), maps_before = bpf_object_ids("map"),
+         links_before = bpf_object_ids("link");
     {
         TracerProcess tracer({"-x"});
         ASSERT_TRUE(tracer.read_line(10s));
@@ -174,7 +181,8 @@ TEST(Output, FullFileSystemIsAClearError) {
     std::string out = std::string(dir) + "/events.ndjson";
     TracerProcess tracer({"-j", "-o", out, "--ppid", std::to_string(getpid())});
     std::optional<int> status;
-    for (int i = 0; i < 2000 && !(status = tracer.wait(0ms)); ++i) reap(spawn_exec("/bin/true", {"true", std::string(200, 'x')}));
+    for (int i = 0; i < 2000 && !(status = tracer.wait(0ms)); ++i)
+        reap(spawn_exec("/bin/true", {"true", std::string(200, 'x')}));
     if (!status) status = tracer.wait(5s);
     std::string err = tracer.read_stderr(100ms);
     umount2(dir, MNT_DETACH);
@@ -227,8 +235,15 @@ private:
 };
 
 std::vector<std::string> hostile_argv() {
-    std::vector<std::string> argv = {"\x1b[31mred\x1b[0m", "line\nbreak", "tab\there", "", "\xff\xfe\xc0\xaf", "\xc2\x9b" "6n",
-                                     "\xe2\x80\xae" "reversed"};
+    std::vector<std::string> argv = {"\x1b[31mred\x1b[0m",
+                                     "line\nbreak",
+                                     "tab\there",
+                                     "",
+                                     "\xff\xfe\xc0\xaf",
+                                     "\xc2\x9b"
+                                     "6n",
+                                     "\xe2\x80\xae"
+                                     "reversed"};
     for (int i = 0; i < 128; ++i) argv.push_back(std::string(1023, 'A'));  // 128 KiB
     return argv;
 }
@@ -249,7 +264,8 @@ bool valid_utf8(const std::string& text) {
 TEST(Hostile, TextOutputHoldsNoRawControlBytes) {
     REQUIRE_BPF();
     HostileProgram program;
-    TracerProcess tracer({"-a", "-x", "--max-args-bytes", "256K", "--ring-size", "4M", "--ppid", std::to_string(getpid())});
+    TracerProcess tracer(
+        {"-a", "-x", "--max-args-bytes", "256K", "--ring-size", "4M", "--ppid", std::to_string(getpid())});
     ASSERT_TRUE(tracer.read_line(10s));
     pid_t child = reap(spawn_exec(program.path(), hostile_argv())).pid;
     pid_t failed = reap(spawn_exec(program.path() + "-missing", hostile_argv())).pid;
@@ -278,7 +294,8 @@ TEST(Hostile, EveryJsonLineParsesWithAStrictParser) {
     HostileProgram program;
     TempFile events_file("bootstrap-hostile-json");
     const std::string& out = events_file.path();
-    TracerProcess tracer({"-j", "-x", "-o", out, "--max-args-bytes", "256K", "--ring-size", "4M", "--ppid", std::to_string(getpid())});
+    TracerProcess tracer(
+        {"-j", "-x", "-o", out, "--max-args-bytes", "256K", "--ring-size", "4M", "--ppid", std::to_string(getpid())});
     std::this_thread::sleep_for(1500ms);
     auto argv = hostile_argv();
     pid_t child = reap(spawn_exec(program.path(), argv)).pid;
@@ -291,7 +308,9 @@ TEST(Hostile, EveryJsonLineParsesWithAStrictParser) {
                                           "n = 0\n"
                                           "for line in open(sys.argv[1], encoding='utf-8', errors='strict'):\n"
                                           "    json.loads(line); n += 1\n"
-                                          "sys.exit(0 if n >= 3 else 3)\" ") + out).c_str());
+                                          "sys.exit(0 if n >= 3 else 3)\" ") +
+                              out)
+                                 .c_str());
     EXPECT_EQ(status, 0) << "python3's json rejected a line, or the file is not UTF-8";
 
     std::ifstream file(out);
@@ -303,7 +322,8 @@ TEST(Hostile, EveryJsonLineParsesWithAStrictParser) {
     EXPECT_EQ(execs[0]["argv"][0], argv[0]) << "valid UTF-8 with escapes survives byte for byte";
     EXPECT_EQ(execs[0]["argv"][1], argv[1]);
     EXPECT_EQ(execs[0]["argv"][3], "");
-    EXPECT_EQ(execs[0]["argv"][4], "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd") << "each invalid byte becomes U+FFFD";
+    EXPECT_EQ(execs[0]["argv"][4], "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd")
+        << "each invalid byte becomes U+FFFD";
     EXPECT_EQ(execs[0]["argv"].size(), argv.size());
     EXPECT_FALSE(execs[0]["argv_truncated"].get<bool>());
 }
@@ -317,19 +337,22 @@ namespace {
 // Clear failures: what is missing, what to do, status 1, and nothing half set up.
 TEST(ClearFailure, WithoutPrivilegesSaysWhatIsNeeded) {
     REQUIRE_BPF();  // to be sure the binary would work with them
-    std::string out = command_output("setpriv --reuid=65534 --regid=65534 --clear-groups " BOOTSTRAP_BINARY " 2>&1; echo status=$?");
+    std::string out =
+        command_output("setpriv --reuid=65534 --regid=65534 --clear-groups " BOOTSTRAP_BINARY " 2>&1; echo status=$?");
     EXPECT_NE(out.find("bootstrap: loading BPF programs needs root, or the CAP_BPF and CAP_PERFMON capabilities\n"),
-              std::string::npos) << out;
+              std::string::npos)
+        << out;
     EXPECT_NE(out.find("hint: run it with sudo, or grant the capabilities once: sudo setcap cap_bpf,cap_perfmon+ep"),
-              std::string::npos) << out;
+              std::string::npos)
+        << out;
     EXPECT_NE(out.find("status=1"), std::string::npos) << out;
 }
 
 TEST(ClearFailure, TheTwoCapabilitiesAreEnoughWithoutRoot) {
     REQUIRE_BPF();
-    std::string out = command_output("timeout --preserve-status -s INT 2 setpriv --reuid=65534 --regid=65534 --clear-groups "
-                                     "--inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon " BOOTSTRAP_BINARY
-                                     " 2>&1; echo status=$?");
+    std::string out = command_output(
+        "timeout --preserve-status -s INT 2 setpriv --reuid=65534 --regid=65534 --clear-groups "
+        "--inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon " BOOTSTRAP_BINARY " 2>&1; echo status=$?");
     EXPECT_EQ(out.rfind("TIME     EVENT", 0), 0u) << out;
     EXPECT_NE(out.find("status=0"), std::string::npos) << out;
 }

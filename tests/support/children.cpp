@@ -68,7 +68,9 @@ Reaped reap(pid_t pid) {
     return r;
 }
 
-Reaped run_child(const std::function<int()>& body) { return reap(spawn(body)); }
+Reaped run_child(const std::function<int()>& body) {
+    return reap(spawn(body));
+}
 
 HeldChild::HeldChild(const std::function<int()>& body) {
     int go[2];

@@ -13,7 +13,7 @@ namespace bootstrap::testing {
 
 struct Reaped {
     pid_t pid = -1;
-    int status = 0;          // as wait4 reported it
+    int status = 0;  // as wait4 reported it
     rusage usage{};
     std::chrono::nanoseconds lifetime{0};  // fork to reap, as the parent saw it
 };

@@ -20,7 +20,8 @@ inline std::vector<nlohmann::json> parse_json_lines(const std::vector<std::strin
 }
 
 // The objects of one event type for one pid.
-inline std::vector<nlohmann::json> select(const std::vector<nlohmann::json>& objects, const std::string& event, long pid) {
+inline std::vector<nlohmann::json> select(const std::vector<nlohmann::json>& objects, const std::string& event,
+                                          long pid) {
     std::vector<nlohmann::json> found;
     for (const auto& o : objects)
         if (o.value("event", "") == event && o.contains("pid") && o["pid"].get<long>() == pid) found.push_back(o);

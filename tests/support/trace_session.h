@@ -19,13 +19,13 @@ using namespace std::chrono_literals;
 
 // Skips the test when this process cannot load BPF programs, with the reason; with
 // BOOTSTRAP_REQUIRE_RUNTIME=1 in the environment (CI) that is a failure instead.
-#define REQUIRE_BPF()                                                                   \
-    do {                                                                                \
-        if (auto reason = ::bootstrap::testing::bpf_unavailable_reason()) {             \
-            if (::bootstrap::testing::runtime_tests_required())                         \
+#define REQUIRE_BPF()                                                                    \
+    do {                                                                                 \
+        if (auto reason = ::bootstrap::testing::bpf_unavailable_reason()) {              \
+            if (::bootstrap::testing::runtime_tests_required())                          \
                 FAIL() << "runtime tests are required here but cannot run: " << *reason; \
-            GTEST_SKIP() << "needs BPF: " << *reason;                                   \
-        }                                                                               \
+            GTEST_SKIP() << "needs BPF: " << *reason;                                    \
+        }                                                                                \
     } while (0)
 
 std::optional<std::string> bpf_unavailable_reason();

@@ -19,16 +19,17 @@ void close_fd(int& fd) {
 }
 }  // namespace
 
-TracerProcess::TracerProcess(const std::vector<std::string>& args, bool capture_stdout,
-                             const Environment& extra_env) {
+TracerProcess::TracerProcess(const std::vector<std::string>& args, bool capture_stdout, const Environment& extra_env) {
     int out[2] = {-1, -1}, err[2];
     if ((capture_stdout && pipe2(out, O_CLOEXEC) != 0) || pipe2(err, O_CLOEXEC) != 0)
         throw std::system_error(errno, std::generic_category(), "pipe2");
     pid_ = fork();
     if (pid_ < 0) throw std::system_error(errno, std::generic_category(), "fork");
     if (pid_ == 0) {
-        if (capture_stdout) dup2(out[1], STDOUT_FILENO);
-        else dup2(open("/dev/null", O_WRONLY), STDOUT_FILENO);
+        if (capture_stdout)
+            dup2(out[1], STDOUT_FILENO);
+        else
+            dup2(open("/dev/null", O_WRONLY), STDOUT_FILENO);
         dup2(err[1], STDERR_FILENO);
         for (const auto& [name, value] : extra_env) {
             if (value.empty())
@@ -95,8 +96,8 @@ std::optional<std::string> TracerProcess::read_line(std::chrono::milliseconds ti
 std::vector<std::string> TracerProcess::read_remaining_lines(std::chrono::milliseconds timeout) {
     std::vector<std::string> lines;
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (auto line = read_line(std::chrono::duration_cast<std::chrono::milliseconds>(
-               deadline - std::chrono::steady_clock::now())))
+    while (auto line = read_line(
+               std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())))
         lines.push_back(*line);
     return lines;
 }
@@ -112,7 +113,9 @@ void TracerProcess::close_stdout() {
     stdout_eof_ = true;
 }
 
-void TracerProcess::send(int signal) { kill(pid_, signal); }
+void TracerProcess::send(int signal) {
+    kill(pid_, signal);
+}
 
 std::optional<int> TracerProcess::wait(std::chrono::milliseconds timeout) {
     if (exit_status_) return exit_status_;

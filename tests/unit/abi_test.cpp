@@ -29,9 +29,9 @@ static_assert(offsetof(record_header, cgroup_id) == 32);
 static_assert(offsetof(record_header, comm) == 40);
 static_assert(FIELD_SIZE(record_header, comm) == BOOTSTRAP_COMM_LEN);
 static_assert(FIELD_SIZE(record_header, type) + FIELD_SIZE(record_header, pid) + FIELD_SIZE(record_header, tid) +
-                  FIELD_SIZE(record_header, ppid) + FIELD_SIZE(record_header, uid) +
-                  FIELD_SIZE(record_header, gid) + FIELD_SIZE(record_header, time_ns) +
-                  FIELD_SIZE(record_header, cgroup_id) + FIELD_SIZE(record_header, comm) ==
+                  FIELD_SIZE(record_header, ppid) + FIELD_SIZE(record_header, uid) + FIELD_SIZE(record_header, gid) +
+                  FIELD_SIZE(record_header, time_ns) + FIELD_SIZE(record_header, cgroup_id) +
+                  FIELD_SIZE(record_header, comm) ==
               sizeof(record_header));
 
 static_assert(sizeof(exec_record) == 80);
@@ -65,8 +65,8 @@ static_assert(FIELD_SIZE(exit_record, hdr) + FIELD_SIZE(exit_record, status) + F
                   FIELD_SIZE(exit_record, exec_time_ns) + FIELD_SIZE(exit_record, start_time_ns) +
                   FIELD_SIZE(exit_record, utime_ns) + FIELD_SIZE(exit_record, stime_ns) +
                   FIELD_SIZE(exit_record, runtime_ns) + FIELD_SIZE(exit_record, max_rss_pages) +
-                  FIELD_SIZE(exit_record, min_flt) + FIELD_SIZE(exit_record, maj_flt) +
-                  FIELD_SIZE(exit_record, nvcsw) + FIELD_SIZE(exit_record, nivcsw) ==
+                  FIELD_SIZE(exit_record, min_flt) + FIELD_SIZE(exit_record, maj_flt) + FIELD_SIZE(exit_record, nvcsw) +
+                  FIELD_SIZE(exit_record, nivcsw) ==
               sizeof(exit_record));
 
 // The settings the user side writes into the object's .rodata before load (both skeletons).

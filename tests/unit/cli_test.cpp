@@ -81,7 +81,8 @@ TEST(Options, HelpAndVersionExitZero) {
 
 // The binary itself: a bad option never gets as far as loading anything, so no root is needed.
 TEST(Binary, BadOptionExitsTwoBeforeLoading) {
-    for (const auto& args : std::vector<std::vector<std::string>>{{"-d", "abc"}, {"-d", "-5"}, {"-d", "0"}, {"--bogus"}, {"extra"}}) {
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{"-d", "abc"}, {"-d", "-5"}, {"-d", "0"}, {"--bogus"}, {"extra"}}) {
         auto result = testing::run_to_completion(args, 5s);
         EXPECT_EQ(result.status, 2) << args[0];
         EXPECT_EQ(result.out, "");

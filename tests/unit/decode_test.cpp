@@ -26,13 +26,13 @@ class RecordBuilder {
 public:
     RecordBuilder(uint32_t type, size_t fixed_size) : bytes_(fixed_size) {
         put<uint32_t>(0, type);
-        put<uint32_t>(4, 1234);        // pid
-        put<uint32_t>(8, 1235);        // tid
-        put<uint32_t>(12, 1);          // ppid
-        put<uint32_t>(16, 1000);       // uid
-        put<uint32_t>(20, 100);        // gid
+        put<uint32_t>(4, 1234);           // pid
+        put<uint32_t>(8, 1235);           // tid
+        put<uint32_t>(12, 1);             // ppid
+        put<uint32_t>(16, 1000);          // uid
+        put<uint32_t>(20, 100);           // gid
         put<uint64_t>(24, 50 * kSecond);  // time_ns
-        put<uint64_t>(32, 77);         // cgroup_id
+        put<uint64_t>(32, 77);            // cgroup_id
         comm("bash");
     }
 
@@ -67,8 +67,8 @@ private:
 };
 
 // An exec (or failed exec) record: `filename` and `args` are the raw data bytes, NULs included as given.
-RecordBuilder exec_record(std::string_view filename, std::string_view args, uint32_t flags = 0,
-                          uint32_t type = kExec, int32_t error = 0) {
+RecordBuilder exec_record(std::string_view filename, std::string_view args, uint32_t flags = 0, uint32_t type = kExec,
+                          int32_t error = 0) {
     RecordBuilder r(type, kExecFixedSize);
     r.put<uint32_t>(56, 1235)  // old_pid
         .put<int32_t>(60, error)
@@ -331,9 +331,9 @@ TEST(DecodeMalformed, LengthsBeyondTheRecord) {
 }
 
 TEST(DecodeMalformed, LengthsThatOverflowWhenAdded) {
-    for (auto [filename_len, args_len] : {std::pair{0xffffffffu, 1u}, std::pair{1u, 0xffffffffu},
-                                          std::pair{0xffffffffu, 0xffffffffu}, std::pair{0x80000000u, 0x80000000u},
-                                          std::pair{0xfffffff8u, 0x10u}}) {
+    for (auto [filename_len, args_len] :
+         {std::pair{0xffffffffu, 1u}, std::pair{1u, 0xffffffffu}, std::pair{0xffffffffu, 0xffffffffu},
+          std::pair{0x80000000u, 0x80000000u}, std::pair{0xfffffff8u, 0x10u}}) {
         auto record = exec_record("/bin/ls\0"s, "ls\0"s).put<uint32_t>(68, filename_len).put<uint32_t>(72, args_len);
         EXPECT_TRUE(is_error(record.bytes())) << filename_len << " + " << args_len;
         record.put<uint32_t>(0, kExecFailed).put<int32_t>(60, -2);

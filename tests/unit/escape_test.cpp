@@ -46,7 +46,7 @@ TEST(Escape, ControlCharacters) {
 
 TEST(Escape, C1ControlsEncodedAsUtf8) {
     EXPECT_EQ(escape("\xc2\x9b"
-                      "31m"),
+                     "31m"),
               R"(\xc2\x9b31m)");  // U+009B, CSI
     EXPECT_EQ(escape("\xc2\x80\xc2\x9f"), R"(\xc2\x80\xc2\x9f)");
     EXPECT_EQ(escape("\xc2\xa0"), "\xc2\xa0") << "U+00A0 is the first code point past the C1 block";
@@ -60,12 +60,12 @@ TEST(Escape, RawC1BytesAreInvalidUtf8) {
 TEST(Escape, InvalidUtf8) {
     EXPECT_EQ(escape("\xff"), R"(\xff)");
     EXPECT_EQ(escape("a\xfe"
-                      "b"),
+                     "b"),
               R"(a\xfeb)");
     // A truncated sequence: the lead byte and its continuation bytes are each escaped.
     EXPECT_EQ(escape("\xe6\x97"), R"(\xe6\x97)");
     EXPECT_EQ(escape("\xe6\x97"
-                      "A"),
+                     "A"),
               R"(\xe6\x97A)");
     EXPECT_EQ(escape("\xf0\x9f\x98"), R"(\xf0\x9f\x98)");
     // Overlong forms of '/' and of U+002F in three bytes.
@@ -80,7 +80,7 @@ TEST(Escape, InvalidUtf8) {
 }
 
 TEST(Escape, ValidMultibyteUtf8PassesThrough) {
-    EXPECT_EQ(escape("caf\xc3\xa9"), "caf\xc3\xa9");                             // é
+    EXPECT_EQ(escape("caf\xc3\xa9"), "caf\xc3\xa9");                            // é
     EXPECT_EQ(escape("\xe6\x97\xa5\xe6\x9c\xac"), "\xe6\x97\xa5\xe6\x9c\xac");  // 日本
     EXPECT_EQ(escape("\xf0\x9f\x98\x80"), "\xf0\x9f\x98\x80");                  // U+1F600
     EXPECT_EQ(escape("\xf4\x8f\xbf\xbf"), "\xf4\x8f\xbf\xbf");                  // U+10FFFF
@@ -90,7 +90,7 @@ TEST(Escape, ValidMultibyteUtf8PassesThrough) {
 TEST(Escape, BidiControls) {
     EXPECT_EQ(escape("\xe2\x80\xae"), R"(\u{202e})");  // RIGHT-TO-LEFT OVERRIDE
     EXPECT_EQ(escape("abc\xe2\x80\xae"
-                      "fdp.exe"),
+                     "fdp.exe"),
               R"(abc\u{202e}fdp.exe)");
     EXPECT_EQ(escape("\xe2\x81\xa6\xe2\x81\xa9"), R"(\u{2066}\u{2069})");
     EXPECT_EQ(escape("\xe2\x80\x8f\xd8\x9c"), R"(\u{200f}\u{061c})");
@@ -101,7 +101,9 @@ TEST(Escape, InvisibleCharactersAreShown) {
     // name holding them would look like another name.
     EXPECT_EQ(escape("ls\xe2\x80\x8b"), R"(ls\u{200b})");
     EXPECT_EQ(escape("\xe2\x80\x8c\xe2\x80\x8d\xe2\x81\xa0"), R"(\u{200c}\u{200d}\u{2060})");
-    EXPECT_EQ(escape("a\xe2\x80\xa8" "b\xe2\x80\xa9"), R"(a\u{2028}b\u{2029})");
+    EXPECT_EQ(escape("a\xe2\x80\xa8"
+                     "b\xe2\x80\xa9"),
+              R"(a\u{2028}b\u{2029})");
     EXPECT_EQ(escape("\xef\xbb\xbfsh"), R"(\u{feff}sh)");
     EXPECT_EQ(escape("\xe2\x80\x8a"), "\xe2\x80\x8a") << "U+200A HAIR SPACE is visible";
 }
@@ -122,7 +124,9 @@ TEST(QuoteArg, PlainArgumentsStayBare) {
     EXPECT_EQ(quote_arg("caf\xc3\xa9"), "caf\xc3\xa9");
 }
 
-TEST(QuoteArg, EmptyArgument) { EXPECT_EQ(quote_arg(""), "''"); }
+TEST(QuoteArg, EmptyArgument) {
+    EXPECT_EQ(quote_arg(""), "''");
+}
 
 TEST(QuoteArg, SpacesAndShellCharacters) {
     EXPECT_EQ(quote_arg("a b"), "'a b'");
@@ -170,9 +174,21 @@ std::optional<std::vector<uint32_t>> code_points(std::string_view s) {
 
 // Inputs rich in the bytes that matter: controls, lead and continuation bytes, and whole sequences.
 std::string random_bytes(std::mt19937& rng) {
-    static const std::vector<std::string> pieces = {
-        "\x1b[", "\xc2\x9b", "\xc2\x85", "\xe2\x80\xae", "\xe2\x81\xa6", "\xc3\xa9", "\xe6\x97\xa5",
-        "\xf0\x9f\x98\x80", "\xed\xa0\x80", "\xc0\xaf", "\\", "'", "\n", "\x7f", "\xf4\x90\x80\x80"};
+    static const std::vector<std::string> pieces = {"\x1b[",
+                                                    "\xc2\x9b",
+                                                    "\xc2\x85",
+                                                    "\xe2\x80\xae",
+                                                    "\xe2\x81\xa6",
+                                                    "\xc3\xa9",
+                                                    "\xe6\x97\xa5",
+                                                    "\xf0\x9f\x98\x80",
+                                                    "\xed\xa0\x80",
+                                                    "\xc0\xaf",
+                                                    "\\",
+                                                    "'",
+                                                    "\n",
+                                                    "\x7f",
+                                                    "\xf4\x90\x80\x80"};
     std::uniform_int_distribution<int> length(0, 48), byte(0, 255), choice(0, 3);
     std::uniform_int_distribution<size_t> piece(0, pieces.size() - 1);
     std::string s;

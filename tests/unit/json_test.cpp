@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "temp_file.h"
 #include <unistd.h>
+#include "temp_file.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -48,8 +48,10 @@ ProcessInfo proc(std::string comm = "sh") {
 int python_strict_check(const std::string& lines) {
     testing::TempFile file("bootstrap-json-test");
     std::ofstream(file.path(), std::ios::binary) << lines;
-    std::string command = std::string("python3 -c \"import json,sys\nfor l in open(sys.argv[1],'rb'):\n"
-                                      "    json.loads(l.decode('utf-8', 'strict'))\" ") + file.path();
+    std::string command = std::string(
+                              "python3 -c \"import json,sys\nfor l in open(sys.argv[1],'rb'):\n"
+                              "    json.loads(l.decode('utf-8', 'strict'))\" ") +
+                          file.path();
     return std::system(command.c_str());
 }
 
@@ -103,7 +105,8 @@ TEST(JsonFormat, KilledBySignalWithCoreAndNoExecSeen) {
     e.proc = proc();
     e.status.raw = 0x80 | 11;
     std::string line = json_lines({e});
-    EXPECT_NE(line.find(R"("exit_code":null,"signal":"SIGSEGV","core_dumped":true,"duration_ns":null,)"), std::string::npos)
+    EXPECT_NE(line.find(R"("exit_code":null,"signal":"SIGSEGV","core_dumped":true,"duration_ns":null,)"),
+              std::string::npos)
         << line;
 }
 
@@ -131,15 +134,24 @@ TEST(JsonFormat, ExecFailed) {
 }
 
 TEST(JsonFormat, Lost) {
-    EXPECT_EQ(json_lines({}, 118), R"({"event":"lost","time":"2024-01-02T03:04:05.000000005Z","count":118})" "\n");
+    EXPECT_EQ(json_lines({}, 118), R"({"event":"lost","time":"2024-01-02T03:04:05.000000005Z","count":118})"
+                                   "\n");
 }
 
 TEST(JsonFormat, EverythingButPrintableAsciiIsEscapedAndInvalidBytesReplaced) {
     ExecEvent e;
     e.proc = proc("\x1b[31mred\n");
     e.filename = "/tmp/\xff\xfe";
-    e.argv = {"a\tb", "\"quoted\" \\ back", "\xc3\x28", "\xe2\x80\xae" "rtl", std::string("nul\0in", 6), "del\x7f",
-              "\xc2\x9b" "6n", "caf\xc3\xa9 \xf0\x9f\x98\x80"};
+    e.argv = {"a\tb",
+              "\"quoted\" \\ back",
+              "\xc3\x28",
+              "\xe2\x80\xae"
+              "rtl",
+              std::string("nul\0in", 6),
+              "del\x7f",
+              "\xc2\x9b"
+              "6n",
+              "caf\xc3\xa9 \xf0\x9f\x98\x80"};
     std::string line = json_lines({e});
     EXPECT_NE(line.find(R"("comm":"\u001b[31mred\n")"), std::string::npos) << line;
     EXPECT_NE(line.find(R"("filename":"/tmp/\ufffd\ufffd")"), std::string::npos) << line;

@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "event_builders.h"
 #include <nlohmann/json.hpp>
+#include "event_builders.h"
 
 #include <optional>
 #include <string>
@@ -53,7 +53,9 @@ ExecFailedEvent exec_failed(uint32_t pid, uint64_t time_ns, int error) {
     return e;
 }
 
-uint32_t exit_code(int code) { return static_cast<uint32_t>(code) << 8; }
+uint32_t exit_code(int code) {
+    return static_cast<uint32_t>(code) << 8;
+}
 
 // Feeds events to a fresh sink, then returns what end() wrote.
 class Summary {
@@ -138,7 +140,8 @@ TEST(SummaryText, TopListsNameTheCommandAndTheLifetimeBase) {
     EXPECT_LT(victim, make);
 
     // Most CPU: cc (0.350 s) before make (0.030 s).
-    size_t cc = text.find("        0.350s       0.300s       0.050s 101     100     cc               /usr/bin/cc -c a.c\n");
+    size_t cc =
+        text.find("        0.350s       0.300s       0.050s 101     100     cc               /usr/bin/cc -c a.c\n");
     size_t make_cpu = text.find("        0.030s       0.010s       0.020s 100     1       make ");
     ASSERT_NE(cc, std::string::npos) << text;
     ASSERT_NE(make_cpu, std::string::npos) << text;
@@ -157,7 +160,8 @@ TEST(SummaryText, TopTenKeepsTheLargestInOrder) {
     ASSERT_NE(section, std::string::npos);
     size_t previous = section;
     for (uint32_t seconds = 25; seconds > 15; --seconds) {
-        size_t at = text.find(fmt::format("{:>12} exec {:<7}", fmt::format("{}.000s", seconds), 1000 + seconds), section);
+        size_t at =
+            text.find(fmt::format("{:>12} exec {:<7}", fmt::format("{}.000s", seconds), 1000 + seconds), section);
         ASSERT_NE(at, std::string::npos) << seconds << "\n" << text;
         EXPECT_GT(at, previous) << seconds;
         previous = at;
@@ -167,7 +171,10 @@ TEST(SummaryText, TopTenKeepsTheLargestInOrder) {
 
 TEST(SummaryText, HostileBytesAreEscaped) {
     Summary s(false);
-    s.add(exec(7, 1, "\x1b[31mevil\n", kStart, "/tmp/\x1b]0;pwn\x07", {"x", "\xff\x9b" "2J"}))
+    s.add(exec(7, 1, "\x1b[31mevil\n", kStart, "/tmp/\x1b]0;pwn\x07",
+               {"x",
+                "\xff\x9b"
+                "2J"}))
         .add(exit_event(7, 1, "\x1b[31mevil\n", kStart + kSecond, {0, kSecond, kSecond, kSecond}));
     std::string text = s.end();
     EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;

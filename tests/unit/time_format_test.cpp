@@ -39,7 +39,9 @@ TEST_F(TimeFormats, LocalIsTheOriginalColumn) {
     EXPECT_EQ(TimeFormatter(kClock, TimeFormat::Local).width(), 8u);
 }
 
-TEST_F(TimeFormats, Utc) { EXPECT_EQ(formatted(TimeFormat::Utc, kMonotonic + 1), "03:04:05"); }
+TEST_F(TimeFormats, Utc) {
+    EXPECT_EQ(formatted(TimeFormat::Utc, kMonotonic + 1), "03:04:05");
+}
 
 TEST_F(TimeFormats, IsoHasMicroseconds) {
     std::string iso = formatted(TimeFormat::Iso, kMonotonic + 123'456'789);

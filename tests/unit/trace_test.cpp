@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "event_builders.h"
 #include <nlohmann/json.hpp>
+#include "event_builders.h"
 
 #include <unistd.h>
 
@@ -46,7 +46,9 @@ ExitEvent exit_event(uint32_t pid, uint32_t ppid, std::string comm, uint64_t tim
     return e;
 }
 
-double us(uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
+double us(uint64_t ns) {
+    return static_cast<double>(ns) / 1000.0;
+}
 
 class TraceFile : public ::testing::Test {
 protected:
@@ -76,8 +78,7 @@ protected:
     // The same, checked with both parsers, and returned parsed.
     json write(const std::vector<Event>& events, std::vector<std::pair<uint64_t, uint64_t>> losses = {}) {
         std::string text = write_text(events, std::move(losses));
-        std::string command =
-            "python3 -c 'import json,sys; json.load(open(sys.argv[1], encoding=\"utf-8\"))' " + path_;
+        std::string command = "python3 -c 'import json,sys; json.load(open(sys.argv[1], encoding=\"utf-8\"))' " + path_;
         EXPECT_EQ(std::system(command.c_str()), 0) << "Python's json module rejects " << path_;
         return json::parse(text);  // throws on invalid JSON, invalid UTF-8 included
     }
@@ -207,11 +208,13 @@ TEST_F(TraceFile, TwoExecsInOneProcessAreOneSliceWithTwoInstants) {
 }
 
 TEST_F(TraceFile, RunningProcessesEndAtTheLastEvent) {
-    json trace = write({
-        exec(400, 1, "daemon", kStart, "/usr/sbin/daemon", {"daemon"}),
-        exec(401, 1, "short", kStart + 5 * kMillisecond, "/bin/short", {"short"}),
-        exit_event(401, 1, "short", kStart + 20 * kMillisecond, 15 * kMillisecond, 15 * kMillisecond),
-    }, {{3, kStart + 30 * kMillisecond}});
+    json trace = write(
+        {
+            exec(400, 1, "daemon", kStart, "/usr/sbin/daemon", {"daemon"}),
+            exec(401, 1, "short", kStart + 5 * kMillisecond, "/bin/short", {"short"}),
+            exit_event(401, 1, "short", kStart + 20 * kMillisecond, 15 * kMillisecond, 15 * kMillisecond),
+        },
+        {{3, kStart + 30 * kMillisecond}});
     json daemon = slice(trace, 400);
     EXPECT_EQ(daemon["args"]["running"], true);
     EXPECT_EQ(daemon["args"]["start_from"], "first_event");
@@ -278,7 +281,8 @@ TEST_F(TraceFile, ReusedPidGetsItsOwnTrack) {
     EXPECT_NE(slices[0]["pid"], slices[1]["pid"]);
     for (const json& s : slices) {
         EXPECT_EQ(s["args"]["pid"], 700);
-        EXPECT_EQ(metadata(trace, "process_name", s["pid"].get<uint32_t>())["name"], s["name"].get<std::string>() + " (700)");
+        EXPECT_EQ(metadata(trace, "process_name", s["pid"].get<uint32_t>())["name"],
+                  s["name"].get<std::string>() + " (700)");
     }
 }
 
@@ -293,8 +297,7 @@ TEST_F(TraceFile, EmptyTraceIsValid) {
 TEST_F(TraceFile, ProcessLimitIsRecorded) {
     limits_.processes = 3;
     json trace = write({
-        exec(1, 0, "a", kStart, "/bin/a", {"a"}),
-        exec(2, 1, "b", kStart + 1, "/bin/b", {"b"}),
+        exec(1, 0, "a", kStart, "/bin/a", {"a"}), exec(2, 1, "b", kStart + 1, "/bin/b", {"b"}),
         exit_event(3, 1, "c", kStart + 2, 1, std::nullopt),
         exec(4, 1, "d", kStart + 3, "/bin/d", {"d"}),  // dropped, with its exit
         exit_event(4, 1, "d", kStart + 4, 2, 1),
