@@ -22,13 +22,11 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Written by the user side between open and load: constants to the verifier. */
-const volatile struct tracer_settings settings = {
-    .wakeup_bytes = 64 * 1024,
-    .max_args_bytes = BOOTSTRAP_ARGS_DEFAULT,
-    .report_execs = 1,
-    .report_exits = 1,
-};
+/*
+ * Written by the user side between open and load (every field, always: the defaults live there), so
+ * the verifier sees constants.
+ */
+const volatile struct tracer_settings settings = {0};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     argv.push_back(nullptr);  // as the kernel passes it
 
     bootstrap::ParseOutcome outcome = bootstrap::parse_command_line(static_cast<int>(args.size()), argv.data());
-    if (outcome.options) {
+    if (outcome.plan) {
         if (outcome.exit_status != 0) std::abort();
     } else {
         if (outcome.exit_status != 0 && outcome.exit_status != 2) std::abort();

@@ -1,9 +1,7 @@
 // bootstrap: trace process execs and exits with eBPF.
-#include "app.h"
-#include "bpf/setup_error.h"
+#include "app/run.h"
 #include "cli/options.h"
-#include "output/writer.h"
-#include "proc/command.h"
+#include "util/error.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -29,25 +27,18 @@ void open_missing_standard_descriptors() {
 int main(int argc, char** argv) {
     open_missing_standard_descriptors();
     bootstrap::ParseOutcome parsed = bootstrap::parse_command_line(argc, argv);
-    if (!parsed.options) {
+    if (!parsed.plan) {
         std::fputs(parsed.message.c_str(), parsed.exit_status == 0 ? stdout : stderr);
         return parsed.exit_status;
     }
     try {
-        return bootstrap::run(*parsed.options);
-    } catch (const bootstrap::OptionValueError& e) {
-        std::fputs(bootstrap::usage_message(e.what()).c_str(), stderr);
-        return 2;
-    } catch (const bootstrap::CommandError& e) {
-        std::fprintf(stderr, "bootstrap: %s\n", e.what());
+        return bootstrap::run(*parsed.plan);
+    } catch (const bootstrap::Error& e) {
+        std::fputs(bootstrap::error_message(e).c_str(), stderr);
         return e.status();
-    } catch (const bootstrap::SetupError& e) {
-        std::fprintf(stderr, "bootstrap: %s\n", e.what());
-        if (!e.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.hint().c_str());
-    } catch (const bootstrap::OutputError& e) {
-        std::fprintf(stderr, "bootstrap: %s\n", e.what());
     } catch (const std::exception& e) {
+        // A bug, or memory exhausted: nothing the user could have done differently.
         std::fprintf(stderr, "bootstrap: unexpected error: %s\n", e.what());
+        return bootstrap::kExitFailure;
     }
-    return 1;
 }

@@ -16,6 +16,12 @@ struct bootstrap_light_bpf* light_open(const struct tracer_settings* settings, c
     return skel;
 }
 
+void light_set_log(struct bootstrap_light_bpf* skel, __u32 level, char* log, __u32 size) {
+    skel->ctx.log_level = level;
+    skel->ctx.log_size = size;
+    skel->ctx.log_buf = (__u64)(unsigned long)log;
+}
+
 int light_load(struct bootstrap_light_bpf* skel, struct object_handles* handles) {
     int err = bootstrap_light_bpf__load(skel);
 

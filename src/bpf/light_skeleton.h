@@ -8,6 +8,7 @@
 
 #include <linux/types.h>
 
+#include "bpf/object_handles.h"
 #include "events.h"
 
 #ifdef __cplusplus
@@ -23,22 +24,13 @@ struct light_map_sizes {
     __u32 traced_tgids_entries;
 };
 
-/* What the user side needs once either skeleton has loaded the object; owned by that skeleton. */
-struct object_handles {
-    int events_fd;
-    int traced_tgids_fd;
-    int cgroup_filter_fd;
-    int exec_fd;
-    int exit_fd;
-    int fork_fd;
-    int sys_exit_fd;
-    __u64* lost_records; /* in the .bss mapping, written by the programs */
-    __u64* untracked_forks;
-    __u64* last_wakeup_ns;
-};
-
 /* NULL with errno set when out of memory. */
 struct bootstrap_light_bpf* light_open(const struct tracer_settings* settings, const struct light_map_sizes* sizes);
+/*
+ * The loader program hands `log` (size bytes) to every program load with this verifier log level, so a
+ * failure says why; the last program's log is what remains.
+ */
+void light_set_log(struct bootstrap_light_bpf* skel, __u32 level, char* log, __u32 size);
 /* Runs the loader program: creates the maps, loads every program. 0, or a negative errno. */
 int light_load(struct bootstrap_light_bpf* skel, struct object_handles* handles);
 /* Closes everything the skeleton holds; NULL is a no-op. */

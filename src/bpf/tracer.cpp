@@ -4,12 +4,13 @@
 #include "bpf/tracer.h"
 
 #include "bpf/light_skeleton.h"
+#include "bpf/object_handles.h"
 #include "events/clock.h"
+#include "util/error.h"
 #include "util/file_descriptor.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <linux/types.h>
 #include <unistd.h>
 
 #include <bootstrap.skel.h>
@@ -22,11 +23,8 @@
 #include <fstream>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
-
-extern "C" {
-#include "events.h"
-}
 
 namespace bootstrap {
 
@@ -39,13 +37,14 @@ int libbpf_log(enum libbpf_print_level, const char* format, va_list args) {
     return std::vfprintf(stderr, format, args);
 }
 
-std::string errno_text(int err) {
-    return std::strerror(err < 0 ? -err : err);
-}
-
 const char* kVerboseHint = "run again with -v to see libbpf's log";
 
-struct SkeletonDeleter {
+// The kernel's BPF_LOG_STATS: each program's verification time and size, and the reason for a refusal,
+// in a few lines whatever the program.
+constexpr uint32_t kVerifierLogStats = 4;
+constexpr uint32_t kVerifierLogBytes = 64 * 1024;
+
+struct LibbpfSkeletonDeleter {
     void operator()(bootstrap_bpf* skel) const { bootstrap_bpf__destroy(skel); }
 };
 struct LightSkeletonDeleter {
@@ -53,6 +52,16 @@ struct LightSkeletonDeleter {
 };
 struct RingBufferDeleter {
     void operator()(ring_buffer* rb) const { ring_buffer__free(rb); }
+};
+using LibbpfSkeleton = std::unique_ptr<bootstrap_bpf, LibbpfSkeletonDeleter>;
+using LightSkeleton = std::unique_ptr<bootstrap_light_bpf, LightSkeletonDeleter>;
+
+// The loaded object, from whichever skeleton loaded it; the handles point into that skeleton.
+struct LoadedObject {
+    std::variant<LightSkeleton, LibbpfSkeleton> skeleton;
+    object_handles handles{};
+
+    Loader loader() const { return std::holds_alternative<LightSkeleton>(skeleton) ? Loader::light : Loader::libbpf; }
 };
 
 // Capability bits from /proc/self/status (CapEff), so we can say what is missing before libbpf fails.
@@ -75,12 +84,13 @@ constexpr int kCapSysAdmin = 21;
 constexpr int kCapPerfmon = 38;
 constexpr int kCapBpf = 39;
 
+// Field for field: the policy that chose these values is the caller's.
 tracer_settings settings_for(const TracerConfig& config) {
     tracer_settings settings{};
     settings.min_duration_ns = config.min_duration_ns;
     settings.wakeup_bytes = config.ring_bytes / 8;
     settings.max_args_bytes = config.max_args_bytes;
-    settings.report_execs = config.report_execs && config.min_duration_ns == 0;
+    settings.report_execs = config.report_execs;
     settings.report_exits = config.report_exits;
     settings.report_thread_exits = config.thread_exits;
     settings.filter_traced_tree = config.trace_tree;
@@ -101,7 +111,7 @@ uint32_t traced_tgids_entries(const TracerConfig& config) {
 
 uint32_t possible_cpus() {
     int ncpus = libbpf_num_possible_cpus();
-    if (ncpus <= 0) throw SetupError("cannot count this system's CPUs: " + errno_text(ncpus), kVerboseHint);
+    if (ncpus <= 0) throw Error("cannot count this system's CPUs: " + errno_text(ncpus), kVerboseHint);
     return static_cast<uint32_t>(ncpus);
 }
 
@@ -110,39 +120,113 @@ bool light_can_serve(const TracerConfig& config) {
     return !config.libbpf_only && config.max_args_bytes <= BOOTSTRAP_ARGS_DEFAULT;
 }
 
-}  // namespace
+// Nothing when this kernel cannot run the loader program (before 5.17) or refuses it for any other
+// reason: libbpf then tries, and its error, with its log under -v, is the one the user sees. Under -v the
+// verifier's summary of each program (or its reason to refuse one) goes to stderr.
+std::optional<LoadedObject> load_light(const TracerConfig& config) {
+    tracer_settings settings = settings_for(config);
+    light_map_sizes sizes{config.ring_bytes, possible_cpus(), traced_tgids_entries(config)};
+    LightSkeleton skel(light_open(&settings, &sizes));
+    if (!skel) throw Error("failed to open the BPF object: " + errno_text(errno), kVerboseHint);
 
-void set_libbpf_verbose(bool verbose) {
-    g_libbpf_verbose = verbose;
-    libbpf_set_print(libbpf_log);
+    std::vector<char> log(config.verbose ? kVerifierLogBytes : 0);
+    if (config.verbose) light_set_log(skel.get(), kVerifierLogStats, log.data(), kVerifierLogBytes);
+    LoadedObject object{};
+    int err = light_load(skel.get(), &object.handles);
+    if (config.verbose) {
+        std::fprintf(stderr, "light skeleton: %s; the verifier's log of the last program loaded:\n%s\n",
+                     err ? ("failed: " + errno_text(err) + ", trying libbpf").c_str() : "loaded", log.data());
+    }
+    if (err) return std::nullopt;
+    object.skeleton = std::move(skel);
+    return object;
 }
+
+void size_libbpf_maps(bootstrap_bpf* skel, const TracerConfig& config) {
+    int err = bpf_map__set_max_entries(skel->maps.events, config.ring_bytes);
+    if (!err) err = bpf_map__set_max_entries(skel->maps.scratch, possible_cpus());
+    // Room for the header, a PATH_MAX filename and twice the argv cap (the verifier bounds the offset
+    // and the length of each argument copy separately).
+    if (!err)
+        err = bpf_map__set_value_size(
+            skel->maps.scratch,
+            static_cast<uint32_t>(sizeof(exec_record) + BOOTSTRAP_FILENAME_MAX + 2u * config.max_args_bytes));
+    if (!err) err = bpf_map__set_max_entries(skel->maps.traced_tgids, traced_tgids_entries(config));
+    if (err) throw Error("failed to size the BPF maps: " + errno_text(err), kVerboseHint);
+}
+
+LoadedObject load_with_libbpf(const TracerConfig& config) {
+    LibbpfSkeleton skel(bootstrap_bpf__open());
+    if (!skel) throw Error("failed to open the BPF object: " + errno_text(errno), kVerboseHint);
+    skel->rodata->settings = settings_for(config);
+    size_libbpf_maps(skel.get(), config);
+    bpf_program__set_autoload(skel->progs.handle_sys_exit, config.failed_execs);
+    bpf_program__set_autoload(skel->progs.handle_fork, config.trace_tree);
+
+    int err = bootstrap_bpf__load(skel.get());
+    if (err == -EPERM || err == -EACCES)
+        throw Error("the kernel refused to load bootstrap's BPF programs: " + errno_text(err),
+                    "the verifier may have rejected a program, or kernel lockdown forbids BPF tracing; " +
+                        std::string(kVerboseHint));
+    if (err)
+        throw Error("failed to load bootstrap's BPF programs: " + errno_text(err),
+                    "this kernel may lack a feature bootstrap needs (Linux 5.13 or newer with BTF: ring buffer, "
+                    "task storage, tp_btf); " +
+                        std::string(kVerboseHint));
+
+    LoadedObject object{};
+    object_handles& handles = object.handles;
+    handles.events_fd = bpf_map__fd(skel->maps.events);
+    handles.traced_tgids_fd = bpf_map__fd(skel->maps.traced_tgids);
+    handles.cgroup_filter_fd = bpf_map__fd(skel->maps.cgroup_filter);
+    handles.exec_fd = bpf_program__fd(skel->progs.handle_exec);
+    handles.exit_fd = bpf_program__fd(skel->progs.handle_exit);
+    handles.fork_fd = bpf_program__fd(skel->progs.handle_fork);
+    handles.sys_exit_fd = bpf_program__fd(skel->progs.handle_sys_exit);
+    handles.lost_records = &skel->bss->lost_records;
+    handles.untracked_forks = &skel->bss->untracked_forks;
+    handles.last_wakeup_ns = &skel->bss->last_wakeup_ns;
+    object.skeleton = std::move(skel);
+    return object;
+}
+
+LoadedObject load(const TracerConfig& config) {
+    g_libbpf_verbose = config.verbose;
+    libbpf_set_print(libbpf_log);
+    if (light_can_serve(config)) {
+        if (auto object = load_light(config)) return std::move(*object);
+    }
+    return load_with_libbpf(config);
+}
+
+}  // namespace
 
 void check_can_trace() {
     uint64_t caps = effective_capabilities();
     auto has = [caps](int cap) { return (caps >> cap) & 1; };
     if (!has(kCapSysAdmin) && !(has(kCapBpf) && has(kCapPerfmon)))
-        throw SetupError(
+        throw Error(
             "loading BPF programs needs root, or the CAP_BPF and CAP_PERFMON capabilities",
             "run it with sudo, or grant the capabilities once: sudo setcap cap_bpf,cap_perfmon+ep " + self_path());
     if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
-        throw SetupError("this kernel does not provide BTF type information (/sys/kernel/btf/vmlinux is missing)",
-                         "bootstrap needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (the default of most "
-                         "distributions since 2020); install such a kernel, or one from your distribution");
+        throw Error("this kernel does not provide BTF type information (/sys/kernel/btf/vmlinux is missing)",
+                    "bootstrap needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (the default of most "
+                    "distributions since 2020); install such a kernel, or one from your distribution");
 }
 
 struct Tracer::Impl {
     RecordHandler handler;
     std::exception_ptr handler_error;
-    // Destroyed in reverse order: ring buffer, links, then the skeleton (programs and maps).
-    std::unique_ptr<bootstrap_light_bpf, LightSkeletonDeleter> light;
-    std::unique_ptr<bootstrap_bpf, SkeletonDeleter> skel;
+    // Destroyed in reverse order: ring buffer, links, then the object (programs and maps).
+    LoadedObject object;
     std::vector<FileDescriptor> links;
     std::unique_ptr<ring_buffer, RingBufferDeleter> ring;
-
-    // Set by whichever skeleton loaded the object; owned by it.
-    Loader loader = Loader::libbpf;
-    object_handles handles{};
     uint64_t last_consume_start_ns = 0;  // CLOCK_MONOTONIC, like .bss's last_wakeup_ns
+
+    Impl(const TracerConfig& config, RecordHandler record_handler)
+        : handler(std::move(record_handler)), object(load(config)) {}
+
+    const object_handles& handles() const { return object.handles; }
 
     static int on_record(void* ctx, void* data, size_t size) {
         auto* self = static_cast<Impl*>(ctx);
@@ -156,96 +240,33 @@ struct Tracer::Impl {
         }
     }
 
-    bool load_light(const TracerConfig& config);
-    void load_with_libbpf(const TracerConfig& config);
     void attach(const TracerConfig& config);
 };
-
-// False when this kernel cannot run the loader program (before 5.17) or refuses it for any other reason:
-// libbpf then tries, and its error, with its log under -v, is the one the user sees.
-bool Tracer::Impl::load_light(const TracerConfig& config) {
-    tracer_settings settings = settings_for(config);
-    light_map_sizes sizes{config.ring_bytes, possible_cpus(), traced_tgids_entries(config)};
-    light.reset(light_open(&settings, &sizes));
-    if (!light) throw SetupError("failed to open the BPF object: " + errno_text(errno), kVerboseHint);
-
-    if (light_load(light.get(), &handles) != 0) {
-        light.reset();
-        return false;
-    }
-    loader = Loader::light;
-    return true;
-}
-
-void Tracer::Impl::load_with_libbpf(const TracerConfig& config) {
-    skel.reset(bootstrap_bpf__open());
-    if (!skel) throw SetupError("failed to open the BPF object: " + errno_text(errno), kVerboseHint);
-    skel->rodata->settings = settings_for(config);
-
-    int err = bpf_map__set_max_entries(skel->maps.events, config.ring_bytes);
-    if (!err) err = bpf_map__set_max_entries(skel->maps.scratch, possible_cpus());
-    // Room for the header, a PATH_MAX filename and twice the argv cap (the verifier bounds the offset
-    // and the length of each argument copy separately).
-    if (!err)
-        err = bpf_map__set_value_size(
-            skel->maps.scratch,
-            static_cast<uint32_t>(sizeof(exec_record) + BOOTSTRAP_FILENAME_MAX + 2u * config.max_args_bytes));
-    if (!err) err = bpf_map__set_max_entries(skel->maps.traced_tgids, traced_tgids_entries(config));
-    if (err) throw SetupError("failed to size the BPF maps: " + errno_text(err), kVerboseHint);
-
-    bpf_program__set_autoload(skel->progs.handle_sys_exit, config.failed_execs);
-    bpf_program__set_autoload(skel->progs.handle_fork, config.trace_tree);
-
-    err = bootstrap_bpf__load(skel.get());
-    if (err == -EPERM || err == -EACCES)
-        throw SetupError("the kernel refused to load bootstrap's BPF programs: " + errno_text(err),
-                         "the verifier may have rejected a program, or kernel lockdown forbids BPF tracing; " +
-                             std::string(kVerboseHint));
-    if (err)
-        throw SetupError("failed to load bootstrap's BPF programs: " + errno_text(err),
-                         "this kernel may lack a feature bootstrap needs (Linux 5.13 or newer with BTF: ring buffer, "
-                         "task storage, tp_btf); " +
-                             std::string(kVerboseHint));
-
-    loader = Loader::libbpf;
-    handles.events_fd = bpf_map__fd(skel->maps.events);
-    handles.traced_tgids_fd = bpf_map__fd(skel->maps.traced_tgids);
-    handles.cgroup_filter_fd = bpf_map__fd(skel->maps.cgroup_filter);
-    handles.exec_fd = bpf_program__fd(skel->progs.handle_exec);
-    handles.exit_fd = bpf_program__fd(skel->progs.handle_exit);
-    handles.fork_fd = bpf_program__fd(skel->progs.handle_fork);
-    handles.sys_exit_fd = bpf_program__fd(skel->progs.handle_sys_exit);
-    handles.lost_records = &skel->bss->lost_records;
-    handles.untracked_forks = &skel->bss->untracked_forks;
-    handles.last_wakeup_ns = &skel->bss->last_wakeup_ns;
-}
 
 void Tracer::Impl::attach(const TracerConfig& config) {
     if (config.cgroup_fd >= 0) {
         uint32_t key = 0;
         auto fd = static_cast<uint32_t>(config.cgroup_fd);
-        if (bpf_map_update_elem(handles.cgroup_filter_fd, &key, &fd, BPF_ANY) != 0)
-            throw SetupError("failed to set the cgroup filter: " + errno_text(errno),
-                             "is the path on a cgroup v2 file system?");
+        if (bpf_map_update_elem(handles().cgroup_filter_fd, &key, &fd, BPF_ANY) != 0)
+            throw Error("failed to set the cgroup filter: " + errno_text(errno),
+                        "is the path on a cgroup v2 file system?");
     }
     // Every program is tp_btf: the kernel knows its tracepoint from load, so attaching needs only the fd.
-    std::vector<std::pair<const char*, int>> programs = {{"handle_exec", handles.exec_fd},
-                                                         {"handle_exit", handles.exit_fd}};
-    if (config.trace_tree) programs.emplace_back("handle_fork", handles.fork_fd);
-    if (config.failed_execs) programs.emplace_back("handle_sys_exit", handles.sys_exit_fd);
+    std::vector<std::pair<const char*, int>> programs = {{"handle_exec", handles().exec_fd},
+                                                         {"handle_exit", handles().exit_fd}};
+    if (config.trace_tree) programs.emplace_back("handle_fork", handles().fork_fd);
+    if (config.failed_execs) programs.emplace_back("handle_sys_exit", handles().sys_exit_fd);
     for (auto [name, prog_fd] : programs) {
         int link_fd = bpf_raw_tracepoint_open(nullptr, prog_fd);
-        if (link_fd < 0)
-            throw SetupError(std::string("failed to attach ") + name + ": " + errno_text(errno), kVerboseHint);
+        if (link_fd < 0) throw Error(std::string("failed to attach ") + name + ": " + errno_text(errno), kVerboseHint);
         links.emplace_back(link_fd);
     }
-    ring.reset(ring_buffer__new(handles.events_fd, &Impl::on_record, this, nullptr));
-    if (!ring) throw SetupError("failed to open the BPF ring buffer: " + errno_text(errno), kVerboseHint);
+    ring.reset(ring_buffer__new(handles().events_fd, &Impl::on_record, this, nullptr));
+    if (!ring) throw Error("failed to open the BPF ring buffer: " + errno_text(errno), kVerboseHint);
 }
 
-Tracer::Tracer(const TracerConfig& config, RecordHandler handler) : impl_(std::make_unique<Impl>()) {
-    impl_->handler = std::move(handler);
-    if (!light_can_serve(config) || !impl_->load_light(config)) impl_->load_with_libbpf(config);
+Tracer::Tracer(const TracerConfig& config, RecordHandler handler)
+    : impl_(std::make_unique<Impl>(config, std::move(handler))) {
     impl_->attach(config);
 }
 
@@ -256,7 +277,7 @@ int Tracer::wakeup_fd() const {
 }
 
 bool Tracer::records_may_be_held() const {
-    uint64_t last_wakeup = __atomic_load_n(impl_->handles.last_wakeup_ns, __ATOMIC_RELAXED);
+    uint64_t last_wakeup = __atomic_load_n(impl_->handles().last_wakeup_ns, __ATOMIC_RELAXED);
     return impl_->last_consume_start_ns < last_wakeup + BOOTSTRAP_WAKEUP_INTERVAL_NS;
 }
 
@@ -267,29 +288,29 @@ size_t Tracer::consume() {
         auto error = std::exchange(impl_->handler_error, nullptr);
         std::rethrow_exception(error);
     }
-    if (n < 0) throw SetupError("failed to read the BPF ring buffer: " + errno_text(n), kVerboseHint);
+    if (n < 0) throw Error("failed to read the BPF ring buffer: " + errno_text(n), kVerboseHint);
     return static_cast<size_t>(n);
 }
 
 void Tracer::trace_process(uint32_t pid) {
     uint8_t traced = 1;
-    if (bpf_map_update_elem(impl_->handles.traced_tgids_fd, &pid, &traced, BPF_ANY) != 0)
-        throw SetupError("failed to trace pid " + std::to_string(pid) + ": " + errno_text(errno),
-                         "more than 32768 processes at once are not supported");
+    if (bpf_map_update_elem(impl_->handles().traced_tgids_fd, &pid, &traced, BPF_ANY) != 0)
+        throw Error("failed to trace pid " + std::to_string(pid) + ": " + errno_text(errno),
+                    "more than 32768 processes at once are not supported");
 }
 
 Loader Tracer::loader() const {
-    return impl_->loader;
+    return impl_->object.loader();
 }
 
 // Written by the programs with atomic adds; read through the .bss mapping: no system call, and no
 // privilege needed once the capabilities are dropped.
 uint64_t Tracer::lost_events() const {
-    return __atomic_load_n(impl_->handles.lost_records, __ATOMIC_RELAXED);
+    return __atomic_load_n(impl_->handles().lost_records, __ATOMIC_RELAXED);
 }
 
 uint64_t Tracer::untracked_forks() const {
-    return __atomic_load_n(impl_->handles.untracked_forks, __ATOMIC_RELAXED);
+    return __atomic_load_n(impl_->handles().untracked_forks, __ATOMIC_RELAXED);
 }
 
 }  // namespace bootstrap

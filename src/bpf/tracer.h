@@ -1,8 +1,8 @@
-// The only interface to the kernel side. The Tracer owns the BPF skeleton, its links and the ring buffer;
+// The only interface to the kernel side. The Tracer owns the BPF object, its links and the ring buffer;
 // constructing one opens, configures, loads and attaches the programs, destroying it detaches everything.
 #pragma once
 
-#include "bpf/setup_error.h"
+#include <linux/types.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -12,24 +12,42 @@
 #include <span>
 #include <string>
 
+extern "C" {
+#include "events.h"
+}
+
 namespace bootstrap {
 
 // Two ways to load the same programs. The light skeleton hands the kernel a loader program that creates
 // the maps and loads the programs, with CO-RE resolved by the kernel: no kernel BTF is read into this
 // process, which makes start-up several times faster and the peak memory a fraction. It needs Linux 5.17
-// and cannot resize map values, so libbpf's skeleton loads argv caps above the default, -v, and any
-// kernel where the loader program fails.
+// and cannot resize map values, so libbpf's skeleton loads argv caps above the default and any kernel
+// where the loader program fails.
 enum class Loader { light, libbpf };
 
+// What the kernel side is asked to do, resolved: every policy has been applied by the caller (see
+// src/cli/plan.cpp), so each field maps to one setting of the programs or their maps.
 struct TracerConfig {
-    bool libbpf_only = false;      // never the light skeleton (-v: libbpf's log then shows every step)
-    uint64_t min_duration_ns = 0;  // drop exits of processes younger than this (and with an unseen exec)
+    // The capture limits this layer enforces; the options take their ranges and defaults from here.
+    static constexpr uint32_t kDefaultArgsBytes = BOOTSTRAP_ARGS_DEFAULT;
+    static constexpr uint32_t kMaxArgsBytes = BOOTSTRAP_ARGS_CEILING;
+    static constexpr uint32_t kDefaultRingBytes = 1u << 20;
+    static constexpr uint32_t kMinRingBytes = 1u << 16;  // a power of two, like every ring size
+    static constexpr uint32_t kMaxRingBytes = 1u << 30;
+    // The largest record (header, a PATH_MAX filename, the argv cap) must fit the ring several times over.
+    static constexpr uint64_t min_ring_bytes(uint32_t max_args_bytes) {
+        return 4 * (128 + uint64_t{BOOTSTRAP_FILENAME_MAX} + max_args_bytes);
+    }
+
+    bool verbose = false;      // libbpf's log, or the light loader's verifier log, on stderr
+    bool libbpf_only = false;  // never the light skeleton (the tests run both loaders)
     bool report_execs = true;
+    bool report_exits = true;
     bool failed_execs = false;  // report execve/execveat errors (a probe on every system call's exit)
     bool thread_exits = false;
-    bool report_exits = true;
-    uint32_t max_args_bytes = 32 * 1024;
-    uint32_t ring_bytes = 1024 * 1024;
+    uint64_t min_duration_ns = 0;  // drop exits of processes younger than this (and with an unseen exec)
+    uint32_t max_args_bytes = kDefaultArgsBytes;
+    uint32_t ring_bytes = kDefaultRingBytes;
 
     // Filters, all applied in the kernel; an event must pass each one that is set.
     bool trace_tree = false;  // only processes added with trace_process() and their descendants
@@ -39,11 +57,7 @@ struct TracerConfig {
     int cgroup_fd = -1;               // an open cgroup v2 directory: it and its descendants
 };
 
-// Routes libbpf's own log: everything to stderr when verbose, nothing otherwise (failures are reported
-// by SetupError with a hint to use -v).
-void set_libbpf_verbose(bool verbose);
-
-// Throws SetupError when this process cannot load BPF programs or the kernel lacks BTF.
+// Throws Error when this process cannot load BPF programs or the kernel lacks BTF.
 void check_can_trace();
 
 class Tracer {
@@ -52,6 +66,7 @@ public:
     // stops the drain and is rethrown from consume().
     using RecordHandler = std::function<void(std::span<const std::byte>)>;
 
+    // Throws Error (with a hint) when the programs cannot be loaded or attached.
     Tracer(const TracerConfig& config, RecordHandler handler);
     ~Tracer();
     Tracer(const Tracer&) = delete;
@@ -79,7 +94,7 @@ public:
     // Processes forked under -p / command mode that could not be followed (the pid map was full).
     uint64_t untracked_forks() const;
 
-    // With trace_tree: reports `pid` and, from now on, every process it forks. Throws SetupError.
+    // With trace_tree: reports `pid` and, from now on, every process it forks. Throws Error.
     void trace_process(uint32_t pid);
 
 private:

@@ -1,15 +1,18 @@
-// The command line: what the user asked for, validated, with nothing half-parsed left behind.
+// The command line: what the user typed, each value parsed and checked on its own against the limits of
+// the layer that enforces it. What the options mean together is decided in one place: plan_run()
+// (cli/plan.h), which parse_command_line() calls.
 #pragma once
+
+#include "cli/plan.h"
+#include "output/time_format.h"
+#include "util/error.h"
 
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace bootstrap {
-
-enum class TimeFormat { Local, Utc, Iso, Relative };
 
 struct Options {
     // What to capture.
@@ -18,8 +21,8 @@ struct Options {
     bool thread_exits = false;     // --threads
     bool exec_only = false;
     bool exit_only = false;
-    uint32_t max_args_bytes = 32 * 1024;
-    uint32_t ring_bytes = 1024 * 1024;
+    std::optional<uint32_t> max_args_bytes;  // unset: the tracer's default
+    std::optional<uint32_t> ring_bytes;
 
     // Filters (AND).
     std::optional<uint32_t> pid;  // -p: this process and its descendants
@@ -35,31 +38,26 @@ struct Options {
     std::optional<bool> summary;             // -s; unset: on in command mode only
     std::optional<std::string> output_path;  // -o
     std::optional<std::string> trace_path;   // --trace (Perfetto / Chrome trace JSON)
-    bool verbose = false;                    // -v: libbpf's debug log on stderr
+    bool verbose = false;                    // -v: libbpf's and the verifier's log on stderr
 
     // Command mode: bootstrap [OPTIONS] -- CMD [ARGS...]
+    bool command_mode = false;  // a "--" was given
     std::vector<std::string> command;
     std::optional<std::string> run_as;  // --run-as USER
 };
 
-// Either options to run with, or an exit: status 0 with text for stdout (--help, --version), or status 2
-// with a one-line reason and the usage line for stderr.
+// Either a plan to run, or an exit: status 0 with text for stdout (--help, --version), or status 2 with
+// a one-line reason and the usage line for stderr.
 struct ParseOutcome {
-    std::optional<Options> options;
+    std::optional<RunPlan> plan;
     int exit_status = 0;
     std::string message;
 };
 
 ParseOutcome parse_command_line(int argc, const char* const* argv);
 
-// A value that parsed but does not fit this system (no such pid, not a cgroup directory): found when
-// the run starts, reported like a parse error (status 2, the reason and the usage line).
-class OptionValueError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
-// "bootstrap: REASON\nUsage: ...\nTry 'bootstrap --help' ...\n"
-std::string usage_message(const std::string& reason);
+// What main() prints for an error, wherever it was found: "bootstrap: WHAT\n", then for bad input
+// (status 2) the usage line and a pointer to --help, otherwise "hint: ...\n" when there is one.
+std::string error_message(const Error& error);
 
 }  // namespace bootstrap

@@ -1,6 +1,7 @@
 #include "output/json.h"
 
 #include "events/names.h"
+#include "output/exit_status_fields.h"
 
 namespace bootstrap {
 
@@ -38,15 +39,7 @@ void JsonSink::write(const ExecEvent& event) {
 void JsonSink::write(const ExitEvent& event) {
     common("exit", event.proc);
     if (event.thread_only) json_.field("thread_only", true);
-    const ExitStatus& status = event.status;
-    if (status.signaled()) {
-        json_.field("exit_code", nullptr);
-        json_.field("signal", signal_name(status.signal()));
-    } else {
-        json_.field("exit_code", status.exit_code());
-        json_.field("signal", nullptr);
-    }
-    json_.field("core_dumped", status.core_dumped());
+    exit_status_fields(event.status, [this](std::string_view key, const auto& value) { json_.field(key, value); });
     if (event.duration_ns)
         json_.field("duration_ns", *event.duration_ns);
     else

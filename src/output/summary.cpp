@@ -2,6 +2,7 @@
 
 #include "events/names.h"
 #include "output/escape.h"
+#include "output/exit_status_fields.h"
 
 #include <nlohmann/json.hpp>
 
@@ -39,13 +40,6 @@ std::string seconds(uint64_t ns) {
     return fmt::format("{:.3f}s", static_cast<double>(ns) / 1e9);
 }
 
-ordered_json status_fields(ordered_json j, const ExitStatus& status) {
-    j["exit_code"] = status.signaled() ? ordered_json(nullptr) : ordered_json(status.exit_code());
-    j["signal"] = status.signaled() ? ordered_json(signal_name(status.signal())) : ordered_json(nullptr);
-    j["core_dumped"] = status.core_dumped();
-    return j;
-}
-
 ordered_json to_json(const SummarySink::Process& p) {
     ordered_json j;
     j["pid"] = p.pid;
@@ -59,7 +53,8 @@ ordered_json to_json(const SummarySink::Process& p) {
     j["cpu_user_ns"] = p.cpu_user_ns;
     j["cpu_system_ns"] = p.cpu_system_ns;
     j["max_rss_kb"] = p.max_rss_kb;
-    return status_fields(std::move(j), p.status);
+    exit_status_fields(p.status, [&j](const char* key, const auto& value) { j[key] = value; });
+    return j;
 }
 
 // PID, PPID, COMM, then the command line when the exec was seen.

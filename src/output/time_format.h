@@ -2,7 +2,6 @@
 // broken-down time is cached per second: events come in bursts within the same second.
 #pragma once
 
-#include "cli/options.h"
 #include "events/clock.h"
 
 #include <fmt/format.h>
@@ -10,6 +9,9 @@
 #include <ctime>
 
 namespace bootstrap {
+
+// -t: local (HH:MM:SS, the default), utc, iso (RFC 3339, microseconds), rel (seconds since start).
+enum class TimeFormat { Local, Utc, Iso, Relative };
 
 class TimeFormatter {
 public:

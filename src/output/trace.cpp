@@ -1,7 +1,9 @@
 #include "output/trace.h"
 
 #include "events/names.h"
+#include "output/exit_status_fields.h"
 #include "output/time_format.h"
+#include "util/error.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -33,12 +35,8 @@ ordered_json metadata(uint32_t track, const char* name, ordered_json args) {
 TraceSink::TraceSink(std::string path, WallClock clock, TraceLimits limits)
     : path_(std::move(path)), clock_(clock), limits_(limits) {
     // 0600: the timeline holds every traced command line, which may carry other users' secrets.
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd_ < 0) throw OutputError("cannot open trace file " + path_ + ": " + std::strerror(errno));
-}
-
-TraceSink::~TraceSink() {
-    if (fd_ >= 0) ::close(fd_);
+    fd_ = FileDescriptor(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd_) throw usage_error("--trace", "cannot open " + path_ + ": " + std::strerror(errno));
 }
 
 // --- Collecting ---
@@ -150,6 +148,32 @@ void TraceSink::on_lost(uint64_t count, uint64_t monotonic_ns) {
 
 // --- Writing ---
 
+// The traceEvents array, written one element at a time and flushed as it grows.
+class TraceSink::EventArray {
+public:
+    explicit EventArray(Writer& out) : out_(out) {}
+    void add(const ordered_json& event) {
+        out_.buffer().append(std::string_view(first_ ? "\n" : ",\n"));
+        first_ = false;
+        // Bytes that are not UTF-8 (comm, argv) become U+FFFD, so the file is always valid JSON.
+        out_.buffer().append(event.dump(-1, ' ', false, ordered_json::error_handler_t::replace));
+        out_.flush_if_large();
+    }
+
+private:
+    Writer& out_;
+    bool first_ = true;
+};
+
+// Times are microseconds since the earliest event, not since the epoch: a double holds those to the
+// nanosecond, while epoch microseconds (~1.7e15) keep only quarter-microseconds. The UI shows times from
+// the start of the trace anyway; the wall-clock start is in otherData.
+struct TraceSink::Timebase {
+    uint64_t origin_ns;
+    uint64_t last_ns;
+    double us(uint64_t ns) const { return static_cast<double>(ns - origin_ns) / 1000.0; }
+};
+
 TraceSink::SliceStart TraceSink::slice_start(const Process& p) {
     if (p.exit && p.exit->age_ns <= p.exit->proc.time_ns) return {p.exit->proc.time_ns - p.exit->age_ns, "fork"};
     return {p.first_seen_ns, "first_event"};
@@ -183,138 +207,126 @@ std::vector<size_t> TraceSink::depth_first_order() const {
 }
 
 void TraceSink::end() {
-    if (fd_ < 0) return;  // written already
+    if (!fd_) return;  // written already
     try {
         write_file();
     } catch (const OutputClosed&) {  // a FIFO whose reader left: the file is cut short, so an error
-        throw OutputError("cannot write to trace file " + path_ + ": " + std::strerror(EPIPE));
+        throw Error("cannot write to trace file " + path_ + ": " + std::strerror(EPIPE));
     }
-    if (::close(std::exchange(fd_, -1)) != 0)
-        throw OutputError("cannot write to trace file " + path_ + ": " + std::strerror(errno));
+    if (fd_.close() != 0) throw Error("cannot write to trace file " + path_ + ": " + std::strerror(errno));
 }
 
 void TraceSink::write_file() {
-    Writer out(fd_, "trace file " + path_);
-    auto& buf = out.buffer();
-    bool first = true;
-    auto emit = [&](const ordered_json& event) {
-        buf.append(std::string_view(first ? "\n" : ",\n"));
-        first = false;
-        // Bytes that are not UTF-8 (comm, argv) become U+FFFD, so the file is always valid JSON.
-        buf.append(event.dump(-1, ' ', false, ordered_json::error_handler_t::replace));
-        out.flush_if_large();
-    };
-
-    // Times are microseconds since the earliest event, not since the epoch: a double holds those to the
-    // nanosecond, while epoch microseconds (~1.7e15) keep only quarter-microseconds. The UI shows times
-    // from the start of the trace anyway; the wall-clock start is in otherData.
-    uint64_t origin = first_ns_.value_or(0), last = last_ns_.value_or(0);
-    auto us = [origin](uint64_t ns) { return static_cast<double>(ns - origin) / 1000.0; };
-
-    buf.append(std::string_view("{\"traceEvents\":["));
+    Writer out(fd_.get(), "trace file " + path_);
+    Timebase time{first_ns_.value_or(0), last_ns_.value_or(0)};
+    out.buffer().append(std::string_view("{\"traceEvents\":["));
+    EventArray events(out);
     std::vector<size_t> order = depth_first_order();
-    for (size_t rank = 0; rank < order.size(); ++rank) {
-        const Process& p = processes_[order[rank]];
-        emit(metadata(p.track, "process_name", {{"name", fmt::format("{} ({})", p.comm, p.pid)}}));
-        emit(metadata(p.track, "process_sort_index", {{"sort_index", rank}}));
-        if (p.parent) {
-            const Process& parent = processes_[*p.parent];
-            emit(metadata(p.track, "process_labels",
-                          {{"labels", fmt::format("parent: {} ({})", parent.comm, parent.pid)}}));
-        }
-        emit(metadata(p.track, "thread_name", {{"name", p.comm}}));
+    for (size_t rank = 0; rank < order.size(); ++rank) write_process(events, processes_[order[rank]], rank, time);
+    for (const Instant& instant : instants_) events.add(instant_event(instant, time));
+    out.buffer().append(std::string_view("\n],\"displayTimeUnit\":\"ms\",\"otherData\":"));
+    out.buffer().append(other_data().dump(-1, ' ', false, ordered_json::error_handler_t::replace));
+    out.buffer().append(std::string_view("}\n"));
+    out.flush();
+}
 
-        // A process seen only at exit started before the trace when its fork predates the first event;
-        // its slice starts at the trace's start (age_ns keeps the truth), so old daemons that exit do not
-        // stretch the timeline back to boot.
-        SliceStart start = slice_start(p);
-        bool clamped = start.ns < origin;
-        uint64_t begin_ns = std::max(start.ns, origin);
-        uint64_t end_ns = std::max(p.exit ? p.exit->proc.time_ns : last, begin_ns);
-
-        ordered_json args;
-        args["pid"] = p.pid;
-        args["ppid"] = p.ppid;
-        if (!p.execs.empty()) {
-            const CommandLine& command = p.execs.back().command;
-            args["filename"] = command.filename;
-            args["argv"] = command.argv;
-            args["argv_truncated"] = command.truncated;
-        }
-        if (p.exit) {
-            const ExitEvent& e = *p.exit;
-            args["exit_code"] = e.status.signaled() ? ordered_json(nullptr) : ordered_json(e.status.exit_code());
-            args["signal"] = e.status.signaled() ? ordered_json(signal_name(e.status.signal())) : ordered_json(nullptr);
-            args["core_dumped"] = e.status.core_dumped();
-            args["duration_ns"] = e.duration_ns ? ordered_json(*e.duration_ns) : ordered_json(nullptr);
-            args["age_ns"] = e.age_ns;
-            args["cpu_user_ns"] = e.cpu_user_ns;
-            args["cpu_system_ns"] = e.cpu_system_ns;
-            args["max_rss_kb"] = e.max_rss_kb;
-        } else {
-            args["running"] = true;
-        }
-        args["start_from"] = start.from;
-        if (clamped) args["started_before_trace"] = true;
-        emit({{"name", p.comm},
-              {"cat", "process"},
-              {"ph", "X"},
-              {"ts", us(begin_ns)},
-              {"dur", static_cast<double>(end_ns - begin_ns) / 1000.0},
-              {"pid", p.track},
-              {"tid", p.track},
-              {"args", std::move(args)}});
-
-        for (const Exec& exec : p.execs) {
-            emit({{"name", "exec " + exec.command.filename},
-                  {"cat", "exec"},
-                  {"ph", "i"},
-                  {"s", "t"},
-                  {"ts", us(exec.time_ns)},
-                  {"pid", p.track},
-                  {"tid", p.track},
-                  {"args",
-                   {{"filename", exec.command.filename},
-                    {"argv", exec.command.argv},
-                    {"argv_truncated", exec.command.truncated}}}});
-        }
+// A process's track: its names and place in the tree, its slice, and an instant for each exec.
+void TraceSink::write_process(EventArray& events, const Process& p, size_t rank, const Timebase& time) const {
+    events.add(metadata(p.track, "process_name", {{"name", fmt::format("{} ({})", p.comm, p.pid)}}));
+    events.add(metadata(p.track, "process_sort_index", {{"sort_index", rank}}));
+    if (p.parent) {
+        const Process& parent = processes_[*p.parent];
+        events.add(
+            metadata(p.track, "process_labels", {{"labels", fmt::format("parent: {} ({})", parent.comm, parent.pid)}}));
     }
+    events.add(metadata(p.track, "thread_name", {{"name", p.comm}}));
 
-    for (const Instant& instant : instants_) {
-        if (instant.kind == Instant::Kind::Lost) {
-            emit({{"name", "lost events"},
-                  {"cat", "lost"},
-                  {"ph", "i"},
-                  {"s", "g"},
-                  {"ts", us(instant.time_ns)},
-                  {"pid", 0},
-                  {"tid", 0},
-                  {"args", {{"count", instant.count}}}});
-            continue;
-        }
-        std::string error = errno_name(instant.error);
-        emit({{"name", "exec failed: " + error},
-              {"cat", "exec_failed"},
-              {"ph", "i"},
-              {"s", "t"},
-              {"ts", us(instant.time_ns)},
-              {"pid", instant.track},
-              {"tid", instant.track},
-              {"args",
-               {{"filename", instant.command.filename},
-                {"argv", instant.command.argv},
-                {"argv_truncated", instant.command.truncated},
-                {"errno", instant.error},
-                {"error", error}}}});
+    // A process seen only at exit started before the trace when its fork predates the first event; its
+    // slice starts at the trace's start (age_ns keeps the truth), so old daemons that exit do not stretch
+    // the timeline back to boot.
+    SliceStart start = slice_start(p);
+    bool clamped = start.ns < time.origin_ns;
+    uint64_t begin_ns = std::max(start.ns, time.origin_ns);
+    uint64_t end_ns = std::max(p.exit ? p.exit->proc.time_ns : time.last_ns, begin_ns);
+    events.add({{"name", p.comm},
+                {"cat", "process"},
+                {"ph", "X"},
+                {"ts", time.us(begin_ns)},
+                {"dur", static_cast<double>(end_ns - begin_ns) / 1000.0},
+                {"pid", p.track},
+                {"tid", p.track},
+                {"args", slice_args(p, start, clamped)}});
+
+    for (const Exec& exec : p.execs) {
+        events.add({{"name", "exec " + exec.command.filename},
+                    {"cat", "exec"},
+                    {"ph", "i"},
+                    {"s", "t"},
+                    {"ts", time.us(exec.time_ns)},
+                    {"pid", p.track},
+                    {"tid", p.track},
+                    {"args",
+                     {{"filename", exec.command.filename},
+                      {"argv", exec.command.argv},
+                      {"argv_truncated", exec.command.truncated}}}});
     }
+}
 
+ordered_json TraceSink::slice_args(const Process& p, const SliceStart& start, bool clamped) {
+    ordered_json args;
+    args["pid"] = p.pid;
+    args["ppid"] = p.ppid;
+    if (!p.execs.empty()) {
+        const CommandLine& command = p.execs.back().command;
+        args["filename"] = command.filename;
+        args["argv"] = command.argv;
+        args["argv_truncated"] = command.truncated;
+    }
+    if (p.exit) {
+        const ExitEvent& e = *p.exit;
+        exit_status_fields(e.status, [&args](const char* key, const auto& value) { args[key] = value; });
+        args["duration_ns"] = e.duration_ns ? ordered_json(*e.duration_ns) : ordered_json(nullptr);
+        args["age_ns"] = e.age_ns;
+        args["cpu_user_ns"] = e.cpu_user_ns;
+        args["cpu_system_ns"] = e.cpu_system_ns;
+        args["max_rss_kb"] = e.max_rss_kb;
+    } else {
+        args["running"] = true;
+    }
+    args["start_from"] = start.from;
+    if (clamped) args["started_before_trace"] = true;
+    return args;
+}
+
+ordered_json TraceSink::instant_event(const Instant& instant, const Timebase& time) {
+    if (instant.kind == Instant::Kind::Lost) {
+        return {{"name", "lost events"},          {"cat", "lost"}, {"ph", "i"}, {"s", "g"},
+                {"ts", time.us(instant.time_ns)}, {"pid", 0},      {"tid", 0},  {"args", {{"count", instant.count}}}};
+    }
+    std::string error = errno_name(instant.error);
+    return {{"name", "exec failed: " + error},
+            {"cat", "exec_failed"},
+            {"ph", "i"},
+            {"s", "t"},
+            {"ts", time.us(instant.time_ns)},
+            {"pid", instant.track},
+            {"tid", instant.track},
+            {"args",
+             {{"filename", instant.command.filename},
+              {"argv", instant.command.argv},
+              {"argv_truncated", instant.command.truncated},
+              {"errno", instant.error},
+              {"error", error}}}};
+}
+
+ordered_json TraceSink::other_data() const {
     ordered_json other;
     other["generator"] = "bootstrap";
     if (first_ns_) {
         fmt::memory_buffer start;
-        TimeFormatter(clock_, TimeFormat::Utc, origin).append_rfc3339_utc_ns(start, origin);
+        TimeFormatter(clock_, TimeFormat::Utc, *first_ns_).append_rfc3339_utc_ns(start, *first_ns_);
         other["start_time"] = fmt::to_string(start);
-        other["start_realtime_ns"] = clock_.to_realtime_ns(origin);
+        other["start_realtime_ns"] = clock_.to_realtime_ns(*first_ns_);
     } else {
         other["start_time"] = nullptr;
         other["start_realtime_ns"] = nullptr;
@@ -323,10 +335,7 @@ void TraceSink::write_file() {
     other["process_limit"] = limits_.processes;
     other["truncated"] = events_dropped_ > 0;
     other["events_dropped"] = events_dropped_;
-    buf.append(std::string_view("\n],\"displayTimeUnit\":\"ms\",\"otherData\":"));
-    buf.append(other.dump(-1, ' ', false, ordered_json::error_handler_t::replace));
-    buf.append(std::string_view("}\n"));
-    out.flush();
+    return other;
 }
 
 }  // namespace bootstrap

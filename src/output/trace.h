@@ -7,6 +7,9 @@
 #include "events/clock.h"
 #include "output/sink.h"
 #include "output/writer.h"
+#include "util/file_descriptor.h"
+
+#include <nlohmann/json.hpp>
 
 #include <optional>
 #include <string>
@@ -25,16 +28,19 @@ struct TraceLimits {
 };
 
 class TraceSink : public EventSink {
+    class EventArray;
+    struct Timebase;
+
 public:
-    // Creates or truncates `path` now, so a bad path fails before tracing starts. Throws OutputError.
+    // Creates or truncates `path` now, so a bad path fails before tracing starts. Throws Error (status 2:
+    // the path is --trace's value).
     TraceSink(std::string path, WallClock clock, TraceLimits limits = {});
-    ~TraceSink() override;
     TraceSink(const TraceSink&) = delete;
     TraceSink& operator=(const TraceSink&) = delete;
 
     void on_event(const Event& event) override;
     void on_lost(uint64_t count, uint64_t monotonic_ns) override;
-    // Writes the whole file and closes it. Throws OutputError (a full disk, say).
+    // Writes the whole file and closes it. Throws Error (a full disk, say).
     void end() override;
 
     static constexpr size_t kMaxCommandBytes = 1024;  // filename, then argv, each counted against this
@@ -86,11 +92,15 @@ private:
     void handle(const ExecFailedEvent& event);
     std::vector<size_t> depth_first_order() const;
     void write_file();
+    void write_process(EventArray& events, const Process& p, size_t rank, const Timebase& time) const;
+    static nlohmann::ordered_json slice_args(const Process& p, const SliceStart& start, bool clamped);
+    static nlohmann::ordered_json instant_event(const Instant& instant, const Timebase& time);
+    nlohmann::ordered_json other_data() const;
 
     std::string path_;
     WallClock clock_;
     TraceLimits limits_;
-    int fd_ = -1;
+    FileDescriptor fd_;  // closed once the file is written
 
     std::vector<Process> processes_;
     std::unordered_map<uint32_t, size_t> current_;  // pid -> its latest process, alive or not

@@ -1,5 +1,7 @@
 #include "output/writer.h"
 
+#include "util/error.h"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,7 +19,7 @@ void Writer::flush() {
             int err = errno;
             buffer_.clear();
             if (err == EPIPE) throw OutputClosed{};
-            throw OutputError("cannot write to " + name_ + ": " + std::strerror(err));
+            throw Error("cannot write to " + name_ + ": " + std::strerror(err));
         }
         data += n;
         left -= static_cast<size_t>(n);

@@ -4,19 +4,12 @@
 
 #include <fmt/format.h>
 
-#include <stdexcept>
 #include <string>
 
 namespace bootstrap {
 
 // The reader of our output went away (EPIPE): a normal way to end, as with `bootstrap | head`.
 struct OutputClosed {};
-
-// Writing failed for another reason (a full disk, an I/O error): the run ends with an error.
-class OutputError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
 
 class Writer {
 public:
@@ -27,7 +20,8 @@ public:
     fmt::memory_buffer& buffer() { return buffer_; }
     int fd() const { return fd_; }
 
-    // Writes everything buffered. Throws OutputClosed or OutputError.
+    // Writes everything buffered. Throws OutputClosed, or Error for any other failure (a full disk, an
+    // I/O error).
     void flush();
     // Flushes when the buffer has grown large, to bound memory during a burst.
     void flush_if_large() {

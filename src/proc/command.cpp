@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <stdexcept>
 
 namespace bootstrap {
 
@@ -65,7 +64,7 @@ std::optional<Credentials> command_credentials(const std::optional<std::string>&
             unsigned long uid = std::strtoul(run_as->c_str(), &end, 10);
             if (!run_as->empty() && *end == '\0') pw = getpwuid(static_cast<uid_t>(uid));
         }
-        if (!pw) throw std::runtime_error("--run-as: no user named '" + *run_as + "'");
+        if (!pw) throw usage_error("--run-as", "no user named '" + *run_as + "'");
         return Credentials{pw->pw_uid, pw->pw_gid, pw->pw_name};
     }
     auto sudo_uid = env_id("SUDO_UID");
@@ -80,29 +79,25 @@ HeldCommand::HeldCommand(const std::vector<std::string>& argv, const std::option
     : name_(argv.at(0)),
       uid_(credentials ? credentials->uid : getuid()),
       gid_(credentials ? credentials->gid : getgid()) {
-    int go[2], error[2];
-    if (pipe2(go, O_CLOEXEC) != 0 || pipe2(error, O_CLOEXEC) != 0)
-        throw std::runtime_error(std::string("cannot create a pipe: ") + std::strerror(errno));
+    Pipe go = make_pipe();
+    Pipe error = make_pipe();
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
 
     pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error(std::string("cannot fork: ") + std::strerror(errno));
+    if (pid_ < 0) throw system_error("fork");
     if (pid_ == 0) {
-        close(go[1]);
-        close(error[0]);
-        become_command(args, credentials, go[0], error[1]);
+        go.write.close();
+        error.read.close();
+        become_command(args, credentials, go.read.get(), error.write.get());
     }
-    close(go[0]);
-    close(error[1]);
-    go_fd_ = go[1];
-    error_fd_ = error[0];
+    go_ = std::move(go.write);
+    error_ = std::move(error.read);
 }
 
 HeldCommand::~HeldCommand() {
-    if (go_fd_ >= 0) close(go_fd_);  // an unreleased child reads EOF and exits
-    if (error_fd_ >= 0) close(error_fd_);
+    go_.close();  // an unreleased child reads EOF and exits
     // A released command is the user's work: if the tracer fails, it runs on rather than being waited
     // for or killed.
     if (!released_ && !status_) waitpid(pid_, nullptr, 0);
@@ -110,20 +105,17 @@ HeldCommand::~HeldCommand() {
 
 void HeldCommand::release() {
     char go = 1;
-    if (write(go_fd_, &go, 1) != 1)
-        throw std::runtime_error(std::string("cannot start the command: ") + std::strerror(errno));
-    close(go_fd_);
-    go_fd_ = -1;
+    if (write(go_.get(), &go, 1) != 1) throw system_error("write to the held command");
+    go_.close();
     released_ = true;
-    // Exec closes error_fd in the child (CLOEXEC): EOF means it succeeded.
+    // Exec closes the child's end of error_ (CLOEXEC): end of file means it succeeded.
     int err = 0;
     ssize_t n;
-    do n = read(error_fd_, &err, sizeof(err));
+    do n = read(error_.get(), &err, sizeof(err));
     while (n < 0 && errno == EINTR);
-    close(error_fd_);
-    error_fd_ = -1;
+    error_.close();
     if (n == static_cast<ssize_t>(sizeof(err)))
-        throw CommandError("cannot run '" + name_ + "': " + std::strerror(err), err == ENOENT ? 127 : 126);
+        throw Error("cannot run '" + name_ + "': " + std::strerror(err), {}, err == ENOENT ? 127 : 126);
 }
 
 std::optional<int> HeldCommand::poll_exit() {

@@ -1,6 +1,7 @@
 #include "proc/privileges.h"
 
 #include "proc/command.h"
+#include "util/error.h"
 
 #include <grp.h>
 #include <linux/capability.h>
@@ -13,16 +14,11 @@
 #include <cstring>
 #include <fstream>
 #include <optional>
-#include <stdexcept>
 #include <string>
 
 namespace bootstrap {
 
 namespace {
-
-[[noreturn]] void fail(const char* what) {
-    throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
-}
 
 int last_capability() {
     std::ifstream file("/proc/sys/kernel/cap_last_cap");
@@ -49,16 +45,16 @@ void drop_privileges(const Identity& who) {
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 
     if (who.uid != getuid() || who.gid != getgid()) {
-        if (setgroups(0, nullptr) != 0) fail("cannot drop supplementary groups");
-        if (setresgid(who.gid, who.gid, who.gid) != 0) fail("cannot change group");
-        if (setresuid(who.uid, who.uid, who.uid) != 0) fail("cannot change user");
+        if (setgroups(0, nullptr) != 0) throw system_error("setgroups");
+        if (setresgid(who.gid, who.gid, who.gid) != 0) throw system_error("setresgid");
+        if (setresuid(who.uid, who.uid, who.uid) != 0) throw system_error("setresuid");
     }
     // Leaving uid 0 cleared the capabilities already; this covers staying root and file capabilities.
     __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
     __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = {};
-    if (syscall(SYS_capset, &header, none) != 0) fail("cannot drop capabilities");
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail("cannot set no_new_privs");
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) fail("cannot make the process undumpable");
+    if (syscall(SYS_capset, &header, none) != 0) throw system_error("capset");
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw system_error("prctl(PR_SET_NO_NEW_PRIVS)");
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw system_error("prctl(PR_SET_DUMPABLE)");
 }
 
 }  // namespace bootstrap

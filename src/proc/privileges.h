@@ -17,7 +17,7 @@ Identity unprivileged_identity(const Identity* command_user);
 
 // Becomes `who` (supplementary groups dropped), then drops every capability from every set, sets
 // no_new_privs so nothing exec'd regains any, and makes the process undumpable so that other processes
-// of that user cannot ptrace it or read its memory. Throws std::runtime_error if the kernel refuses.
+// of that user cannot ptrace it or read its memory. Throws Error if the kernel refuses.
 void drop_privileges(const Identity& who);
 
 }  // namespace bootstrap

@@ -111,5 +111,18 @@ TEST(Binary, EndsPromptlyWhenItsReaderGoesAway) {
     EXPECT_EQ(tracer->read_stderr(), "") << "no 'Broken pipe' or other message";
 }
 
+// -v debugs the loader users run: the light skeleton (where the kernel runs it) prints the verifier's
+// figures on stderr, and the run goes on as without -v.
+TEST(Binary, VerboseShowsTheLightLoadersVerifierLog) {
+    REQUIRE_BPF();
+    auto run = run_to_completion({"-v", "--", "/bin/sh", "-c", "exit 3"}, 20s);
+    EXPECT_EQ(run.status, 3) << run.err;
+    if (kernel_runs_light_loader()) {
+        EXPECT_NE(run.err.find("light skeleton: loaded"), std::string::npos) << run.err;
+        EXPECT_TRUE(std::regex_search(run.err, std::regex(R"(processed \d+ insns)"))) << run.err;
+    }
+    EXPECT_TRUE(std::regex_search(run.out, std::regex(R"( EXIT +sh +\d+ +\d+ +\[3\])"))) << run.out;
+}
+
 }  // namespace
 }  // namespace bootstrap::testing

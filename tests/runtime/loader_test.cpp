@@ -3,7 +3,6 @@
 #include "children.h"
 #include "trace_session.h"
 
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,14 +11,6 @@
 
 namespace bootstrap::testing {
 namespace {
-
-// The light skeleton's loader needs in-kernel CO-RE: Linux 5.17.
-bool kernel_runs_light_loader() {
-    utsname name{};
-    int major = 0, minor = 0;
-    if (uname(&name) != 0 || std::sscanf(name.release, "%d.%d", &major, &minor) != 2) return false;
-    return major > 5 || (major == 5 && minor >= 17);
-}
 
 Loader expected_default_loader() {
     return !libbpf_loader_requested() && kernel_runs_light_loader() ? Loader::light : Loader::libbpf;

@@ -194,8 +194,12 @@ TEST(Output, FullFileSystemIsAClearError) {
 TEST(Output, UnwritableOutputFileIsAClearError) {
     REQUIRE_BPF();
     auto result = run_to_completion({"-o", "/nonexistent/dir/out"}, 10s);
-    EXPECT_EQ(result.status, 1);
-    EXPECT_EQ(result.err, "bootstrap: cannot open /nonexistent/dir/out: No such file or directory\n");
+    EXPECT_EQ(result.status, 2);
+    EXPECT_EQ(result.err.rfind("bootstrap: -o/--output: cannot open /nonexistent/dir/out: No such file or directory\n"
+                               "Usage: bootstrap ",
+                               0),
+              0u)
+        << result.err;
 }
 
 // Started with stdin, stdout and stderr closed, the tracer puts /dev/null there before it opens anything,

@@ -1,8 +1,12 @@
 #include "trace_session.h"
 
+#include "util/error.h"
+
 #include <poll.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 namespace bootstrap::testing {
@@ -10,7 +14,7 @@ namespace bootstrap::testing {
 std::optional<std::string> bpf_unavailable_reason() {
     try {
         check_can_trace();
-    } catch (const SetupError& e) {
+    } catch (const Error& e) {
         return std::string(e.what());
     }
     return std::nullopt;
@@ -24,6 +28,13 @@ bool runtime_tests_required() {
 bool libbpf_loader_requested() {
     const char* value = std::getenv("BOOTSTRAP_TEST_LIBBPF");
     return value && std::string(value) == "1";
+}
+
+bool kernel_runs_light_loader() {
+    utsname name{};
+    int major = 0, minor = 0;
+    if (uname(&name) != 0 || std::sscanf(name.release, "%d.%d", &major, &minor) != 2) return false;
+    return major > 5 || (major == 5 && minor >= 17);
 }
 
 TraceSession::TraceSession(TracerConfig config) {

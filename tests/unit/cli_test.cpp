@@ -21,34 +21,99 @@ ParseOutcome parse(std::vector<std::string> args) {
 
 TEST(Options, Defaults) {
     auto outcome = parse({});
-    ASSERT_TRUE(outcome.options);
-    EXPECT_EQ(outcome.options->min_duration_ms, 0u);
-    EXPECT_FALSE(outcome.options->verbose);
-    EXPECT_EQ(outcome.options->max_args_bytes, 32u * 1024);
+    ASSERT_TRUE(outcome.plan);
+    const TracerConfig& tracer = outcome.plan->tracer;
+    EXPECT_EQ(tracer.min_duration_ns, 0u);
+    EXPECT_TRUE(tracer.report_execs);
+    EXPECT_TRUE(tracer.report_exits);
+    EXPECT_FALSE(tracer.verbose);
+    EXPECT_FALSE(tracer.trace_tree);
+    EXPECT_EQ(tracer.max_args_bytes, 32u * 1024);
+    EXPECT_EQ(tracer.ring_bytes, 1024u * 1024);
+    EXPECT_FALSE(outcome.plan->output.summary);
+    EXPECT_TRUE(outcome.plan->output.losses_on_stderr);
 }
 
 TEST(Options, DurationAndVerbose) {
     auto outcome = parse({"-d", "250", "-v"});
-    ASSERT_TRUE(outcome.options);
-    EXPECT_EQ(outcome.options->min_duration_ms, 250u);
-    EXPECT_TRUE(outcome.options->verbose);
+    ASSERT_TRUE(outcome.plan);
+    EXPECT_EQ(outcome.plan->tracer.min_duration_ns, 250'000'000u);
+    EXPECT_TRUE(outcome.plan->tracer.verbose);
     auto long_form = parse({"--duration=7", "--verbose"});
-    ASSERT_TRUE(long_form.options);
-    EXPECT_EQ(long_form.options->min_duration_ms, 7u);
+    ASSERT_TRUE(long_form.plan);
+    EXPECT_EQ(long_form.plan->tracer.min_duration_ns, 7'000'000u);
 }
 
 TEST(Options, SizesTakeSuffixes) {
     auto outcome = parse({"--ring-size", "4M", "--max-args-bytes", "64K"});
-    ASSERT_TRUE(outcome.options);
-    EXPECT_EQ(outcome.options->ring_bytes, 4u * 1024 * 1024);
-    EXPECT_EQ(outcome.options->max_args_bytes, 64u * 1024);
+    ASSERT_TRUE(outcome.plan);
+    EXPECT_EQ(outcome.plan->tracer.ring_bytes, 4u * 1024 * 1024);
+    EXPECT_EQ(outcome.plan->tracer.max_args_bytes, 64u * 1024);
+}
+
+// The rules that give options a meaning together, all decided by plan_run().
+TEST(Plan, DurationReportsExitsOnly) {
+    auto outcome = parse({"-d", "100"});
+    ASSERT_TRUE(outcome.plan);
+    EXPECT_FALSE(outcome.plan->tracer.report_execs);
+    EXPECT_TRUE(outcome.plan->tracer.report_exits);
+}
+
+TEST(Plan, ExecOnlyAndExitOnlyChooseTheRecords) {
+    auto execs = parse({"--exec-only"});
+    ASSERT_TRUE(execs.plan);
+    EXPECT_TRUE(execs.plan->tracer.report_execs);
+    EXPECT_FALSE(execs.plan->tracer.report_exits);
+    auto exits = parse({"--exit-only"});
+    ASSERT_TRUE(exits.plan);
+    EXPECT_FALSE(exits.plan->tracer.report_execs);
+    EXPECT_TRUE(exits.plan->tracer.report_exits);
+}
+
+TEST(Plan, CommandIsTracedWithItsDescendantsAndSummarised) {
+    auto outcome = parse({"--", "make", "-j2"});
+    ASSERT_TRUE(outcome.plan);
+    EXPECT_TRUE(outcome.plan->tracer.trace_tree);
+    EXPECT_TRUE(outcome.plan->output.summary);
+    EXPECT_EQ(outcome.plan->command, (std::vector<std::string>{"make", "-j2"}));
+    auto pid = parse({"-p", "1"});
+    ASSERT_TRUE(pid.plan);
+    EXPECT_TRUE(pid.plan->tracer.trace_tree);
+    EXPECT_FALSE(pid.plan->output.summary);
+}
+
+TEST(Plan, JsonReportsLossesAsRecords) {
+    auto outcome = parse({"-j"});
+    ASSERT_TRUE(outcome.plan);
+    EXPECT_TRUE(outcome.plan->output.json);
+    EXPECT_FALSE(outcome.plan->output.losses_on_stderr);
+}
+
+TEST(Plan, ConflictsNameTheOption) {
+    struct Case {
+        std::vector<std::string> args;
+        std::string reason;
+    };
+    for (const Case& c : std::vector<Case>{
+             {{"-d", "5", "--exec-only"}, "-d/--duration: "},
+             {{"--exec-only", "--exit-only"}, "--exec-only: "},
+             {{"--run-as", "root"}, "--run-as: "},
+             {{"-p", "1", "--", "true"}, "-p/--pid: "},
+             {{"--"}, "--: "},
+             {{"--ring-size", "64K", "--max-args-bytes", "32K"}, "--ring-size: "},
+         }) {
+        auto outcome = parse(c.args);
+        EXPECT_FALSE(outcome.plan);
+        EXPECT_EQ(outcome.exit_status, 2);
+        EXPECT_EQ(outcome.message.rfind("bootstrap: " + c.reason, 0), 0u) << outcome.message;
+    }
 }
 
 class BadOption : public ::testing::TestWithParam<std::vector<std::string>> {};
 
 TEST_P(BadOption, ExitsTwoWithOneLineReasonAndUsage) {
     auto outcome = parse(GetParam());
-    EXPECT_FALSE(outcome.options);
+    EXPECT_FALSE(outcome.plan);
     EXPECT_EQ(outcome.exit_status, 2);
     // "bootstrap: <reason>\nUsage: ...\nTry ...\n"
     auto first_nl = outcome.message.find('\n');
@@ -70,7 +135,7 @@ INSTANTIATE_TEST_SUITE_P(Values, BadOption,
 
 TEST(Options, HelpAndVersionExitZero) {
     auto help = parse({"--help"});
-    EXPECT_FALSE(help.options);
+    EXPECT_FALSE(help.plan);
     EXPECT_EQ(help.exit_status, 0);
     EXPECT_NE(help.message.find("-d,--duration"), std::string::npos);
     EXPECT_NE(help.message.find("Examples:"), std::string::npos);
@@ -96,6 +161,15 @@ TEST(Binary, HelpGoesToStdoutWithStatusZero) {
     EXPECT_EQ(result.status, 0);
     EXPECT_NE(result.out.find("Usage"), std::string::npos);
     EXPECT_EQ(result.err, "");
+}
+
+// An unknown --run-as user is bad input like any other: status 2, named, before anything is loaded.
+TEST(Binary, UnknownRunAsUserExitsTwoNamingIt) {
+    auto result = testing::run_to_completion({"--run-as", "no-such-user-here", "--", "true"}, 5s);
+    EXPECT_EQ(result.status, 2);
+    EXPECT_EQ(result.out, "");
+    EXPECT_EQ(result.err.rfind("bootstrap: --run-as: no user named 'no-such-user-here'\nUsage: bootstrap ", 0), 0u)
+        << result.err;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The --trace timeline file from hand-built events: valid JSON to nlohmann and to Python's strict parser,
 // one slice per process with times from the events, parents sorted before children, and write errors.
 #include "output/trace.h"
+#include "util/error.h"
 
 #include <gtest/gtest.h>
 
@@ -352,9 +353,10 @@ TEST_F(TraceFile, LongCommandLinesAreCapped) {
 TEST(TraceErrors, UnopenablePathThrowsAtConstruction) {
     try {
         TraceSink sink("/nonexistent-directory/trace.json", kClock);
-        FAIL() << "no OutputError";
-    } catch (const OutputError& e) {
-        EXPECT_STREQ(e.what(), "cannot open trace file /nonexistent-directory/trace.json: No such file or directory");
+        FAIL() << "no Error";
+    } catch (const Error& e) {
+        EXPECT_STREQ(e.what(), "--trace: cannot open /nonexistent-directory/trace.json: No such file or directory");
+        EXPECT_EQ(e.status(), kExitUsage);
     }
 }
 
@@ -363,8 +365,8 @@ TEST(TraceErrors, FullDiskIsReportedByEnd) {
     sink.on_event(exec(1, 0, "init", kStart, "/sbin/init", {"init"}));
     try {
         sink.end();
-        FAIL() << "no OutputError";
-    } catch (const OutputError& e) {
+        FAIL() << "no Error";
+    } catch (const Error& e) {
         EXPECT_STREQ(e.what(), "cannot write to trace file /dev/full: No space left on device");
     }
 }

@@ -1,0 +1,90 @@
+#include "app/event_loop.h"
+
+#include "util/error.h"
+
+#include <cerrno>
+
+namespace bootstrap {
+
+namespace {
+
+// The kernel wakes us at once after a quiet spell, then at most every 20 ms in a burst (or when a batch
+// waits): the traced processes pay for its wake-ups. While it may be holding records back we drain every
+// few ms on our own timer, so none waits longer than that; otherwise its next record wakes us at once,
+// and a long timer is only a safety net.
+constexpr int kActiveDrainMs = 5;
+constexpr int kIdleDrainMs = 100;
+
+}  // namespace
+
+EventLoop::EventLoop(Tracer& tracer, Session& session, SignalFd& signals, HeldCommand* command, int reader_fd)
+    : tracer_(tracer), session_(session), signals_(signals), command_(command), reader_fd_(reader_fd) {
+    slots_[kRing] = {tracer_.wakeup_fd(), POLLIN, 0};
+    slots_[kSignals] = {signals_.fd(), POLLIN, 0};
+    slots_[kReader] = {reader_fd_, 0, 0};  // POLLERR and POLLHUP are always reported
+}
+
+int EventLoop::run() {
+    try {
+        session_.begin();
+        session_.flush();
+    } catch (const OutputClosed&) {
+        output_open_ = false;
+    }
+    while (running()) {
+        wait();
+        drain();
+        watch_reader();
+        handle_signals();
+        if (command_) command_status_ = command_->poll_exit();
+    }
+    drain();  // what came in since the last one
+    session_.end(output_open_);
+    return command_status_.value_or(0);
+}
+
+// Until a stop signal or the command's end; once the output is gone, only a command keeps it going.
+bool EventLoop::running() const {
+    if (command_status_ || stop_requested_) return false;
+    return output_open_ || command_;
+}
+
+void EventLoop::wait() {
+    // Once the output is gone the ring is no longer read: leave it out, or its pending wake-up would make
+    // poll() return at once, forever. A negative fd is a slot poll() skips.
+    slots_[kRing].fd = output_open_ ? tracer_.wakeup_fd() : -1;
+    slots_[kReader].fd = output_open_ ? reader_fd_ : -1;
+    int timeout_ms = output_open_ && tracer_.records_may_be_held() ? kActiveDrainMs : kIdleDrainMs;
+    if (poll(slots_.data(), slots_.size(), timeout_ms) < 0 && errno != EINTR) throw system_error("poll");
+}
+
+// The one drain: every waiting record to the sinks, losses reported, output written. A reader that went
+// away (like `| head`) ends the output quietly; in command mode the command is still waited for.
+void EventLoop::drain() {
+    if (!output_open_) return;
+    try {
+        tracer_.consume();
+        session_.after_drain(tracer_);
+    } catch (const OutputClosed&) {
+        output_open_ = false;
+    }
+}
+
+void EventLoop::watch_reader() {
+    if (slots_[kReader].fd >= 0 && (slots_[kReader].revents & (POLLERR | POLLHUP))) output_open_ = false;
+}
+
+void EventLoop::handle_signals() {
+    while (auto info = signals_.take()) {
+        if (info->ssi_signo == SIGCHLD) continue;  // only wakes us: poll_exit() follows
+        if (!command_)
+            stop_requested_ = true;
+        else if (info->ssi_code <= 0)
+            // Sent with kill(): pass it on. A Ctrl-C from the terminal (SI_KERNEL) has already reached the
+            // command, which is in the same process group; a second one could make it give up its own
+            // clean-up.
+            command_->forward(static_cast<int>(info->ssi_signo));
+    }
+}
+
+}  // namespace bootstrap

@@ -1,0 +1,54 @@
+// The run once everything is set up: wait, drain, supervise, until a stop signal, the command's exit or
+// the reader's departure ends it. Each source of work is one named poll slot and one handler, so a new
+// one (a metrics listener, a SIGHUP reopen) is a slot, a member and a call in run_once().
+#pragma once
+
+#include "app/session.h"
+#include "bpf/tracer.h"
+#include "proc/command.h"
+#include "util/signal_fd.h"
+
+#include <poll.h>
+
+#include <array>
+#include <optional>
+
+namespace bootstrap {
+
+class EventLoop {
+public:
+    // `command` is the held command of command mode (released already), or null. `reader_fd` is the
+    // output's descriptor when it is a pipe or socket whose reader can go away, else -1.
+    EventLoop(Tracer& tracer, Session& session, SignalFd& signals, HeldCommand* command, int reader_fd);
+
+    // Runs to the end and writes the session's end. Returns the command's status (128+N for signal N),
+    // or 0. Throws Error when reading the ring or writing the output fails.
+    int run();
+
+private:
+    enum Slot : size_t {
+        kRing,     // the ring buffer's wake-ups
+        kSignals,  // SIGINT, SIGTERM, SIGHUP, SIGCHLD
+        kReader,   // POLLERR/POLLHUP once the reader of a pipe or socket is gone
+        kSlotCount
+    };
+
+    bool running() const;
+    void wait();
+    void drain();
+    void watch_reader();
+    void handle_signals();
+
+    Tracer& tracer_;
+    Session& session_;
+    SignalFd& signals_;
+    HeldCommand* command_;
+    int reader_fd_;
+    std::array<pollfd, kSlotCount> slots_{};
+
+    bool output_open_ = true;  // false once the reader has gone (`| head`): the ring is no longer read
+    bool stop_requested_ = false;
+    std::optional<int> command_status_;
+};
+
+}  // namespace bootstrap

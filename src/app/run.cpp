@@ -1,0 +1,96 @@
+#include "app/run.h"
+
+#include "app/event_loop.h"
+#include "app/session.h"
+#include "bpf/tracer.h"
+#include "output/writer.h"
+#include "proc/command.h"
+#include "proc/privileges.h"
+#include "proc/proc_scan.h"
+#include "util/error.h"
+#include "util/file_descriptor.h"
+#include "util/signal_fd.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+namespace bootstrap {
+
+namespace {
+
+// -o FILE. 0600: the events hold every traced command line, which may carry other users' secrets.
+FileDescriptor open_output(const std::string& path) {
+    FileDescriptor fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd) throw usage_error("-o/--output", "cannot open " + path + ": " + std::strerror(errno));
+    return fd;
+}
+
+FileDescriptor open_cgroup(const std::string& path) {
+    FileDescriptor fd(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    struct statfs fs {};
+    if (!fd || fstatfs(fd.get(), &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC)
+        throw usage_error("--cgroup",
+                          "'" + path + "' is not a cgroup v2 directory (for example /sys/fs/cgroup/system.slice)");
+    return fd;
+}
+
+// A pipe or socket reports POLLERR once its reader is gone: we can stop even when no event comes.
+int reader_to_watch(const RunPlan& plan) {
+    struct stat st {};
+    if (plan.output.path || fstat(STDOUT_FILENO, &st) != 0) return -1;
+    return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ? STDOUT_FILENO : -1;
+}
+
+// -p: the process and its descendants now; the kernel follows their forks from here on. Twice: forks
+// during the first scan, from processes not yet traced, are caught by the second.
+void trace_existing_tree(Tracer& tracer, uint32_t root) {
+    for (int pass = 0; pass < 2; ++pass)
+        for (pid_t pid : process_tree(static_cast<pid_t>(root))) tracer.trace_process(static_cast<uint32_t>(pid));
+}
+
+}  // namespace
+
+int run(const RunPlan& plan) {
+    check_can_trace();
+    if (plan.follow_pid && !process_exists(static_cast<pid_t>(*plan.follow_pid)))
+        throw usage_error("-p/--pid", "no process with pid " + std::to_string(*plan.follow_pid));
+    FileDescriptor cgroup = plan.cgroup_path ? open_cgroup(*plan.cgroup_path) : FileDescriptor();
+
+    signal(SIGPIPE, SIG_IGN);  // a closed stdout shows up as EPIPE from write()
+    SignalFd signals({SIGINT, SIGTERM, SIGHUP, SIGCHLD});
+
+    // The command is forked before anything is opened or loaded, so it inherits no BPF or output
+    // descriptors; it waits to exec until the tracer follows it.
+    std::optional<HeldCommand> command;
+    if (!plan.command.empty()) command.emplace(plan.command, plan.command_user);
+
+    FileDescriptor output_file = plan.output.path ? open_output(*plan.output.path) : FileDescriptor();
+    Writer out(output_file ? output_file.get() : STDOUT_FILENO, plan.output.path.value_or("standard output"));
+    Session session(plan.output, out);
+    TracerConfig tracer_config = plan.tracer;
+    tracer_config.cgroup_fd = cgroup.get();
+    Tracer tracer(tracer_config, [&session](std::span<const std::byte> record) { session.handle(record); });
+
+    if (plan.follow_pid) trace_existing_tree(tracer, *plan.follow_pid);
+    std::optional<Identity> command_identity;
+    if (command) {
+        tracer.trace_process(static_cast<uint32_t>(command->pid()));
+        command->release();
+        command_identity = Identity{command->uid(), command->gid()};
+    }
+    // Everything privileged is done: the ring buffer and counters are read through what we hold.
+    drop_privileges(unprivileged_identity(command_identity ? &*command_identity : nullptr));
+
+    EventLoop loop(tracer, session, signals, command ? &*command : nullptr, reader_to_watch(plan));
+    return loop.run();
+}
+
+}  // namespace bootstrap

@@ -1,0 +1,83 @@
+#include "app/session.h"
+
+#include "events/clock.h"
+#include "events/event.h"
+#include "output/json.h"
+#include "output/summary.h"
+#include "output/text.h"
+#include "output/time_format.h"
+#include "output/trace.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace bootstrap {
+
+Session::Session(const OutputPlan& plan, Writer& out)
+    : out_(out), losses_on_stderr_(plan.losses_on_stderr), page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))) {
+    WallClock clock;
+    TimeFormatter times(clock, plan.time_format);
+    if (plan.json)
+        stream_sinks_.push_back(std::make_unique<JsonSink>(out, times));
+    else
+        stream_sinks_.push_back(std::make_unique<TextSink>(out, times, plan.text));
+    if (plan.summary) stream_sinks_.push_back(std::make_unique<SummarySink>(out, plan.json, times));
+    if (plan.trace_path) file_sinks_.push_back(std::make_unique<TraceSink>(*plan.trace_path, clock));
+}
+
+void Session::begin() {
+    for (auto& sink : stream_sinks_) sink->begin();
+}
+
+void Session::handle(std::span<const std::byte> record) {
+    DecodeResult decoded = decode(record, page_size_);
+    if (auto* event = std::get_if<Event>(&decoded)) {
+        for (auto& sink : stream_sinks_) sink->on_event(*event);
+        for (auto& sink : file_sinks_) sink->on_event(*event);
+        out_.flush_if_large();
+    } else {
+        std::fprintf(stderr, "bootstrap: skipped a record: %s\n", std::get<DecodeError>(decoded).reason.c_str());
+    }
+}
+
+void Session::after_drain(const Tracer& tracer) {
+    report_untracked(tracer.untracked_forks());
+    if (uint64_t lost = take_lost(tracer.lost_events())) {
+        uint64_t now = WallClock::monotonic_now_ns();
+        for (auto& sink : stream_sinks_) sink->on_lost(lost, now);
+        for (auto& sink : file_sinks_) sink->on_lost(lost, now);
+    }
+    out_.flush();
+}
+
+// Forks -p or command mode could not follow: their events are missing, so say so once per batch.
+void Session::report_untracked(uint64_t total) {
+    if (total > untracked_reported_)
+        std::fprintf(stderr, "bootstrap: %llu new processes could not be followed: more than 32768 traced at once\n",
+                     static_cast<unsigned long long>(total - untracked_reported_));
+    untracked_reported_ = total;
+}
+
+// Text output reports loss on stderr, keeping its columns parseable; JSON gets a record from the sinks.
+uint64_t Session::take_lost(uint64_t total) {
+    if (total <= lost_reported_) return 0;
+    uint64_t fresh = total - lost_reported_;
+    lost_reported_ = total;
+    if (losses_on_stderr_)
+        std::fprintf(stderr, "bootstrap: lost %llu events: the ring buffer was full (a larger --ring-size helps)\n",
+                     static_cast<unsigned long long>(fresh));
+    return fresh;
+}
+
+void Session::end(bool output_open) {
+    for (auto& sink : file_sinks_) sink->end();
+    if (!output_open) return;
+    try {
+        for (auto& sink : stream_sinks_) sink->end();
+        out_.flush();
+    } catch (const OutputClosed&) {
+    }
+}
+
+}  // namespace bootstrap

@@ -1,0 +1,48 @@
+// Where records become output: each record from the ring is decoded once and the event handed to every
+// sink. The event stream (text or JSON) and the summary write to the output; the timeline writes its own
+// file at the end. A new consumer of events (metrics, a process table) is one more sink here.
+#pragma once
+
+#include "bpf/tracer.h"
+#include "cli/plan.h"
+#include "output/sink.h"
+#include "output/writer.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace bootstrap {
+
+class Session {
+public:
+    // Opens the timeline file now, so a bad path fails before anything is loaded. Throws Error.
+    Session(const OutputPlan& plan, Writer& out);
+
+    // Before the first record: headers.
+    void begin();
+    // One record from the ring buffer.
+    void handle(std::span<const std::byte> record);
+    // After each drain of the ring: reports what the kernel could not deliver since the last one.
+    void after_drain(const Tracer& tracer);
+    // Writes what is buffered. Throws OutputClosed when the reader has gone, Error on a write error.
+    void flush() { out_.flush(); }
+    // At the end: the summary, if the output is still open, and the timeline in any case.
+    void end(bool output_open);
+
+private:
+    void report_untracked(uint64_t total);
+    uint64_t take_lost(uint64_t total);
+
+    Writer& out_;
+    bool losses_on_stderr_;
+    std::vector<std::unique_ptr<EventSink>> stream_sinks_;
+    std::vector<std::unique_ptr<EventSink>> file_sinks_;
+    uint64_t page_size_;
+    uint64_t lost_reported_ = 0;
+    uint64_t untracked_reported_ = 0;
+};
+
+}  // namespace bootstrap

@@ -1,0 +1,72 @@
+#include "cli/plan.h"
+
+#include "cli/options.h"
+#include "util/error.h"
+
+namespace bootstrap {
+
+namespace {
+
+constexpr uint64_t kNsPerMs = 1'000'000;
+
+void check_combination(const Options& options, const TracerConfig& tracer) {
+    if (options.command_mode && options.command.empty())
+        throw usage_error("--", "must be followed by a command to run");
+    if (options.run_as && options.command.empty())
+        throw usage_error("--run-as", "needs a command to run: bootstrap --run-as USER -- COMMAND");
+    if (options.pid && !options.command.empty())
+        throw usage_error("-p/--pid", "cannot be combined with a command: the command is what is traced");
+    if (options.min_duration_ms && options.exec_only)
+        throw usage_error("-d/--duration", "reports exits only and cannot be combined with --exec-only");
+    if (options.exec_only && options.exit_only) throw usage_error("--exec-only", "cannot be combined with --exit-only");
+    if (tracer.ring_bytes < TracerConfig::min_ring_bytes(tracer.max_args_bytes))
+        throw usage_error("--ring-size", "must be at least four times --max-args-bytes plus 4K");
+}
+
+TracerConfig tracer_config(const Options& options) {
+    TracerConfig tracer;
+    tracer.verbose = options.verbose;
+    // -d reports how long processes lived, so it reports exits only, as in the original tool.
+    tracer.min_duration_ns = options.min_duration_ms * kNsPerMs;
+    tracer.report_execs = !options.exit_only && options.min_duration_ms == 0;
+    tracer.report_exits = !options.exec_only;
+    tracer.failed_execs = options.failed_execs;
+    tracer.thread_exits = options.thread_exits;
+    tracer.max_args_bytes = options.max_args_bytes.value_or(tracer.max_args_bytes);
+    tracer.ring_bytes = options.ring_bytes.value_or(tracer.ring_bytes);
+    // A command, like -p, is traced with everything it starts, followed from fork on in the kernel.
+    tracer.trace_tree = options.pid.has_value() || !options.command.empty();
+    tracer.ppid = options.ppid;
+    tracer.uid = options.uid;
+    tracer.comm = options.comm;
+    return tracer;
+}
+
+OutputPlan output_plan(const Options& options) {
+    OutputPlan output;
+    output.json = options.json;
+    output.text.show_args = options.show_args;
+    output.time_format = options.time_format;
+    // Command mode answers "what did it do": the summary is on unless -s was turned off.
+    output.summary = options.summary.value_or(!options.command.empty());
+    output.losses_on_stderr = !options.json;
+    output.path = options.output_path;
+    output.trace_path = options.trace_path;
+    return output;
+}
+
+}  // namespace
+
+RunPlan plan_run(const Options& options) {
+    RunPlan plan;
+    plan.tracer = tracer_config(options);
+    check_combination(options, plan.tracer);
+    plan.cgroup_path = options.cgroup_path;
+    plan.follow_pid = options.pid;
+    plan.command = options.command;
+    if (!plan.command.empty()) plan.command_user = command_credentials(options.run_as);
+    plan.output = output_plan(options);
+    return plan;
+}
+
+}  // namespace bootstrap

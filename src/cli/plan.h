@@ -1,0 +1,44 @@
+// What a run does, decided from the options in one place: every rule that ties options together or
+// gives one a meaning beyond its own value ("-d reports exits only", "a command is traced with its
+// descendants", "the summary is on in command mode") is in plan_run(), and its result is in the terms
+// each layer takes.
+#pragma once
+
+#include "bpf/tracer.h"
+#include "output/text.h"
+#include "output/time_format.h"
+#include "proc/command.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bootstrap {
+
+struct Options;
+
+struct OutputPlan {
+    bool json = false;
+    TextOptions text;
+    TimeFormat time_format = TimeFormat::Local;
+    bool summary = false;
+    bool losses_on_stderr = true;           // text keeps its columns parseable; JSON gets a record
+    std::optional<std::string> path;        // -o; standard output otherwise
+    std::optional<std::string> trace_path;  // --trace
+};
+
+struct RunPlan {
+    TracerConfig tracer;                      // cgroup_fd is opened at start from cgroup_path
+    std::optional<std::string> cgroup_path;   // --cgroup
+    std::optional<uint32_t> follow_pid;       // -p: seeded into the traced set from /proc
+    std::vector<std::string> command;         // empty: trace the whole host
+    std::optional<Credentials> command_user;  // whom it runs as; unset: as whoever runs bootstrap
+    OutputPlan output;
+};
+
+// Throws Error (status 2, naming the option) for options that cannot go together, or a --run-as user
+// this system does not know.
+RunPlan plan_run(const Options& options);
+
+}  // namespace bootstrap
