@@ -65,7 +65,7 @@ fuzz: fuzz-deps
 # need root; they skip without it). The kernels tests' static, VM-bound scenario cannot be sanitized.
 sanitize: test-deps
 	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBOOTSTRAP_TESTS=ON -DBOOTSTRAP_SANITIZE=ON
-	cmake --build $(ASAN_DIR) -j $(JOBS) --target bootstrap unit_tests runtime_tests
+	cmake --build $(ASAN_DIR) -j $(JOBS) --target bootstrap unit_tests capture_tests runtime_tests
 	cd $(ASAN_DIR) && ctest -L 'unit|runtime' --output-on-failure -j 1
 
 bench-deps:

@@ -1,5 +1,5 @@
-// Nothing is lost silently: every record the kernel could not deliver is counted, and the count equals
-// what is missing. Both tests trace only this test's own process tree, so the storm is the only traffic.
+// Nothing is lost silently, seen from the binary: a tracer that cannot keep up says how much it lost.
+// The test traces only its own process tree, so the storm is the only traffic.
 #include "children.h"
 #include "trace_session.h"
 #include "tracer_process.h"
@@ -14,29 +14,6 @@
 
 namespace bootstrap::testing {
 namespace {
-
-TEST(Loss, StalledReaderCountsExactlyWhatIsMissing) {
-    REQUIRE_BPF();
-    TracerConfig config;
-    config.trace_tree = true;
-    config.ring_bytes = 64 * 1024;  // the smallest ring: a few hundred records
-    TraceSession session(config);
-    session.tracer().trace_process(static_cast<uint32_t>(getpid()));
-
-    // Nobody reads while the storm runs.
-    constexpr int kChildren = 2000;
-    std::set<uint32_t> children;
-    for (int i = 0; i < kChildren; ++i) children.insert(static_cast<uint32_t>(reap(spawn([] { return 0; })).pid));
-
-    session.drain_for(500ms);
-    size_t received = 0;
-    for (const Event& e : session.events())
-        if (std::holds_alternative<ExitEvent>(e) && children.count(process_of(e).pid)) ++received;
-    uint64_t lost = session.lost();
-    EXPECT_GT(lost, 0u) << "the storm should overflow a 64 KiB ring";
-    EXPECT_EQ(received + lost, static_cast<uint64_t>(kChildren));
-    EXPECT_EQ(session.decode_errors(), 0u);
-}
 
 TEST(Loss, SigstoppedTracerReportsTheLossOnStderr) {
     REQUIRE_BPF();
