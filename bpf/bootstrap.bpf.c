@@ -309,6 +309,54 @@ static __always_inline void add_task_counters(struct exit_record *rec, struct ta
 	rec->nivcsw += t->nivcsw;
 }
 
+/*
+ * Whether this exit ends the process. Kernel 6.16 gave the tracepoint a group_dead argument, and
+ * its trace event a field of that name. This check is resolved against the running kernel at load
+ * (by libbpf, or by the kernel for the light skeleton); the verifier then never looks at the branch
+ * not taken, so reading ctx[1] is safe where it is absent.
+ */
+static __always_inline bool ends_process(unsigned long long *ctx, struct task_struct *leader,
+					 struct signal_struct *signal)
+{
+	if (bpf_core_field_exists(struct trace_event_raw_sched_process_exit, group_dead))
+		return (bool)ctx[1];
+	return group_dead_without_tp_arg(leader, signal);
+}
+
+/* The process ended: its leader's name, its wait status, and every thread's counters. */
+static __always_inline void fill_process_end(struct exit_record *rec, struct task_struct *task,
+					     struct task_struct *leader,
+					     struct signal_struct *signal)
+{
+	/* The process's name is its leader's: the last thread may have named itself otherwise. */
+	bpf_probe_read_kernel_str(rec->hdr.comm, sizeof(rec->hdr.comm), leader->comm);
+	rec->status = process_wait_status(leader, signal);
+	/*
+	 * Threads already released were folded into signal; this thread and a leader that exited
+	 * earlier (a zombie until the group is reaped) are still counted on their own.
+	 */
+	rec->utime_ns = signal->utime;
+	rec->stime_ns = signal->stime;
+	rec->runtime_ns = signal->sum_sched_runtime;
+	rec->min_flt = signal->min_flt;
+	rec->maj_flt = signal->maj_flt;
+	rec->nvcsw = signal->nvcsw;
+	rec->nivcsw = signal->nivcsw;
+	add_task_counters(rec, task);
+	if (leader != task) /* a zombie: its times are final */
+		add_task_counters(rec, leader);
+}
+
+/* --threads: one thread ended and the process goes on. */
+static __always_inline void fill_thread_end(struct exit_record *rec, struct task_struct *task)
+{
+	rec->flags |= EXIT_THREAD_ONLY;
+	rec->status = task->exit_code;
+	rec->utime_ns = rec->stime_ns = rec->runtime_ns = 0;
+	rec->min_flt = rec->maj_flt = rec->nvcsw = rec->nivcsw = 0;
+	add_task_counters(rec, task);
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task)
 {
@@ -317,19 +365,9 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	struct signal_struct *signal = task->signal;
 	struct task_state *state;
 	struct exit_record *rec;
-	bool group_dead;
+	bool group_dead = ends_process(ctx, leader, signal);
 	u64 exec_time = 0;
 
-	/*
-	 * Kernel 6.16 gave the tracepoint a group_dead argument, and its trace event a field of
-	 * that name. This check is resolved against the running kernel at load (by libbpf, or by
-	 * the kernel for the light skeleton); the verifier then never looks at the branch not
-	 * taken, so reading ctx[1] is safe where it is absent.
-	 */
-	if (bpf_core_field_exists(struct trace_event_raw_sched_process_exit, group_dead))
-		group_dead = (bool)ctx[1];
-	else
-		group_dead = group_dead_without_tp_arg(leader, signal);
 	if (!group_dead && !settings.report_thread_exits)
 		return 0;
 	if (!in_traced_tree(task))
@@ -357,35 +395,10 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	rec->flags = exec_time ? EXIT_EXEC_SEEN : 0;
 	rec->exec_time_ns = exec_time;
 	rec->start_time_ns = leader->start_time;
-
-	rec->utime_ns = rec->stime_ns = rec->runtime_ns = 0;
-	rec->min_flt = rec->maj_flt = rec->nvcsw = rec->nivcsw = 0;
-	if (!group_dead) {
-		rec->flags |= EXIT_THREAD_ONLY;
-		rec->status = task->exit_code;
-		add_task_counters(rec, task);
-		rec->max_rss_pages = signal->maxrss;
-		emit(rec, sizeof(*rec), now);
-		return 0;
-	}
-
-	/* The process's name is its leader's: the last thread may have named itself otherwise. */
-	bpf_probe_read_kernel_str(rec->hdr.comm, sizeof(rec->hdr.comm), leader->comm);
-	rec->status = process_wait_status(leader, signal);
-	/*
-	 * Threads already released were folded into signal; this thread and a leader that exited
-	 * earlier (a zombie until the group is reaped) are still counted on their own.
-	 */
-	rec->utime_ns = signal->utime;
-	rec->stime_ns = signal->stime;
-	rec->runtime_ns = signal->sum_sched_runtime;
-	rec->min_flt = signal->min_flt;
-	rec->maj_flt = signal->maj_flt;
-	rec->nvcsw = signal->nvcsw;
-	rec->nivcsw = signal->nivcsw;
-	add_task_counters(rec, task);
-	if (leader != task) /* a zombie: its times are final */
-		add_task_counters(rec, leader);
+	if (group_dead)
+		fill_process_end(rec, task, leader, signal);
+	else
+		fill_thread_end(rec, task);
 	rec->max_rss_pages = signal->maxrss;
 	emit(rec, sizeof(*rec), now);
 	return 0;
