@@ -21,7 +21,7 @@
  * when a batch waits). The reader drains on its own timer for as long after a record, so none waits
  * long.
  */
-#define BOOTSTRAP_WAKEUP_INTERVAL_NS (20 * 1000 * 1000)
+#define BOOTSTRAP_WAKEUP_INTERVAL_NS (20ULL * 1000 * 1000)
 /* Failed execs read argv pointer by pointer from the caller's memory: at most this many arguments.
  */
 #define BOOTSTRAP_FAILED_ARGS_MAX 64

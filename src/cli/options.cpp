@@ -63,7 +63,7 @@ std::optional<uint64_t> parse_size(std::string text) {
     if (!text.empty()) {
         char unit = text.back();
         if (unit == 'K' || unit == 'k') scale = 1024;
-        if (unit == 'M' || unit == 'm') scale = 1024 * 1024;
+        if (unit == 'M' || unit == 'm') scale = uint64_t{1024} * 1024;
         if (scale != 1) text.pop_back();
     }
     auto value = parse_unsigned(text);
@@ -72,7 +72,8 @@ std::optional<uint64_t> parse_size(std::string text) {
 }
 
 std::string size_text(uint64_t bytes) {
-    if (bytes % (1024 * 1024) == 0) return fmt::format("{}M", bytes / (1024 * 1024));
+    constexpr uint64_t kMiB = uint64_t{1024} * 1024;
+    if (bytes % kMiB == 0) return fmt::format("{}M", bytes / kMiB);
     if (bytes % 1024 == 0) return fmt::format("{}K", bytes / 1024);
     return std::to_string(bytes);
 }

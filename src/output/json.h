@@ -10,7 +10,7 @@ namespace bootstrap {
 
 class JsonSink : public EventSink {
 public:
-    JsonSink(Writer& out, TimeFormatter times) : times_(std::move(times)), json_(out.buffer()) {}
+    JsonSink(Writer& out, TimeFormatter times) : times_(times), json_(out.buffer()) {}
 
     void on_event(const Event& event) override;
     void on_lost(uint64_t count, uint64_t monotonic_ns) override;

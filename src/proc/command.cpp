@@ -82,6 +82,7 @@ HeldCommand::HeldCommand(const std::vector<std::string>& argv, const std::option
     Pipe go = make_pipe();
     Pipe error = make_pipe();
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
 
