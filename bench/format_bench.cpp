@@ -65,7 +65,7 @@ std::vector<std::vector<std::byte>> realistic_records() {
         exit.status = 0;
         exit.flags = EXIT_EXEC_SEEN;
         exit.exec_time_ns = exec.hdr.time_ns;
-        exit.start_time_ns = exec.hdr.time_ns - 1'000'000;
+        exit.hdr.image.start_time_ns = exec.hdr.time_ns - 1'000'000;
         exit.utime_ns = 20'000'000;
         exit.stime_ns = 4'000'000;
         exit.runtime_ns = 23'500'000;
@@ -106,7 +106,8 @@ BENCHMARK(BM_DecodeToText)->Arg(0)->Arg(1)->ArgName("args");
 void BM_DecodeToJson(benchmark::State& state) {
     DevNull null;
     bootstrap::Writer out(null.fd);
-    bootstrap::JsonSink sink(out, TimeFormatter(WallClock(0), TimeFormat::Local));
+    bootstrap::JsonSink sink(out, TimeFormatter(WallClock(0), TimeFormat::Local),
+                             bootstrap::ExecIds(bootstrap::BootId{}));
     run(state, sink, out);
 }
 BENCHMARK(BM_DecodeToJson);

@@ -160,18 +160,23 @@ static __always_inline bool wanted(struct task_struct *task)
 	return in_traced_tree(task) && passes_filters(task);
 }
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+/*
+ * The process's image and its parent's. The parent is the thread that forked it (or a reaper), so
+ * the start time is that of its group leader. Through CO-RE reads: see the top of this file.
+ */
+static __always_inline void fill_images(struct record_header *hdr, struct task_struct *task)
 {
-	u32 parent_tgid = parent->tgid, child_tgid = child->tgid;
-	u8 traced = 1;
+	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
 
-	/* Attached only for -p / -- CMD. New threads belong to a process already in the map. */
-	if (parent_tgid == child_tgid || !bpf_map_lookup_elem(&traced_tgids, &parent_tgid))
-		return 0;
-	if (bpf_map_update_elem(&traced_tgids, &child_tgid, &traced, BPF_ANY))
-		__sync_fetch_and_add(&untracked_forks, 1); /* its events will be missing: say so */
-	return 0;
+	hdr->ppid = BPF_CORE_READ(parent, tgid);
+	hdr->image.start_time_ns = BPF_CORE_READ(task, group_leader, start_time);
+	hdr->image.exec_seq = task->self_exec_id;
+	if (hdr->ppid) {
+		hdr->parent_image.start_time_ns = BPF_CORE_READ(parent, group_leader, start_time);
+		hdr->parent_image.exec_seq = BPF_CORE_READ(parent, self_exec_id);
+	} else {
+		hdr->parent_image.start_time_ns = hdr->parent_image.exec_seq = 0;
+	}
 }
 
 static __always_inline void fill_header(struct record_header *hdr, u32 type,
@@ -183,12 +188,53 @@ static __always_inline void fill_header(struct record_header *hdr, u32 type,
 	hdr->type = type;
 	hdr->pid = pid_tgid >> 32;
 	hdr->tid = (u32)pid_tgid;
-	hdr->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	fill_images(hdr, task);
 	hdr->uid = (u32)uid_gid;
 	hdr->gid = uid_gid >> 32;
 	hdr->time_ns = now;
 	hdr->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
+}
+
+/* A new process (not a thread) under -p / command mode joins the traced set: its events are wanted.
+ */
+static __always_inline bool follow_fork(u32 parent_tgid, u32 child_tgid)
+{
+	u8 traced = 1;
+
+	if (!bpf_map_lookup_elem(&traced_tgids, &parent_tgid))
+		return false;
+	if (bpf_map_update_elem(&traced_tgids, &child_tgid, &traced, BPF_ANY))
+		__sync_fetch_and_add(&untracked_forks, 1); /* its events will be missing: say so */
+	return true;
+}
+
+/*
+ * Attached for -p / command mode (to follow forks) and for fork records. Runs in the parent, after
+ * the child's task is complete: its start time and exec_seq are set.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	u32 parent_tgid = parent->tgid, child_tgid = child->tgid;
+	u64 now = bpf_ktime_get_ns();
+	struct record_header *rec;
+
+	if (parent_tgid == child_tgid) /* a new thread of a process already known */
+		return 0;
+	if (settings.filter_traced_tree && !follow_fork(parent_tgid, child_tgid))
+		return 0;
+	if (!settings.report_forks || !passes_filters(child))
+		return 0;
+	rec = scratch_space();
+	if (!rec)
+		return 0;
+	/* The parent's uid, gid, cgroup and name are the child's: it has not run yet. */
+	fill_header(rec, RECORD_FORK, child, now);
+	rec->pid = child_tgid;
+	rec->tid = child->pid;
+	emit(rec, sizeof(*rec), now);
+	return 0;
 }
 
 /* The variable part that follows the fixed exec_record: filename, then argv. */
@@ -394,13 +440,37 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	fill_header(&rec->hdr, RECORD_EXIT, task, now);
 	rec->flags = exec_time ? EXIT_EXEC_SEEN : 0;
 	rec->exec_time_ns = exec_time;
-	rec->start_time_ns = leader->start_time;
 	if (group_dead)
 		fill_process_end(rec, task, leader, signal);
 	else
 		fill_thread_end(rec, task);
 	rec->max_rss_pages = signal->maxrss;
 	emit(rec, sizeof(*rec), now);
+	return 0;
+}
+
+/*
+ * The processes running now, one RECORD_RUNNING each, read by the user side through an iterator it
+ * creates once at start. Not attached to anything: it runs only while that iterator is read.
+ */
+SEC("iter/task")
+int dump_processes(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct record_header rec = {};
+
+	if (!task || task->pid != task->tgid) /* the end, or a thread other than the leader */
+		return 0;
+	rec.type = RECORD_RUNNING;
+	rec.pid = task->tgid;
+	rec.tid = task->pid;
+	rec.uid = BPF_CORE_READ(task, real_cred, uid.val);
+	rec.gid = BPF_CORE_READ(task, real_cred, gid.val);
+	rec.time_ns = bpf_ktime_get_ns();
+	rec.cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), task->comm);
+	fill_images(&rec, task);
+	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
 	return 0;
 }
 

@@ -47,14 +47,36 @@ struct tracer_settings {
 	__u8 filter_comm;
 	__u8 filter_cgroup; /* the cgroup in cgroup_filter[0] and its descendants */
 	char target_comm[BOOTSTRAP_COMM_LEN]; /* exact match, NUL-padded */
-	__u32 pad;
+	__u8 report_forks;		      /* a RECORD_FORK for every new process (not thread) */
+	__u8 pad[3];
 };
 
+/*
+ * RECORD_EXEC: struct exec_record, a successful exec.
+ * RECORD_EXIT: struct exit_record, a process (or, with --threads, a thread) ended.
+ * RECORD_EXEC_FAILED: struct exec_record with error != 0, an execve or execveat that failed.
+ * RECORD_FORK: struct record_header alone, of the new process: a fork (--ancestors).
+ * RECORD_RUNNING: struct record_header alone: a process running when tracing started, from the task
+ * iterator the user side reads once at start (--existing, --ancestors); never in the ring buffer.
+ */
 enum bootstrap_record_type {
-	RECORD_EXEC = 1, /* struct exec_record: a successful exec */
-	RECORD_EXIT = 2, /* struct exit_record: a process (or, with --threads, a thread) ended */
-	RECORD_EXEC_FAILED =
-	    3, /* struct exec_record with error != 0: execve/execveat returned an error */
+	RECORD_EXEC = 1,
+	RECORD_EXIT = 2,
+	RECORD_EXEC_FAILED = 3,
+	RECORD_FORK = 4,
+	RECORD_RUNNING = 5,
+};
+
+/*
+ * One program image of one process, in facts the kernel keeps, so every observer of the same
+ * process sees the same values: two tracers at once, or one restarted. With the host's boot id the
+ * user side turns it and the pid into the exec_id (src/events/exec_id.h). A fork starts a new
+ * process (a new start time) that keeps its parent's exec_seq; every exec increments exec_seq.
+ */
+struct image_key {
+	__u64 start_time_ns; /* the process's fork time: its leader's task->start_time
+				(CLOCK_MONOTONIC) */
+	__u64 exec_seq;	     /* the task's self_exec_id */
 };
 
 /* Common to every record. */
@@ -68,6 +90,8 @@ struct record_header {
 	__u64 time_ns;		       /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u64 cgroup_id;	       /* cgroup v2 id of the task */
 	char comm[BOOTSTRAP_COMM_LEN]; /* NUL-padded; may hold any byte a process chose */
+	struct image_key image;	       /* the image the process runs (for an exit: its last one) */
+	struct image_key parent_image; /* the image its parent (ppid) runs; zero when ppid is 0 */
 };
 
 enum exec_record_flags {
@@ -101,9 +125,8 @@ struct exit_record {
 	struct record_header hdr;
 	__u32 status; /* wait(2) status: exit code << 8, or signal | 0x80 when a core was dumped */
 	__u32 flags;  /* enum exit_record_flags */
-	__u64 exec_time_ns;  /* CLOCK_MONOTONIC time of the last exec, when EXIT_EXEC_SEEN */
-	__u64 start_time_ns; /* CLOCK_MONOTONIC time the process was forked */
-	__u64 utime_ns;	     /* user and system time, whole thread group, tick-sampled */
+	__u64 exec_time_ns; /* CLOCK_MONOTONIC time of the last exec, when EXIT_EXEC_SEEN */
+	__u64 utime_ns;	    /* user and system time, whole thread group, tick-sampled */
 	__u64 stime_ns;
 	__u64 runtime_ns;    /* precise on-CPU time, whole thread group (scales the two above, like
 				getrusage) */

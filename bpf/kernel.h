@@ -59,8 +59,36 @@ struct signal_struct {
 	unsigned long maxrss; /* peak RSS in pages, folded in at exec and when the group dies */
 } __attribute__((preserve_access_index));
 
+typedef struct {
+	unsigned int val;
+} kuid_t;
+
+typedef struct {
+	unsigned int val;
+} kgid_t;
+
+struct cred {
+	kuid_t uid;
+	kgid_t gid;
+} __attribute__((preserve_access_index));
+
+/* The cgroup v2 id of a task: task->cgroups->dfl_cgrp->kn->id (u64 since 5.5). */
+struct kernfs_node {
+	u64 id;
+} __attribute__((preserve_access_index));
+
+struct cgroup {
+	struct kernfs_node *kn;
+} __attribute__((preserve_access_index));
+
+struct css_set {
+	struct cgroup *dfl_cgrp;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	struct thread_info thread_info;
+	const struct cred *real_cred;
+	struct css_set *cgroups;
 	pid_t pid;
 	pid_t tgid;
 	int exit_code;
@@ -69,6 +97,7 @@ struct task_struct {
 	struct signal_struct *signal;
 	struct mm_struct *mm;
 	u64 start_time;
+	u64 self_exec_id; /* incremented by every exec; u64 since 5.7 */
 	u64 utime;
 	u64 stime;
 	struct sched_entity se;
@@ -101,6 +130,18 @@ struct pt_regs {
 	unsigned long dx;
 	unsigned long r10;
 	unsigned long r8;
+} __attribute__((preserve_access_index));
+
+/* The task iterator's context (iter/task, 5.8): each task in turn, then once with a NULL task. */
+struct seq_file;
+
+struct bpf_iter_meta {
+	struct seq_file *seq;
+} __attribute__((preserve_access_index));
+
+struct bpf_iter__task {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
 } __attribute__((preserve_access_index));
 
 #endif /* BOOTSTRAP_KERNEL_H */

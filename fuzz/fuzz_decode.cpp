@@ -43,7 +43,7 @@ void format_all_ways(const Event& event) {
         }
     }
     Writer out(-1);
-    JsonSink json(out, TimeFormatter(WallClock(kClockOffsetNs), TimeFormat::Utc, 0));
+    JsonSink json(out, TimeFormatter(WallClock(kClockOffsetNs), TimeFormat::Utc, 0), ExecIds(BootId{}));
     json.on_event(event);
     std::string_view line(out.buffer().data(), out.buffer().size());
     if (line.empty() || line.back() != '\n' || line.find('\n') != line.size() - 1) std::abort();

@@ -10,23 +10,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SECOND = 1_000_000_000
 
 
-def header(rtype, comm=b"bash", time_ns=50 * SECOND):
-    # type pid tid ppid uid gid time_ns cgroup_id comm[16]
-    return struct.pack("<6I2Q16s", rtype, 1234, 1235, 1, 1000, 100, time_ns, 77, comm)
+def header(rtype, comm=b"bash", time_ns=50 * SECOND, start=40 * SECOND):
+    # type pid tid ppid uid gid time_ns cgroup_id comm[16] image{start exec_seq} parent_image{start exec_seq}
+    return struct.pack("<6I2Q16s4Q", rtype, 1234, 1235, 1, 1000, 100, time_ns, 77, comm, start, 2, 30 * SECOND, 1)
 
 
 def exec_record(filename, args, flags=0, rtype=1, error=0):
     # hdr old_pid error flags filename_len args_len pad
     fixed = header(rtype) + struct.pack("<Ii4I", 1235, error, flags, len(filename), len(args), 0)
-    assert len(fixed) == 80
+    assert len(fixed) == 112
     return fixed + filename + args
 
 
 def exit_record(status, flags=0, exec_time=47 * SECOND, start=40 * SECOND, utime=3, stime=1, runtime=1000):
-    # hdr status flags exec_time start_time utime stime runtime max_rss min_flt maj_flt nvcsw nivcsw
-    rec = header(2, b"sleep") + struct.pack("<2I10Q", status, flags, exec_time, start, utime, stime,
-                                            runtime, 100, 11, 22, 33, 44)
-    assert len(rec) == 144
+    # hdr status flags exec_time utime stime runtime max_rss min_flt maj_flt nvcsw nivcsw
+    rec = header(2, b"sleep", start=start) + struct.pack("<2I9Q", status, flags, exec_time, utime, stime,
+                                                         runtime, 100, 11, 22, 33, 44)
+    assert len(rec) == 168
     return rec
 
 
@@ -39,6 +39,7 @@ DECODE = {
     "exit_code": exit_record(3 << 8, flags=1),
     "exit_signal": exit_record(9),
     "exit_core": exit_record(0x80 | 11, flags=3),
+    "fork": header(4, b"make"),
 }
 
 OPTIONS = {

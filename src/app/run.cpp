@@ -80,6 +80,8 @@ int run(const RunPlan& plan) {
     Tracer tracer(tracer_config, [&session](std::span<const std::byte> record) { session.handle(record); });
 
     if (plan.follow_pid) trace_existing_tree(tracer, *plan.follow_pid);
+    // Before privileges go: other users' /proc/PID/exe is readable only with them.
+    if (plan.tracer.list_running) session.add_running_processes(tracer);
     std::optional<Identity> command_identity;
     if (command) {
         tracer.trace_process(static_cast<uint32_t>(command->pid()));

@@ -2,11 +2,13 @@
 
 #include "events/clock.h"
 #include "events/event.h"
+#include "events/exec_id.h"
 #include "output/json.h"
 #include "output/summary.h"
 #include "output/text.h"
 #include "output/time_format.h"
 #include "output/trace.h"
+#include "proc/proc_scan.h"
 
 #include <unistd.h>
 
@@ -15,30 +17,59 @@
 namespace bootstrap {
 
 Session::Session(const OutputPlan& plan, Writer& out)
-    : out_(out), losses_on_stderr_(plan.losses_on_stderr), page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))) {
+    : out_(out),
+      losses_on_stderr_(plan.losses_on_stderr),
+      page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))),
+      plan_(plan) {
+    if (plan.ancestors) table_.emplace();
     WallClock clock;
     TimeFormatter times(clock, plan.time_format);
     if (plan.json)
-        stream_sinks_.push_back(std::make_unique<JsonSink>(out, times));
+        stream_sinks_.push_back(std::make_unique<JsonSink>(out, times, ExecIds(read_boot_id())));
     else
         stream_sinks_.push_back(std::make_unique<TextSink>(out, times, plan.text));
     if (plan.summary) stream_sinks_.push_back(std::make_unique<SummarySink>(out, plan.json, times));
     if (plan.trace_path) file_sinks_.push_back(std::make_unique<TraceSink>(*plan.trace_path, clock));
 }
 
+void Session::add_running_processes(Tracer& tracer) {
+    tracer.list_running([this](std::span<const std::byte> record) {
+        DecodeResult decoded = decode(record, page_size_);
+        auto* event = std::get_if<Event>(&decoded);
+        auto* running = event ? std::get_if<ExistingEvent>(event) : nullptr;
+        if (!running) return;
+        read_program(*running, plan_.max_args_bytes);
+        if (table_) table_->update(*event);
+        if (plan_.existing) existing_.push_back(std::move(*event));
+    });
+    if (table_) table_->link_parents();
+}
+
 void Session::begin() {
     for (auto& sink : stream_sinks_) sink->begin();
+    for (const Event& event : existing_) dispatch(event);
+    existing_.clear();
+    existing_.shrink_to_fit();
 }
 
 void Session::handle(std::span<const std::byte> record) {
     DecodeResult decoded = decode(record, page_size_);
-    if (auto* event = std::get_if<Event>(&decoded)) {
-        for (auto& sink : stream_sinks_) sink->on_event(*event);
-        for (auto& sink : file_sinks_) sink->on_event(*event);
-        out_.flush_if_large();
-    } else {
+    auto* event = std::get_if<Event>(&decoded);
+    if (!event) {
         std::fprintf(stderr, "bootstrap: skipped a record: %s\n", std::get<DecodeError>(decoded).reason.c_str());
+        return;
     }
+    if (table_) {
+        table_->update(*event);
+        if (auto* exec = std::get_if<ExecEvent>(event)) exec->ancestors = table_->ancestors(exec->proc);
+    }
+    dispatch(*event);
+}
+
+void Session::dispatch(const Event& event) {
+    for (auto& sink : stream_sinks_) sink->on_event(event);
+    for (auto& sink : file_sinks_) sink->on_event(event);
+    out_.flush_if_large();
 }
 
 void Session::after_drain(const Tracer& tracer) {

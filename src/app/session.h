@@ -5,12 +5,14 @@
 
 #include "bpf/tracer.h"
 #include "cli/plan.h"
+#include "events/process_table.h"
 #include "output/sink.h"
 #include "output/writer.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -21,7 +23,10 @@ public:
     // Opens the timeline file now, so a bad path fails before anything is loaded. Throws Error.
     Session(const OutputPlan& plan, Writer& out);
 
-    // Before the first record: headers.
+    // The processes running now, from the tracer's task list: into the process table, and with
+    // --existing, one event each, written once begin() has written the headers.
+    void add_running_processes(Tracer& tracer);
+    // Before the first record: headers, then the running processes' events.
     void begin();
     // One record from the ring buffer.
     void handle(std::span<const std::byte> record);
@@ -33,6 +38,7 @@ public:
     void end(bool output_open);
 
 private:
+    void dispatch(const Event& event);
     void report_untracked(uint64_t total);
     uint64_t take_lost(uint64_t total);
 
@@ -41,6 +47,9 @@ private:
     std::vector<std::unique_ptr<EventSink>> stream_sinks_;
     std::vector<std::unique_ptr<EventSink>> file_sinks_;
     uint64_t page_size_;
+    const OutputPlan& plan_;
+    std::optional<ProcessTable> table_;  // --ancestors
+    std::vector<Event> existing_;        // --existing: waiting for begin()
     uint64_t lost_reported_ = 0;
     uint64_t untracked_reported_ = 0;
 };

@@ -33,6 +33,7 @@ int light_load(struct bootstrap_light_bpf* skel, struct object_handles* handles)
     handles->exit_fd = skel->progs.handle_exit.prog_fd;
     handles->fork_fd = skel->progs.handle_fork.prog_fd;
     handles->sys_exit_fd = skel->progs.handle_sys_exit.prog_fd;
+    handles->dump_processes_fd = skel->progs.dump_processes.prog_fd;
     handles->lost_records = &skel->bss->lost_records;
     handles->untracked_forks = &skel->bss->untracked_forks;
     handles->last_wakeup_ns = &skel->bss->last_wakeup_ns;

@@ -16,7 +16,8 @@ struct object_handles {
     int exit_fd;
     int fork_fd;
     int sys_exit_fd;
-    __u64* lost_records; /* written by the programs */
+    int dump_processes_fd; /* the task iterator: not attached, read once through an iterator */
+    __u64* lost_records;   /* written by the programs */
     __u64* untracked_forks;
     __u64* last_wakeup_ns;
 };

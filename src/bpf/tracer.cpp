@@ -93,6 +93,7 @@ tracer_settings settings_for(const TracerConfig& config) {
     settings.report_execs = config.report_execs;
     settings.report_exits = config.report_exits;
     settings.report_thread_exits = config.thread_exits;
+    settings.report_forks = config.report_forks;
     settings.filter_traced_tree = config.trace_tree;
     settings.filter_ppid = config.ppid.has_value();
     settings.target_ppid = config.ppid.value_or(0);
@@ -102,6 +103,11 @@ tracer_settings settings_for(const TracerConfig& config) {
     if (config.comm) std::strncpy(settings.target_comm, config.comm->c_str(), sizeof(settings.target_comm) - 1);
     settings.filter_cgroup = config.cgroup_fd >= 0;
     return settings;
+}
+
+// Forks are seen to follow them under -p / command mode, and to report them.
+bool needs_fork_program(const TracerConfig& config) {
+    return config.trace_tree || config.report_forks;
 }
 
 // The pid map holds every traced process under -p / command mode; otherwise it is never used.
@@ -161,7 +167,8 @@ LoadedObject load_with_libbpf(const TracerConfig& config) {
     skel->rodata->settings = settings_for(config);
     size_libbpf_maps(skel.get(), config);
     bpf_program__set_autoload(skel->progs.handle_sys_exit, config.failed_execs);
-    bpf_program__set_autoload(skel->progs.handle_fork, config.trace_tree);
+    bpf_program__set_autoload(skel->progs.handle_fork, needs_fork_program(config));
+    bpf_program__set_autoload(skel->progs.dump_processes, config.list_running);
 
     int err = bootstrap_bpf__load(skel.get());
     if (err == -EPERM || err == -EACCES)
@@ -183,6 +190,7 @@ LoadedObject load_with_libbpf(const TracerConfig& config) {
     handles.exit_fd = bpf_program__fd(skel->progs.handle_exit);
     handles.fork_fd = bpf_program__fd(skel->progs.handle_fork);
     handles.sys_exit_fd = bpf_program__fd(skel->progs.handle_sys_exit);
+    handles.dump_processes_fd = bpf_program__fd(skel->progs.dump_processes);
     handles.lost_records = &skel->bss->lost_records;
     handles.untracked_forks = &skel->bss->untracked_forks;
     handles.last_wakeup_ns = &skel->bss->last_wakeup_ns;
@@ -254,7 +262,7 @@ void Tracer::Impl::attach(const TracerConfig& config) {
     // Every program is tp_btf: the kernel knows its tracepoint from load, so attaching needs only the fd.
     std::vector<std::pair<const char*, int>> programs = {{"handle_exec", handles().exec_fd},
                                                          {"handle_exit", handles().exit_fd}};
-    if (config.trace_tree) programs.emplace_back("handle_fork", handles().fork_fd);
+    if (needs_fork_program(config)) programs.emplace_back("handle_fork", handles().fork_fd);
     if (config.failed_execs) programs.emplace_back("handle_sys_exit", handles().sys_exit_fd);
     for (auto [name, prog_fd] : programs) {
         int link_fd = bpf_raw_tracepoint_open(nullptr, prog_fd);
@@ -290,6 +298,29 @@ size_t Tracer::consume() {
     }
     if (n < 0) throw Error("failed to read the BPF ring buffer: " + errno_text(n), kVerboseHint);
     return static_cast<size_t>(n);
+}
+
+void Tracer::list_running(const RecordHandler& handler) {
+    FileDescriptor link(bpf_link_create(impl_->handles().dump_processes_fd, 0, BPF_TRACE_ITER, nullptr));
+    if (link.get() < 0) throw Error("failed to list the running processes: " + errno_text(errno), kVerboseHint);
+    FileDescriptor iterator(bpf_iter_create(link.get()));
+    if (iterator.get() < 0) throw Error("failed to list the running processes: " + errno_text(errno), kVerboseHint);
+    // Whole records only: a read may end inside one.
+    std::vector<std::byte> buffer(sizeof(record_header) * 256);
+    size_t filled = 0;
+    for (;;) {
+        ssize_t n = read(iterator.get(), buffer.data() + filled, buffer.size() - filled);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw system_error("read of the process iterator");
+        if (n == 0) return;
+        filled += static_cast<size_t>(n);
+        size_t whole = filled - filled % sizeof(record_header);
+        for (size_t at = 0; at < whole; at += sizeof(record_header))
+            handler(std::span<const std::byte>(buffer.data() + at, sizeof(record_header)));
+        std::copy(buffer.begin() + static_cast<ptrdiff_t>(whole), buffer.begin() + static_cast<ptrdiff_t>(filled),
+                  buffer.begin());
+        filled -= whole;
+    }
 }
 
 void Tracer::trace_process(uint32_t pid) {

@@ -45,6 +45,8 @@ struct TracerConfig {
     bool report_exits = true;
     bool failed_execs = false;  // report execve/execveat errors (a probe on every system call's exit)
     bool thread_exits = false;
+    bool report_forks = false;     // a ForkEvent for every new process (the process table's ancestry)
+    bool list_running = false;     // load the task iterator for list_running() (the light loader always does)
     uint64_t min_duration_ns = 0;  // drop exits of processes younger than this (and with an unseen exec)
     uint32_t max_args_bytes = kDefaultArgsBytes;
     uint32_t ring_bytes = kDefaultRingBytes;
@@ -93,6 +95,10 @@ public:
     uint64_t lost_events() const;
     // Processes forked under -p / command mode that could not be followed (the pid map was full).
     uint64_t untracked_forks() const;
+
+    // Hands `handler` one RECORD_RUNNING record per process running now, from the kernel's task list.
+    // Needs list_running in the config. Throws Error.
+    void list_running(const RecordHandler& handler);
 
     // With trace_tree: reports `pid` and, from now on, every process it forks. Throws Error.
     void trace_process(uint32_t pid);

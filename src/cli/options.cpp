@@ -174,6 +174,8 @@ void add_options(CLI::App& app, Options& options, RawValues& raw) {
 
     app.add_flag("-j,--json", options.json, "One JSON object per line (see docs/json.md)")->group(output);
     app.add_flag("-a,--args", options.show_args, "Show whole command lines on EXEC lines")->group(output);
+    app.add_flag("--ancestors", options.ancestors, "Show the chain of processes that started each exec")->group(output);
+    app.add_flag("--existing", options.existing, "First report the processes already running (EXIST)")->group(output);
     app.add_option("-t,--time", raw.time, "Time as local (default), utc, iso or rel")
         ->option_text("FORMAT")
         ->group(output);

@@ -34,6 +34,8 @@ struct Options {
     // Output.
     bool json = false;       // -j
     bool show_args = false;  // -a
+    bool existing = false;   // --existing: a record for each process running at start
+    bool ancestors = false;  // --ancestors: each exec's chain of parents
     TimeFormat time_format = TimeFormat::Local;
     std::optional<bool> summary;             // -s; unset: on in command mode only
     std::optional<std::string> output_path;  // -o

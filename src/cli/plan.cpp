@@ -39,6 +39,9 @@ TracerConfig tracer_config(const Options& options) {
     tracer.ppid = options.ppid;
     tracer.uid = options.uid;
     tracer.comm = options.comm;
+    // The process table behind --ancestors needs every fork, and both need the processes running now.
+    tracer.report_forks = options.ancestors;
+    tracer.list_running = options.ancestors || options.existing;
     return tracer;
 }
 
@@ -50,6 +53,9 @@ OutputPlan output_plan(const Options& options) {
     // Command mode answers "what did it do": the summary is on unless -s was turned off.
     output.summary = options.summary.value_or(!options.command.empty());
     output.losses_on_stderr = !options.json;
+    output.ancestors = options.ancestors;
+    output.existing = options.existing;
+    output.max_args_bytes = options.max_args_bytes.value_or(TracerConfig::kDefaultArgsBytes);
     output.path = options.output_path;
     output.trace_path = options.trace_path;
     return output;

@@ -23,9 +23,12 @@ struct OutputPlan {
     TextOptions text;
     TimeFormat time_format = TimeFormat::Local;
     bool summary = false;
-    bool losses_on_stderr = true;           // text keeps its columns parseable; JSON gets a record
-    std::optional<std::string> path;        // -o; standard output otherwise
-    std::optional<std::string> trace_path;  // --trace
+    bool losses_on_stderr = true;                               // text keeps its columns parseable; JSON gets a record
+    bool ancestors = false;                                     // exec events carry their ancestry from a process table
+    bool existing = false;                                      // a record for each process running at start
+    uint32_t max_args_bytes = TracerConfig::kDefaultArgsBytes;  // for the arguments of those, from /proc
+    std::optional<std::string> path;                            // -o; standard output otherwise
+    std::optional<std::string> trace_path;                      // --trace
 };
 
 struct RunPlan {

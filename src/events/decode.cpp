@@ -38,6 +38,9 @@ ProcessInfo process_info(const record_header& hdr) {
     info.gid = hdr.gid;
     info.cgroup_id = hdr.cgroup_id;
     info.comm.assign(hdr.comm, strnlen(hdr.comm, sizeof(hdr.comm)));
+    info.image = {hdr.pid, hdr.image.start_time_ns, hdr.image.exec_seq};
+    if (hdr.ppid != 0)
+        info.parent_image = ImageKey{hdr.ppid, hdr.parent_image.start_time_ns, hdr.parent_image.exec_seq};
     return info;
 }
 
@@ -136,13 +139,30 @@ DecodeResult decode_exit(std::span<const std::byte> record, uint64_t page_size) 
     event.thread_only = (rec.flags & EXIT_THREAD_ONLY) != 0;
     if ((rec.flags & EXIT_EXEC_SEEN) && rec.hdr.time_ns >= rec.exec_time_ns)
         event.duration_ns = rec.hdr.time_ns - rec.exec_time_ns;
-    event.age_ns = rec.hdr.time_ns >= rec.start_time_ns ? rec.hdr.time_ns - rec.start_time_ns : 0;
+    uint64_t start_ns = rec.hdr.image.start_time_ns;
+    event.age_ns = rec.hdr.time_ns >= start_ns ? rec.hdr.time_ns - start_ns : 0;
     scale_cpu_times(rec, event);
     event.max_rss_kb = rec.max_rss_pages * (page_size / 1024);
     event.minor_faults = rec.min_flt;
     event.major_faults = rec.maj_flt;
     event.voluntary_switches = rec.nvcsw;
     event.involuntary_switches = rec.nivcsw;
+    return Event{std::move(event)};
+}
+
+DecodeResult decode_fork(std::span<const std::byte> record) {
+    record_header hdr{};
+    if (!read_struct(record, hdr)) return DecodeError{"fork record too short"};
+    if (!comm_is_terminated(hdr)) return DecodeError{"fork record with a comm that does not end in a NUL"};
+    return Event{ForkEvent{process_info(hdr)}};
+}
+
+DecodeResult decode_running(std::span<const std::byte> record) {
+    record_header hdr{};
+    if (!read_struct(record, hdr)) return DecodeError{"running-process record too short"};
+    if (!comm_is_terminated(hdr)) return DecodeError{"running-process record with a comm that does not end in a NUL"};
+    ExistingEvent event;
+    event.proc = process_info(hdr);
     return Event{std::move(event)};
 }
 
@@ -162,6 +182,10 @@ DecodeResult decode(std::span<const std::byte> record, uint64_t page_size) {
             return decode_exit(record, page_size);
         case RECORD_EXEC_FAILED:
             return decode_exec_failed(record);
+        case RECORD_FORK:
+            return decode_fork(record);
+        case RECORD_RUNNING:
+            return decode_running(record);
         default:
             return DecodeError{"unknown record type " + std::to_string(type)};
     }

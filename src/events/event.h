@@ -12,6 +12,19 @@
 
 namespace bootstrap {
 
+// One program image of one process, as the kernel identifies it: the pid, the process's fork time and
+// the kernel's count of execs (a fork keeps its parent's count, each exec adds one). Unlike a pid it is
+// never reused; output shows it as an exec_id (events/exec_id.h).
+struct ImageKey {
+    uint32_t pid = 0;
+    uint64_t start_time_ns = 0;  // CLOCK_MONOTONIC
+    uint64_t exec_seq = 0;
+
+    bool operator==(const ImageKey&) const = default;
+    // The process, whatever it runs: pid and fork time.
+    bool same_process(const ImageKey& other) const { return pid == other.pid && start_time_ns == other.start_time_ns; }
+};
+
 // Fields every record carries.
 struct ProcessInfo {
     uint64_t time_ns = 0;  // CLOCK_MONOTONIC
@@ -21,7 +34,16 @@ struct ProcessInfo {
     uint32_t uid = 0;
     uint32_t gid = 0;
     uint64_t cgroup_id = 0;
-    std::string comm;  // raw bytes as the kernel had them, up to 15
+    std::string comm;                      // raw bytes as the kernel had them, up to 15
+    ImageKey image;                        // the image it runs (for an exit, its last)
+    std::optional<ImageKey> parent_image;  // what its parent runs; none when ppid is 0
+};
+
+// One process of an exec's ancestry (--ancestors), from the process table.
+struct Ancestor {
+    ImageKey image;  // its pid, fork time and the image it runs (or ran, when it has exited)
+    std::string comm;
+    std::string filename;  // its last exec's, when known; empty for a process whose exec was never seen
 };
 
 struct ExecEvent {
@@ -31,6 +53,8 @@ struct ExecEvent {
     std::vector<std::string> argv;  // raw bytes, one entry per argument, empty ones kept
     bool argv_truncated = false;
     bool argv_unreadable = false;
+    // --ancestors: the parent first, then its parent, up to pid 1 or the first one unknown.
+    std::optional<std::vector<Ancestor>> ancestors;
 };
 
 // execve/execveat that returned an error (-x).
@@ -66,7 +90,21 @@ struct ExitEvent {
     uint64_t involuntary_switches = 0;
 };
 
-using Event = std::variant<ExecEvent, ExitEvent, ExecFailedEvent>;
+// A new process (--ancestors): its pid, parent and image; it runs its parent's program until it execs.
+struct ForkEvent {
+    ProcessInfo proc;
+};
+
+// A process already running when tracing started (--existing): the kernel's identity of it, and its
+// program and arguments as /proc shows them (filled in after decoding).
+struct ExistingEvent {
+    ProcessInfo proc;
+    std::string filename;  // its executable's path; empty for the kernel's own threads
+    std::vector<std::string> argv;
+    bool argv_truncated = false;
+};
+
+using Event = std::variant<ExecEvent, ExitEvent, ExecFailedEvent, ForkEvent, ExistingEvent>;
 
 const ProcessInfo& process_of(const Event& event);
 

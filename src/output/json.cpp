@@ -25,6 +25,20 @@ void JsonSink::common(const char* kind, const ProcessInfo& proc) {
     json_.field("gid", proc.gid);
     json_.field("comm", proc.comm);
     json_.field("cgroup_id", proc.cgroup_id);
+    exec_id_field("exec_id", proc.image);
+    if (proc.parent_image)
+        exec_id_field("parent_exec_id", *proc.parent_image);
+    else
+        json_.field("parent_exec_id", nullptr);
+}
+
+// An exec id is 16 characters of base64url: nothing to escape.
+void JsonSink::exec_id_field(std::string_view key, const ImageKey& image) {
+    id_.clear();
+    id_.push_back('"');
+    exec_ids_.append(id_, image);
+    id_.push_back('"');
+    json_.raw_field(key, std::string_view(id_.data(), id_.size()));
 }
 
 void JsonSink::write(const ExecEvent& event) {
@@ -33,6 +47,31 @@ void JsonSink::write(const ExecEvent& event) {
     json_.field("argv", event.argv);
     json_.field("argv_truncated", event.argv_truncated);
     if (event.old_pid != event.proc.pid) json_.field("old_pid", event.old_pid);
+    if (event.ancestors) write_ancestors(*event.ancestors);
+    json_.end_line();
+}
+
+void JsonSink::write_ancestors(const std::vector<Ancestor>& ancestors) {
+    json_.begin_array("ancestors");
+    for (const Ancestor& ancestor : ancestors) {
+        json_.begin_element();
+        json_.field("pid", ancestor.image.pid);
+        exec_id_field("exec_id", ancestor.image);
+        json_.field("comm", ancestor.comm);
+        if (ancestor.filename.empty())
+            json_.field("filename", nullptr);
+        else
+            json_.field("filename", ancestor.filename);
+        json_.end_element();
+    }
+    json_.end_array();
+}
+
+void JsonSink::write(const ExistingEvent& event) {
+    common("existing", event.proc);
+    json_.field("filename", event.filename);
+    json_.field("argv", event.argv);
+    json_.field("argv_truncated", event.argv_truncated);
     json_.end_line();
 }
 

@@ -1,6 +1,7 @@
 // NDJSON (-j): one JSON object per event, documented in docs/json.md.
 #pragma once
 
+#include "events/exec_id.h"
 #include "output/json_writer.h"
 #include "output/sink.h"
 #include "output/time_format.h"
@@ -10,7 +11,8 @@ namespace bootstrap {
 
 class JsonSink : public EventSink {
 public:
-    JsonSink(Writer& out, TimeFormatter times) : times_(times), json_(out.buffer()) {}
+    JsonSink(Writer& out, TimeFormatter times, ExecIds exec_ids)
+        : times_(times), exec_ids_(exec_ids), json_(out.buffer()) {}
 
     void on_event(const Event& event) override;
     void on_lost(uint64_t count, uint64_t monotonic_ns) override;
@@ -22,10 +24,16 @@ private:
     void write(const ExecEvent& event);
     void write(const ExitEvent& event);
     void write(const ExecFailedEvent& event);
+    void write(const ForkEvent&) {}  // forks feed the process table, not the stream
+    void write(const ExistingEvent& event);
+    void write_ancestors(const std::vector<Ancestor>& ancestors);
+    void exec_id_field(std::string_view key, const ImageKey& image);
 
     TimeFormatter times_;
+    ExecIds exec_ids_;
     JsonWriter json_;
     fmt::memory_buffer time_;
+    fmt::memory_buffer id_;
 };
 
 }  // namespace bootstrap

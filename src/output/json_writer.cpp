@@ -112,4 +112,26 @@ void JsonWriter::raw_field(std::string_view name, std::string_view json) {
     out_.append(json);
 }
 
+void JsonWriter::begin_array(std::string_view name) {
+    key(name);
+    out_.push_back('[');
+    first_element_ = true;
+}
+
+void JsonWriter::begin_element() {
+    if (!first_element_) out_.push_back(',');
+    first_element_ = false;
+    out_.push_back('{');
+    first_ = true;
+}
+
+void JsonWriter::end_element() {
+    out_.push_back('}');
+}
+
+void JsonWriter::end_array() {
+    out_.push_back(']');
+    first_ = false;
+}
+
 }  // namespace bootstrap

@@ -32,6 +32,11 @@ public:
     void field(std::string_view key, bool value);
     void field(std::string_view key, std::nullptr_t);
     void field(std::string_view key, const std::vector<std::string>& values);
+    // "key":[{...},{...}]: each object between begin_element() and end_element(), its fields as above.
+    void begin_array(std::string_view key);
+    void begin_element();
+    void end_element();
+    void end_array();
     // A field whose value the caller has already formatted as JSON (a time string, say).
     void raw_field(std::string_view key, std::string_view json);
 
@@ -40,7 +45,8 @@ private:
     void string(std::string_view value);
 
     fmt::memory_buffer& out_;
-    bool first_ = true;
+    bool first_ = true;          // no field yet in the current object
+    bool first_element_ = true;  // no element yet in the current array
     // Reused for every string, so escaping allocates nothing once warmed up.
     nlohmann::json scratch_ = std::string();
     nlohmann::detail::serializer<nlohmann::json> serializer_;

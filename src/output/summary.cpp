@@ -16,8 +16,6 @@ using nlohmann::ordered_json;
 
 namespace {
 
-// Linux pids stay below PID_MAX_LIMIT (2^22 on 64-bit), which bounds the pid bitmap.
-constexpr uint32_t kPidLimit = 1u << 22;
 constexpr size_t kCommWidth = 16;
 
 std::string cap(const std::string& text, size_t max_bytes, bool& truncated) {
@@ -114,11 +112,9 @@ void SummarySink::see_time(uint64_t monotonic_ns) {
 
 void SummarySink::see(const ProcessInfo& proc) {
     see_time(proc.time_ns);
-    if (proc.pid >= kPidLimit) return;
-    if (pids_seen_.size() <= proc.pid)
-        pids_seen_.resize(std::min<size_t>(kPidLimit, std::max<size_t>(proc.pid + 1, pids_seen_.size() * 2)));
-    if (!pids_seen_[proc.pid]) {
-        pids_seen_[proc.pid] = true;
+    auto [entry, added] = start_of_pid_.try_emplace(proc.pid, proc.image.start_time_ns);
+    if (added || entry->second != proc.image.start_time_ns) {
+        entry->second = proc.image.start_time_ns;
         ++processes_;
     }
 }
@@ -126,6 +122,7 @@ void SummarySink::see(const ProcessInfo& proc) {
 void SummarySink::remember_exec(const ExecEvent& event) {
     ExecInfo info;
     info.pid = event.proc.pid;
+    info.start_time_ns = event.proc.image.start_time_ns;
     info.argv_truncated = event.argv_truncated || event.argv.size() > kMaxArgs;
     info.filename = cap(event.filename, kMaxFilenameBytes, info.argv_truncated);
     for (size_t i = 0; i < std::min(event.argv.size(), kMaxArgs); ++i)
@@ -144,9 +141,10 @@ void SummarySink::remember_exec(const ExecEvent& event) {
     exec_of_pid_[event.proc.pid] = std::prev(execs_by_age_.end());
 }
 
-std::optional<SummarySink::ExecInfo> SummarySink::take_exec(uint32_t pid) {
-    auto found = exec_of_pid_.find(pid);
+std::optional<SummarySink::ExecInfo> SummarySink::take_exec(const ProcessInfo& process) {
+    auto found = exec_of_pid_.find(process.pid);
     if (found == exec_of_pid_.end()) return std::nullopt;
+    if (found->second->start_time_ns != process.image.start_time_ns) return std::nullopt;  // an earlier process
     ExecInfo info = std::move(*found->second);
     execs_by_age_.erase(found->second);
     exec_of_pid_.erase(found);
@@ -184,7 +182,8 @@ void SummarySink::handle(const ExitEvent& event) {
     p.pid = event.proc.pid;
     p.ppid = event.proc.ppid;
     p.comm = event.proc.comm;
-    if (auto exec = take_exec(event.proc.pid)) {
+    start_of_pid_.erase(event.proc.pid);
+    if (auto exec = take_exec(event.proc)) {
         p.filename = std::move(exec->filename);
         p.argv = std::move(exec->argv);
         p.argv_truncated = exec->argv_truncated;

@@ -52,6 +52,7 @@ public:
 private:
     struct ExecInfo {
         uint32_t pid = 0;
+        uint64_t start_time_ns = 0;  // with the pid, which process it was
         std::string filename;
         std::vector<std::string> argv;
         bool argv_truncated = false;
@@ -77,10 +78,12 @@ private:
     void handle(const ExecEvent& event);
     void handle(const ExitEvent& event);
     void handle(const ExecFailedEvent& event);
+    void handle(const ForkEvent& event) { see(event.proc); }
+    void handle(const ExistingEvent& event) { see(event.proc); }
     void see(const ProcessInfo& proc);
     void see_time(uint64_t monotonic_ns);
     void remember_exec(const ExecEvent& event);
-    std::optional<ExecInfo> take_exec(uint32_t pid);
+    std::optional<ExecInfo> take_exec(const ProcessInfo& process);
     void write_text();
     void write_json();
 
@@ -88,7 +91,9 @@ private:
     bool json_;
     TimeFormatter times_;
 
-    std::vector<bool> pids_seen_;  // one bit per pid: at most 512 KiB, since pids stay below 2^22
+    // The fork time of the live process behind each pid seen: a pid reused during the run is a second
+    // process. Entries leave at the process's exit, so this holds at most one per live pid.
+    std::unordered_map<uint32_t, uint64_t> start_of_pid_;
     uint64_t processes_ = 0;
     uint64_t execs_ = 0;
     uint64_t exec_failures_ = 0;

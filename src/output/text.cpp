@@ -50,6 +50,36 @@ void TextSink::format(const ExecEvent& event) {
         append_command_line(event.filename, event.argv, event.argv_truncated);
     else
         append_escaped(out_.buffer(), event.filename);
+    if (event.ancestors) append_ancestry(event.proc, *event.ancestors);
+    out_.buffer().push_back('\n');
+}
+
+// "  systemd>sshd>bash>make": the root first, the process itself last; a long chain keeps its ends.
+void TextSink::append_ancestry(const ProcessInfo& proc, const std::vector<Ancestor>& ancestors) {
+    auto& buf = out_.buffer();
+    std::vector<const std::string*> names;
+    for (auto it = ancestors.rbegin(); it != ancestors.rend(); ++it) names.push_back(&it->comm);
+    names.push_back(&proc.comm);
+    size_t keep_each_end = TextOptions::kAncestryShown / 2;
+    buf.append(std::string_view("  "));
+    for (size_t i = 0; i < names.size(); ++i) {
+        bool elided =
+            names.size() > TextOptions::kAncestryShown && i >= keep_each_end && i < names.size() - keep_each_end;
+        if (elided) {
+            if (i == keep_each_end) buf.append(std::string_view(">..."));
+            continue;
+        }
+        if (i > 0) buf.push_back('>');
+        append_escaped(buf, *names[i]);
+    }
+}
+
+void TextSink::format(const ExistingEvent& event) {
+    append_prefix(event.proc, "EXIST");
+    if (options_.show_args)
+        append_command_line(event.filename, event.argv, event.argv_truncated);
+    else
+        append_escaped(out_.buffer(), event.filename);
     out_.buffer().push_back('\n');
 }
 

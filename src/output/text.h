@@ -10,6 +10,8 @@ namespace bootstrap {
 
 struct TextOptions {
     bool show_args = false;  // -a: the whole command line on EXEC lines
+    // --ancestors: EXEC lines end with the chain that started the process, "systemd>sshd>bash>make"
+    static constexpr size_t kAncestryShown = 8;  // names shown at most: the first and last, "..." between
 };
 
 class TextSink : public EventSink {
@@ -27,6 +29,9 @@ private:
     void format(const ExecEvent& event);
     void format(const ExitEvent& event);
     void format(const ExecFailedEvent& event);
+    void format(const ForkEvent&) {}  // forks feed the process table, not the lines
+    void format(const ExistingEvent& event);
+    void append_ancestry(const ProcessInfo& proc, const std::vector<Ancestor>& ancestors);
 
     Writer& out_;
     TimeFormatter times_;

@@ -50,10 +50,12 @@ uint32_t TraceSink::track_for(uint32_t pid) {
     return current_.contains(pid) ? kPidLimit + reused_tracks_++ : pid;
 }
 
-// The process an event belongs to: the live one with that pid, or a new one (its first event, or the pid
-// was reused after an exit). Null once limits_.processes are kept.
+// The process an event belongs to: the live one with that pid and fork time, or a new one (its first
+// event, or the pid was reused). Null once limits_.processes are kept.
 TraceSink::Process* TraceSink::process_for(const ProcessInfo& proc) {
-    if (auto found = current_.find(proc.pid); found != current_.end() && !processes_[found->second].exit) {
+    auto found = current_.find(proc.pid);
+    if (found != current_.end() && !processes_[found->second].exit &&
+        processes_[found->second].start_time_ns == proc.image.start_time_ns) {
         Process& p = processes_[found->second];
         p.comm = proc.comm;
         return &p;
@@ -68,9 +70,13 @@ TraceSink::Process* TraceSink::process_for(const ProcessInfo& proc) {
     p.track = track_for(proc.pid);
     p.comm = proc.comm;
     p.first_seen_ns = proc.time_ns;
+    p.start_time_ns = proc.image.start_time_ns;
     // The ppid of the first event is the closest to fork: a parent that exits later re-parents the child.
-    if (auto parent = current_.find(proc.ppid); parent != current_.end() && proc.ppid != proc.pid)
-        p.parent = parent->second;
+    // A parent known by an earlier process with its pid is not this one's.
+    auto parent = current_.find(proc.ppid);
+    bool same_parent = parent != current_.end() && (!proc.parent_image || processes_[parent->second].start_time_ns ==
+                                                                              proc.parent_image->start_time_ns);
+    if (same_parent && proc.ppid != proc.pid) p.parent = parent->second;
     current_[proc.pid] = processes_.size();
     processes_.push_back(std::move(p));
     return &processes_.back();
@@ -176,6 +182,7 @@ struct TraceSink::Timebase {
 
 TraceSink::SliceStart TraceSink::slice_start(const Process& p) {
     if (p.exit && p.exit->age_ns <= p.exit->proc.time_ns) return {p.exit->proc.time_ns - p.exit->age_ns, "fork"};
+    if (p.start_time_ns) return {p.start_time_ns, "fork"};
     return {p.first_seen_ns, "first_event"};
 }
 

@@ -64,7 +64,8 @@ private:
         std::optional<size_t> parent;  // index in processes_; always an earlier one
         std::string comm;              // as last seen
         uint64_t first_seen_ns = 0;
-        std::vector<Exec> execs;  // in order; the last one names the slice's command
+        uint64_t start_time_ns = 0;  // its fork, from the kernel's identity of it (0 when not known)
+        std::vector<Exec> execs;     // in order; the last one names the slice's command
         std::optional<ExitEvent> exit;
     };
 
@@ -90,6 +91,8 @@ private:
     void handle(const ExecEvent& event);
     void handle(const ExitEvent& event);
     void handle(const ExecFailedEvent& event);
+    void handle(const ForkEvent& event) { process_for(event.proc); }
+    void handle(const ExistingEvent& event) { process_for(event.proc); }
     std::vector<size_t> depth_first_order() const;
     void write_file();
     void write_process(EventArray& events, const Process& p, size_t rank, const Timebase& time) const;

@@ -32,6 +32,28 @@ std::optional<pid_t> parent_of(const std::filesystem::path& proc_dir) {
 
 }  // namespace
 
+void read_program(ExistingEvent& event, size_t max_args_bytes) {
+    std::string dir = "/proc/" + std::to_string(event.proc.pid);
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink(dir + "/exe", ec);
+    if (!ec) event.filename = exe.string();
+    std::ifstream cmdline(dir + "/cmdline", std::ios::binary);
+    std::string bytes(max_args_bytes + 1, '\0');
+    cmdline.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    bytes.resize(static_cast<size_t>(cmdline.gcount()));
+    if (bytes.size() > max_args_bytes) {
+        bytes.resize(max_args_bytes);
+        event.argv_truncated = true;
+    }
+    std::string_view rest(bytes);
+    while (!rest.empty()) {
+        size_t nul = rest.find('\0');
+        event.argv.emplace_back(rest.substr(0, nul));
+        if (nul == std::string_view::npos) break;
+        rest.remove_prefix(nul + 1);
+    }
+}
+
 bool process_exists(pid_t pid) {
     return kill(pid, 0) == 0 || errno == EPERM;
 }

@@ -16,6 +16,7 @@ inline ProcessInfo proc(uint32_t pid, uint32_t ppid, std::string comm, uint64_t 
     p.tid = pid;
     p.ppid = ppid;
     p.comm = std::move(comm);
+    p.image.pid = pid;
     return p;
 }
 

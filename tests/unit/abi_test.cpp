@@ -17,7 +17,11 @@ namespace {
 // The sum of the field sizes equals sizeof: no implicit padding anywhere, including at the end.
 #define FIELD_SIZE(type, field) sizeof(type::field)
 
-static_assert(sizeof(record_header) == 56);
+static_assert(sizeof(image_key) == 16);
+static_assert(offsetof(image_key, start_time_ns) == 0);
+static_assert(offsetof(image_key, exec_seq) == 8);
+
+static_assert(sizeof(record_header) == 88);
 static_assert(offsetof(record_header, type) == 0);
 static_assert(offsetof(record_header, pid) == 4);
 static_assert(offsetof(record_header, tid) == 8);
@@ -27,46 +31,47 @@ static_assert(offsetof(record_header, gid) == 20);
 static_assert(offsetof(record_header, time_ns) == 24);
 static_assert(offsetof(record_header, cgroup_id) == 32);
 static_assert(offsetof(record_header, comm) == 40);
+static_assert(offsetof(record_header, image) == 56);
+static_assert(offsetof(record_header, parent_image) == 72);
 static_assert(FIELD_SIZE(record_header, comm) == BOOTSTRAP_COMM_LEN);
 static_assert(FIELD_SIZE(record_header, type) + FIELD_SIZE(record_header, pid) + FIELD_SIZE(record_header, tid) +
                   FIELD_SIZE(record_header, ppid) + FIELD_SIZE(record_header, uid) + FIELD_SIZE(record_header, gid) +
                   FIELD_SIZE(record_header, time_ns) + FIELD_SIZE(record_header, cgroup_id) +
-                  FIELD_SIZE(record_header, comm) ==
+                  FIELD_SIZE(record_header, comm) + FIELD_SIZE(record_header, image) +
+                  FIELD_SIZE(record_header, parent_image) ==
               sizeof(record_header));
 
-static_assert(sizeof(exec_record) == 80);
+static_assert(sizeof(exec_record) == 112);
 static_assert(offsetof(exec_record, hdr) == 0);
-static_assert(offsetof(exec_record, old_pid) == 56);
-static_assert(offsetof(exec_record, error) == 60);
-static_assert(offsetof(exec_record, flags) == 64);
-static_assert(offsetof(exec_record, filename_len) == 68);
-static_assert(offsetof(exec_record, args_len) == 72);
-static_assert(offsetof(exec_record, pad) == 76);
+static_assert(offsetof(exec_record, old_pid) == 88);
+static_assert(offsetof(exec_record, error) == 92);
+static_assert(offsetof(exec_record, flags) == 96);
+static_assert(offsetof(exec_record, filename_len) == 100);
+static_assert(offsetof(exec_record, args_len) == 104);
+static_assert(offsetof(exec_record, pad) == 108);
 static_assert(FIELD_SIZE(exec_record, hdr) + FIELD_SIZE(exec_record, old_pid) + FIELD_SIZE(exec_record, error) +
                   FIELD_SIZE(exec_record, flags) + FIELD_SIZE(exec_record, filename_len) +
                   FIELD_SIZE(exec_record, args_len) + FIELD_SIZE(exec_record, pad) ==
               sizeof(exec_record));
 
-static_assert(sizeof(exit_record) == 144);
+static_assert(sizeof(exit_record) == 168);
 static_assert(offsetof(exit_record, hdr) == 0);
-static_assert(offsetof(exit_record, status) == 56);
-static_assert(offsetof(exit_record, flags) == 60);
-static_assert(offsetof(exit_record, exec_time_ns) == 64);
-static_assert(offsetof(exit_record, start_time_ns) == 72);
-static_assert(offsetof(exit_record, utime_ns) == 80);
-static_assert(offsetof(exit_record, stime_ns) == 88);
-static_assert(offsetof(exit_record, runtime_ns) == 96);
-static_assert(offsetof(exit_record, max_rss_pages) == 104);
-static_assert(offsetof(exit_record, min_flt) == 112);
-static_assert(offsetof(exit_record, maj_flt) == 120);
-static_assert(offsetof(exit_record, nvcsw) == 128);
-static_assert(offsetof(exit_record, nivcsw) == 136);
+static_assert(offsetof(exit_record, status) == 88);
+static_assert(offsetof(exit_record, flags) == 92);
+static_assert(offsetof(exit_record, exec_time_ns) == 96);
+static_assert(offsetof(exit_record, utime_ns) == 104);
+static_assert(offsetof(exit_record, stime_ns) == 112);
+static_assert(offsetof(exit_record, runtime_ns) == 120);
+static_assert(offsetof(exit_record, max_rss_pages) == 128);
+static_assert(offsetof(exit_record, min_flt) == 136);
+static_assert(offsetof(exit_record, maj_flt) == 144);
+static_assert(offsetof(exit_record, nvcsw) == 152);
+static_assert(offsetof(exit_record, nivcsw) == 160);
 static_assert(FIELD_SIZE(exit_record, hdr) + FIELD_SIZE(exit_record, status) + FIELD_SIZE(exit_record, flags) +
-                  FIELD_SIZE(exit_record, exec_time_ns) + FIELD_SIZE(exit_record, start_time_ns) +
-                  FIELD_SIZE(exit_record, utime_ns) + FIELD_SIZE(exit_record, stime_ns) +
-                  FIELD_SIZE(exit_record, runtime_ns) + FIELD_SIZE(exit_record, max_rss_pages) +
-                  FIELD_SIZE(exit_record, min_flt) + FIELD_SIZE(exit_record, maj_flt) + FIELD_SIZE(exit_record, nvcsw) +
-                  FIELD_SIZE(exit_record, nivcsw) ==
+                  FIELD_SIZE(exit_record, exec_time_ns) + FIELD_SIZE(exit_record, utime_ns) +
+                  FIELD_SIZE(exit_record, stime_ns) + FIELD_SIZE(exit_record, runtime_ns) +
+                  FIELD_SIZE(exit_record, max_rss_pages) + FIELD_SIZE(exit_record, min_flt) +
+                  FIELD_SIZE(exit_record, maj_flt) + FIELD_SIZE(exit_record, nvcsw) + FIELD_SIZE(exit_record, nivcsw) ==
               sizeof(exit_record));
 
 // The settings the user side writes into the object's .rodata before load (both skeletons).
@@ -80,7 +85,8 @@ static_assert(offsetof(tracer_settings, report_execs) == 28);
 static_assert(offsetof(tracer_settings, filter_cgroup) == 35);
 static_assert(offsetof(tracer_settings, target_comm) == 36);
 static_assert(FIELD_SIZE(tracer_settings, target_comm) == BOOTSTRAP_COMM_LEN);
-static_assert(offsetof(tracer_settings, pad) == 52);
+static_assert(offsetof(tracer_settings, report_forks) == 52);
+static_assert(offsetof(tracer_settings, pad) == 53);
 
 // The ring buffer hands out 8-byte aligned records; the 64-bit fields must sit on 8-byte boundaries so
 // the BPF side can store them directly and the structs have the same alignment on every architecture.
@@ -89,32 +95,33 @@ static_assert(alignof(exec_record) == 8);
 static_assert(alignof(exit_record) == 8);
 
 // The record types and flags are part of the ABI too.
-static_assert(RECORD_EXEC == 1 && RECORD_EXIT == 2 && RECORD_EXEC_FAILED == 3);
+static_assert(RECORD_EXEC == 1 && RECORD_EXIT == 2 && RECORD_EXEC_FAILED == 3 && RECORD_FORK == 4 && RECORD_RUNNING == 5);
 static_assert(EXEC_ARGS_TRUNCATED == 1 && EXEC_ARGS_UNREADABLE == 2);
 static_assert(EXIT_EXEC_SEEN == 1 && EXIT_THREAD_ONLY == 2);
 
 // The same facts at run time, so a failure names the field instead of stopping the build of every test.
 TEST(Abi, RecordHeaderLayout) {
-    EXPECT_EQ(sizeof(record_header), 56u);
+    EXPECT_EQ(sizeof(record_header), 88u);
     EXPECT_EQ(offsetof(record_header, time_ns), 24u);
     EXPECT_EQ(offsetof(record_header, cgroup_id), 32u);
-    EXPECT_EQ(offsetof(record_header, comm), 40u);
+    EXPECT_EQ(offsetof(record_header, image), 56u);
+    EXPECT_EQ(offsetof(record_header, parent_image), 72u);
 }
 
 TEST(Abi, ExecRecordLayout) {
-    EXPECT_EQ(sizeof(exec_record), 80u);
-    EXPECT_EQ(offsetof(exec_record, error), 60u);
-    EXPECT_EQ(offsetof(exec_record, filename_len), 68u);
-    EXPECT_EQ(offsetof(exec_record, args_len), 72u);
+    EXPECT_EQ(sizeof(exec_record), 112u);
+    EXPECT_EQ(offsetof(exec_record, error), 92u);
+    EXPECT_EQ(offsetof(exec_record, filename_len), 100u);
+    EXPECT_EQ(offsetof(exec_record, args_len), 104u);
     // Variable data follows the fixed part at an 8-byte boundary.
     EXPECT_EQ(sizeof(exec_record) % 8, 0u);
 }
 
 TEST(Abi, ExitRecordLayout) {
-    EXPECT_EQ(sizeof(exit_record), 144u);
-    EXPECT_EQ(offsetof(exit_record, status), 56u);
-    EXPECT_EQ(offsetof(exit_record, exec_time_ns), 64u);
-    EXPECT_EQ(offsetof(exit_record, nivcsw), 136u);
+    EXPECT_EQ(sizeof(exit_record), 168u);
+    EXPECT_EQ(offsetof(exit_record, status), 88u);
+    EXPECT_EQ(offsetof(exit_record, exec_time_ns), 96u);
+    EXPECT_EQ(offsetof(exit_record, nivcsw), 160u);
 }
 
 TEST(Abi, TracerSettingsLayout) {

@@ -17,8 +17,8 @@ namespace {
 
 using namespace std::string_literals;
 
-constexpr uint32_t kExec = 1, kExit = 2, kExecFailed = 3;
-constexpr size_t kHeaderSize = 56, kExecFixedSize = 80, kExitSize = 144;
+constexpr uint32_t kExec = 1, kExit = 2, kExecFailed = 3, kFork = 4;
+constexpr size_t kHeaderSize = 88, kExecFixedSize = 112, kExitSize = 168;
 constexpr uint64_t kSecond = 1'000'000'000;
 
 // A record under construction: native-endian fields at fixed offsets, then variable data.
@@ -34,6 +34,10 @@ public:
         put<uint64_t>(24, 50 * kSecond);  // time_ns
         put<uint64_t>(32, 77);            // cgroup_id
         comm("bash");
+        put<uint64_t>(56, 40 * kSecond);  // image: start_time_ns
+        put<uint64_t>(64, 2);             // image: exec_seq
+        put<uint64_t>(72, 30 * kSecond);  // parent_image: start_time_ns
+        put<uint64_t>(80, 1);             // parent_image: exec_seq
     }
 
     template <typename T>
@@ -70,11 +74,11 @@ private:
 RecordBuilder exec_record(std::string_view filename, std::string_view args, uint32_t flags = 0, uint32_t type = kExec,
                           int32_t error = 0) {
     RecordBuilder r(type, kExecFixedSize);
-    r.put<uint32_t>(56, 1235)  // old_pid
-        .put<int32_t>(60, error)
-        .put<uint32_t>(64, flags)
-        .put<uint32_t>(68, static_cast<uint32_t>(filename.size()))
-        .put<uint32_t>(72, static_cast<uint32_t>(args.size()))
+    r.put<uint32_t>(88, 1235)  // old_pid
+        .put<int32_t>(92, error)
+        .put<uint32_t>(96, flags)
+        .put<uint32_t>(100, static_cast<uint32_t>(filename.size()))
+        .put<uint32_t>(104, static_cast<uint32_t>(args.size()))
         .append(filename)
         .append(args);
     return r;
@@ -91,18 +95,18 @@ struct ExitFields {
 
 RecordBuilder exit_record(const ExitFields& f) {
     RecordBuilder r(kExit, kExitSize);
-    r.put<uint32_t>(56, f.status)
-        .put<uint32_t>(60, f.flags)
-        .put<uint64_t>(64, f.exec_time_ns)
-        .put<uint64_t>(72, f.start_time_ns)
-        .put<uint64_t>(80, f.utime_ns)
-        .put<uint64_t>(88, f.stime_ns)
-        .put<uint64_t>(96, f.runtime_ns)
-        .put<uint64_t>(104, f.max_rss_pages)
-        .put<uint64_t>(112, 11)   // min_flt
-        .put<uint64_t>(120, 22)   // maj_flt
-        .put<uint64_t>(128, 33)   // nvcsw
-        .put<uint64_t>(136, 44);  // nivcsw
+    r.put<uint64_t>(56, f.start_time_ns)  // the header's image
+        .put<uint32_t>(88, f.status)
+        .put<uint32_t>(92, f.flags)
+        .put<uint64_t>(96, f.exec_time_ns)
+        .put<uint64_t>(104, f.utime_ns)
+        .put<uint64_t>(112, f.stime_ns)
+        .put<uint64_t>(120, f.runtime_ns)
+        .put<uint64_t>(128, f.max_rss_pages)
+        .put<uint64_t>(136, 11)   // min_flt
+        .put<uint64_t>(144, 22)   // maj_flt
+        .put<uint64_t>(152, 33)   // nvcsw
+        .put<uint64_t>(160, 44);  // nivcsw
     return r;
 }
 
@@ -145,6 +149,9 @@ TEST(DecodeExec, HeaderFieldsFilenameAndArgv) {
     EXPECT_EQ(exec.proc.time_ns, 50 * kSecond);
     EXPECT_EQ(exec.proc.cgroup_id, 77u);
     EXPECT_EQ(exec.proc.comm, "bash");
+    EXPECT_EQ(exec.proc.image, (ImageKey{1234, 40 * kSecond, 2}));
+    ASSERT_TRUE(exec.proc.parent_image);
+    EXPECT_EQ(*exec.proc.parent_image, (ImageKey{1, 30 * kSecond, 1}));
     EXPECT_EQ(exec.old_pid, 1235u);
     EXPECT_EQ(exec.filename, "/bin/ls");
     EXPECT_EQ(exec.argv, (std::vector<std::string>{"ls", "-l", "/tmp"}));
@@ -304,6 +311,21 @@ TEST(DecodeExit, MaxRssFromPages) {
 
 // --- malformed input ----------------------------------------------------------------------------------
 
+// Pid 1's parent is the idle task, pid 0: it has no parent image.
+TEST(DecodeIdentity, NoParentImageWithoutAParent) {
+    auto exec = decode_as<ExecEvent>(exec_record("/sbin/init\0"s, "init\0"s).put<uint32_t>(12, 0));
+    EXPECT_EQ(exec.proc.ppid, 0u);
+    EXPECT_FALSE(exec.proc.parent_image);
+}
+
+TEST(DecodeFork, HeaderAlone) {
+    auto fork = decode_as<ForkEvent>(RecordBuilder(kFork, kHeaderSize));
+    EXPECT_EQ(fork.proc.pid, 1234u);
+    EXPECT_EQ(fork.proc.image, (ImageKey{1234, 40 * kSecond, 2}));
+    for (size_t size = 4; size < kHeaderSize; ++size)
+        EXPECT_TRUE(is_error(RecordBuilder(kFork, kHeaderSize).truncate(size).bytes())) << size;
+}
+
 TEST(DecodeMalformed, EmptyAndShortRecords) {
     EXPECT_TRUE(is_error({}));
     EXPECT_TRUE(is_error(std::vector<std::byte>(3)));
@@ -316,17 +338,17 @@ TEST(DecodeMalformed, EmptyAndShortRecords) {
 }
 
 TEST(DecodeMalformed, UnknownType) {
-    for (uint32_t type : {0u, 4u, 0x100u, 0xffffffffu})
+    for (uint32_t type : {0u, 6u, 0x100u, 0xffffffffu})
         EXPECT_TRUE(is_error(RecordBuilder(type, kExitSize).bytes())) << type;
 }
 
 TEST(DecodeMalformed, LengthsBeyondTheRecord) {
-    auto bad_filename = exec_record("/bin/ls\0"s, "ls\0"s).put<uint32_t>(68, 100);
+    auto bad_filename = exec_record("/bin/ls\0"s, "ls\0"s).put<uint32_t>(100, 100);
     EXPECT_TRUE(is_error(bad_filename.bytes()));
-    auto bad_args = exec_record("/bin/ls\0"s, "ls\0"s).put<uint32_t>(72, 4);
+    auto bad_args = exec_record("/bin/ls\0"s, "ls\0"s).put<uint32_t>(104, 4);
     EXPECT_TRUE(is_error(bad_args.bytes()));
     // Each length fits alone, but not both together.
-    auto both = exec_record("/bin/ls\0"s, "ls\0"s).put<uint32_t>(68, 11).put<uint32_t>(72, 3);
+    auto both = exec_record("/bin/ls\0"s, "ls\0"s).put<uint32_t>(100, 11).put<uint32_t>(104, 3);
     EXPECT_TRUE(is_error(both.bytes()));
 }
 
@@ -334,9 +356,9 @@ TEST(DecodeMalformed, LengthsThatOverflowWhenAdded) {
     for (auto [filename_len, args_len] :
          {std::pair{0xffffffffu, 1u}, std::pair{1u, 0xffffffffu}, std::pair{0xffffffffu, 0xffffffffu},
           std::pair{0x80000000u, 0x80000000u}, std::pair{0xfffffff8u, 0x10u}}) {
-        auto record = exec_record("/bin/ls\0"s, "ls\0"s).put<uint32_t>(68, filename_len).put<uint32_t>(72, args_len);
+        auto record = exec_record("/bin/ls\0"s, "ls\0"s).put<uint32_t>(100, filename_len).put<uint32_t>(104, args_len);
         EXPECT_TRUE(is_error(record.bytes())) << filename_len << " + " << args_len;
-        record.put<uint32_t>(0, kExecFailed).put<int32_t>(60, -2);
+        record.put<uint32_t>(0, kExecFailed).put<int32_t>(92, -2);
         EXPECT_TRUE(is_error(record.bytes())) << filename_len << " + " << args_len;
     }
 }

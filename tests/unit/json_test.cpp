@@ -22,13 +22,22 @@ constexpr uint64_t kSecond = 1'000'000'000;
 constexpr int64_t kEpochSeconds = 1704164645;
 constexpr uint64_t kMonotonic = 50 * kSecond;
 
+const BootId kBootId{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+const ExecIds kExecIds(kBootId);
+
 std::string json_lines(const std::vector<Event>& events, uint64_t lost = 0) {
     Writer out(-1);  // never flushed: the test reads the buffer
     WallClock clock(kEpochSeconds * static_cast<int64_t>(kSecond) - static_cast<int64_t>(kMonotonic));
-    JsonSink sink(out, TimeFormatter(clock, TimeFormat::Local, 0));
+    JsonSink sink(out, TimeFormatter(clock, TimeFormat::Local, 0), ExecIds(kBootId));
     for (const auto& e : events) sink.on_event(e);
     if (lost) sink.on_lost(lost, kMonotonic + 5);
     return fmt::to_string(out.buffer());
+}
+
+// The identity fields of proc(): their values are the exec_id tests' business (exec_id_test.cpp).
+std::string ids() {
+    return R"("exec_id":")" + kExecIds(ImageKey{4242, 1000, 3}) + R"(","parent_exec_id":")" +
+           kExecIds(ImageKey{17, 500, 1}) + R"(",)";
 }
 
 ProcessInfo proc(std::string comm = "sh") {
@@ -41,6 +50,8 @@ ProcessInfo proc(std::string comm = "sh") {
     p.gid = 100;
     p.cgroup_id = 77;
     p.comm = std::move(comm);
+    p.image = {4242, 1000, 3};
+    p.parent_image = ImageKey{17, 500, 1};
     return p;
 }
 
@@ -63,9 +74,11 @@ TEST(JsonFormat, Exec) {
     e.old_pid = 4242;
     EXPECT_EQ(json_lines({e}),
               R"({"event":"exec","time":"2024-01-02T03:04:05.123456789Z","pid":4242,"tid":4242,"ppid":17,"uid":1000,)"
-              R"("gid":100,"comm":"sh","cgroup_id":77,"filename":"/usr/bin/sh","argv":["sh","-c","make -j2",""],)"
-              R"("argv_truncated":false})"
-              "\n");
+              R"("gid":100,"comm":"sh","cgroup_id":77,)" +
+                  ids() +
+                  R"("filename":"/usr/bin/sh","argv":["sh","-c","make -j2",""],)"
+                  R"("argv_truncated":false})"
+                  "\n");
 }
 
 TEST(JsonFormat, ExecFromAThreadCarriesOldPid) {
@@ -94,10 +107,12 @@ TEST(JsonFormat, ExitWithCode) {
     e.involuntary_switches = 4;
     EXPECT_EQ(json_lines({e}),
               R"({"event":"exit","time":"2024-01-02T03:04:05.123456789Z","pid":4242,"tid":4242,"ppid":17,"uid":1000,)"
-              R"("gid":100,"comm":"make","cgroup_id":77,"exit_code":3,"signal":null,"core_dumped":false,)"
-              R"("duration_ns":1500,"age_ns":2000,"cpu_user_ns":10,"cpu_system_ns":20,"max_rss_kb":4096,)"
-              R"("minor_faults":1,"major_faults":2,"voluntary_switches":3,"involuntary_switches":4})"
-              "\n");
+              R"("gid":100,"comm":"make","cgroup_id":77,)" +
+                  ids() +
+                  R"("exit_code":3,"signal":null,"core_dumped":false,)"
+                  R"("duration_ns":1500,"age_ns":2000,"cpu_user_ns":10,"cpu_system_ns":20,"max_rss_kb":4096,)"
+                  R"("minor_faults":1,"major_faults":2,"voluntary_switches":3,"involuntary_switches":4})"
+                  "\n");
 }
 
 TEST(JsonFormat, KilledBySignalWithCoreAndNoExecSeen) {
@@ -117,7 +132,8 @@ TEST(JsonFormat, ThreadExitIsMarked) {
     e.thread_only = true;
     std::string line = json_lines({e});
     EXPECT_NE(line.find(R"("tid":4243,)"), std::string::npos);
-    EXPECT_NE(line.find(R"("cgroup_id":77,"thread_only":true,"exit_code":0,)"), std::string::npos) << line;
+    EXPECT_NE(line.find(R"("cgroup_id":77,)" + ids() + R"("thread_only":true,"exit_code":0,)"), std::string::npos)
+        << line;
 }
 
 TEST(JsonFormat, ExecFailed) {
@@ -128,9 +144,11 @@ TEST(JsonFormat, ExecFailed) {
     e.argv = {"nope", "x"};
     EXPECT_EQ(json_lines({e}),
               R"({"event":"exec_failed","time":"2024-01-02T03:04:05.123456789Z","pid":4242,"tid":4242,"ppid":17,)"
-              R"("uid":1000,"gid":100,"comm":"bash","cgroup_id":77,"filename":"/nope","argv":["nope","x"],)"
-              R"("argv_truncated":false,"errno":2,"error":"ENOENT"})"
-              "\n");
+              R"("uid":1000,"gid":100,"comm":"bash","cgroup_id":77,)" +
+                  ids() +
+                  R"("filename":"/nope","argv":["nope","x"],)"
+                  R"("argv_truncated":false,"errno":2,"error":"ENOENT"})"
+                  "\n");
 }
 
 TEST(JsonFormat, Lost) {

@@ -1,0 +1,93 @@
+// Identity: every record names the program image it comes from, and its parent's, in facts the kernel
+// keeps: the pid, the process's fork time and its count of execs. Checked against what the test's own
+// children did and when the test forked them.
+#include "children.h"
+#include "trace_session.h"
+
+#include <time.h>
+#include <unistd.h>
+
+namespace bootstrap::testing {
+namespace {
+
+uint64_t monotonic_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+TEST(Identity, TheImageIsThePidAndTheForkTime) {
+    REQUIRE_BPF();
+    TraceSession session;
+    uint64_t before_fork = monotonic_ns();
+    pid_t pid = spawn_exec("/bin/true", {"true"});
+    uint64_t after_fork = monotonic_ns();
+    reap(pid);
+
+    const ExecEvent* exec = session.wait_for<ExecEvent>(pid);
+    ASSERT_NE(exec, nullptr);
+    EXPECT_EQ(exec->proc.image.pid, static_cast<uint32_t>(pid));
+    EXPECT_GE(exec->proc.image.start_time_ns, before_fork);
+    EXPECT_LE(exec->proc.image.start_time_ns, after_fork);
+    ASSERT_TRUE(exec->proc.parent_image);
+    EXPECT_EQ(exec->proc.parent_image->pid, static_cast<uint32_t>(getpid()));
+    EXPECT_LT(exec->proc.parent_image->start_time_ns, before_fork) << "this test started before its child";
+}
+
+// sh runs /bin/true in a child it forks: the child's parent image is the shell's exec.
+TEST(Identity, ChildOfAShellNamesTheShellsImage) {
+    REQUIRE_BPF();
+    TraceSession session;
+    Reaped shell = reap(spawn_exec("/bin/sh", {"sh", "-c", "/bin/true; exit 4"}));
+    ASSERT_EQ(WEXITSTATUS(shell.status), 4);
+
+    const ExecEvent* shell_exec = session.wait_for<ExecEvent>(shell.pid);
+    ASSERT_NE(shell_exec, nullptr);
+    const ExecEvent* child_exec = nullptr;
+    session.drain_until([&] {
+        for (const Event& e : session.events())
+            if (auto* exec = std::get_if<ExecEvent>(&e); exec && exec->proc.ppid == static_cast<uint32_t>(shell.pid))
+                child_exec = exec;
+        return child_exec != nullptr;
+    });
+    ASSERT_NE(child_exec, nullptr) << "no exec of the shell's child";
+    ASSERT_TRUE(child_exec->proc.parent_image);
+    EXPECT_EQ(*child_exec->proc.parent_image, shell_exec->proc.image);
+    EXPECT_FALSE(child_exec->proc.image.same_process(shell_exec->proc.image));
+}
+
+// `sh -c 'exec true'` is one process running two programs: two images, and its exit names the second.
+TEST(Identity, EachExecIsANewImageAndTheExitCarriesTheLast) {
+    REQUIRE_BPF();
+    TraceSession session;
+    Reaped child = reap(spawn_exec("/bin/sh", {"sh", "-c", "exec /bin/true"}));
+    ASSERT_EQ(WEXITSTATUS(child.status), 0);
+
+    ASSERT_NE(session.wait_for<ExitEvent>(child.pid), nullptr);
+    auto execs = session.of<ExecEvent>(child.pid);
+    ASSERT_EQ(execs.size(), 2u);
+    EXPECT_TRUE(execs[0]->proc.image.same_process(execs[1]->proc.image));
+    EXPECT_NE(execs[0]->proc.image, execs[1]->proc.image);
+    EXPECT_EQ(session.of<ExitEvent>(child.pid).front()->proc.image, execs[1]->proc.image);
+}
+
+// A child that never execs has an image of its own, from its fork record to its exit.
+TEST(Identity, ForkRecordsNameTheNewProcessAndItsParent) {
+    REQUIRE_BPF();
+    TracerConfig config;
+    config.report_forks = true;
+    TraceSession session(config);
+    Reaped child = run_child([] { return 5; });
+    ASSERT_EQ(WEXITSTATUS(child.status), 5);
+
+    ASSERT_NE(session.wait_for<ExitEvent>(child.pid), nullptr);
+    auto forks = session.of<ForkEvent>(child.pid);
+    ASSERT_EQ(forks.size(), 1u);
+    EXPECT_EQ(forks[0]->proc.ppid, static_cast<uint32_t>(getpid()));
+    ASSERT_TRUE(forks[0]->proc.parent_image);
+    EXPECT_EQ(forks[0]->proc.parent_image->pid, static_cast<uint32_t>(getpid()));
+    EXPECT_EQ(forks[0]->proc.image, session.of<ExitEvent>(child.pid).front()->proc.image);
+}
+
+}  // namespace
+}  // namespace bootstrap::testing

@@ -1,0 +1,139 @@
+// exec_id and parent_exec_id as the binary writes them: the same for every tracer of the same processes,
+// and two processes when a pid is used twice.
+#include "children.h"
+#include "json_lines.h"
+#include "temp_file.h"
+#include "trace_session.h"
+#include "tracer_process.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <optional>
+#include <set>
+#include <thread>
+
+namespace bootstrap::testing {
+namespace {
+
+// Loading takes a few hundred milliseconds and JSON mode prints no header: wait well over that.
+constexpr auto kAttachWait = 1500ms;
+
+std::vector<nlohmann::json> stop_and_read(TracerProcess& tracer) {
+    std::this_thread::sleep_for(300ms);  // more than the 100 ms drain interval
+    tracer.send(SIGINT);
+    auto lines = tracer.read_remaining_lines(5s);
+    EXPECT_EQ(tracer.wait(3s), 0) << tracer.read_stderr(100ms);
+    return parse_json_lines(lines);
+}
+
+std::string only_exec_id(const std::vector<nlohmann::json>& events, const std::string& event, pid_t pid) {
+    auto found = select(events, event, pid);
+    EXPECT_EQ(found.size(), 1u) << event << " of " << pid;
+    return found.empty() ? "" : found[0]["exec_id"].get<std::string>();
+}
+
+TEST(ExecId, ExecTwiceIsTwoIdsAndTheExitCarriesTheSecond) {
+    REQUIRE_BPF();
+    TracerProcess tracer({"-j", "--ppid", std::to_string(getpid())});
+    std::this_thread::sleep_for(kAttachWait);
+    Reaped shell = reap(spawn_exec("/bin/sh", {"sh", "-c", "exec /bin/sh -c '/bin/true; exit 6'"}));
+    ASSERT_EQ(WEXITSTATUS(shell.status), 6);
+    tracer.send(SIGINT);
+    auto lines = tracer.read_remaining_lines(5s);
+    EXPECT_EQ(tracer.wait(3s), 0);
+    auto events = parse_json_lines(lines);
+
+    // The shell execs twice (sh, then sh again): two exec_ids, and its exit carries the second.
+    auto shell_execs = select(events, "exec", shell.pid);
+    ASSERT_EQ(shell_execs.size(), 2u);
+    std::string first = shell_execs[0]["exec_id"], second = shell_execs[1]["exec_id"];
+    EXPECT_NE(first, second);
+    EXPECT_EQ(first.size(), 16u);
+    EXPECT_EQ(only_exec_id(events, "exit", shell.pid), second);
+    EXPECT_EQ(shell_execs[1]["parent_exec_id"], shell_execs[0]["parent_exec_id"]) << "the same parent: this test";
+}
+
+// -p follows the whole tree: the shell and the child it forks.
+TEST(ExecId, GrandchildNamesItsParentsExecId) {
+    REQUIRE_BPF();
+    TracerProcess tracer({"-j", "-p", std::to_string(getpid())});
+    std::this_thread::sleep_for(kAttachWait);
+    Reaped shell = reap(spawn_exec("/bin/sh", {"sh", "-c", "/bin/true; exit 0"}));
+    auto events = stop_and_read(tracer);
+    std::string shell_id = only_exec_id(events, "exec", shell.pid);
+    int children = 0;
+    for (const auto& e : events) {
+        if (e["event"] != "exec" || e["ppid"] != shell.pid) continue;
+        ++children;
+        EXPECT_EQ(e["parent_exec_id"], shell_id);
+    }
+    EXPECT_EQ(children, 1);
+}
+
+// Two tracers at once name every process alike: the id is the kernel's facts, not a counter of theirs.
+TEST(ExecId, TwoTracersAgree) {
+    REQUIRE_BPF();
+    std::vector<std::string> args = {"-j", "--ppid", std::to_string(getpid())};
+    TracerProcess one(args), two(args);
+    std::this_thread::sleep_for(kAttachWait);
+    std::vector<pid_t> children;
+    for (int i = 0; i < 5; ++i) children.push_back(reap(spawn_exec("/bin/true", {"true"})).pid);
+    children.push_back(run_child([] { return 0; }).pid);  // never execs: its exit still has an id
+    auto first = stop_and_read(one), second = stop_and_read(two);
+    for (pid_t pid : children) {
+        for (const char* event : {"exec", "exit"}) {
+            auto a = select(first, event, pid), b = select(second, event, pid);
+            if (std::string(event) == "exec" && pid == children.back()) continue;
+            ASSERT_EQ(a.size(), 1u) << event << " " << pid;
+            ASSERT_EQ(b.size(), 1u) << event << " " << pid;
+            EXPECT_EQ(a[0]["exec_id"], b[0]["exec_id"]);
+            EXPECT_EQ(a[0]["parent_exec_id"], b[0]["parent_exec_id"]);
+        }
+    }
+}
+
+// Forks until a child gets `pid` again, steering the kernel with ns_last_pid; other processes on the
+// host can take the number first, so it tries a few times.
+std::optional<Reaped> exec_true_as(pid_t pid) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        std::ofstream("/proc/sys/kernel/ns_last_pid") << pid - 1;
+        Reaped child = reap(spawn_exec("/bin/true", {"true"}));
+        if (child.pid == pid) return child;
+    }
+    return std::nullopt;
+}
+
+// A pid used twice is two processes: two exec_ids, and the summary and the timeline count two, even
+// when no exit says the first one ended.
+TEST(ExecId, PidReusedIsTwoProcesses) {
+    REQUIRE_BPF();
+    TempFile trace("bootstrap-reuse-trace");
+    TracerProcess tracer({"-j", "-s", "--exec-only", "--ppid", std::to_string(getpid()), "--trace", trace.path()});
+    std::this_thread::sleep_for(kAttachWait);
+    pid_t pid = reap(spawn_exec("/bin/true", {"true"})).pid;
+    auto again = exec_true_as(pid);
+    auto events = stop_and_read(tracer);
+    ASSERT_TRUE(again) << "pid " << pid << " could not be had again";
+
+    auto execs = select(events, "exec", pid);
+    ASSERT_EQ(execs.size(), 2u);
+    EXPECT_NE(execs[0]["exec_id"], execs[1]["exec_id"]);
+    ASSERT_FALSE(events.empty());
+    const auto& summary = events.back();
+    ASSERT_EQ(summary["event"], "summary");
+    EXPECT_EQ(summary["processes"], 2);
+    EXPECT_EQ(summary["execs"], 2);
+
+    std::ifstream file(trace.path());
+    auto timeline = nlohmann::json::parse(file);
+    int slices = 0;
+    for (const auto& e : timeline["traceEvents"])
+        if (e["ph"] == "X" && e["args"]["pid"] == pid) ++slices;
+    EXPECT_EQ(slices, 2);
+}
+
+}  // namespace
+}  // namespace bootstrap::testing
