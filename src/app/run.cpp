@@ -20,7 +20,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <functional>
 #include <optional>
+#include <set>
 
 namespace bootstrap {
 
@@ -56,6 +59,27 @@ void trace_existing_tree(Tracer& tracer, uint32_t root) {
         for (pid_t pid : process_tree(static_cast<pid_t>(root))) tracer.trace_process(static_cast<uint32_t>(pid));
 }
 
+// --existing reports what the kernel filters would have let through: the same ppid, uid, name, cgroup and
+// -p tree. In command mode nothing of the command runs yet, so nothing is reported.
+std::function<bool(const ExistingEvent&)> existing_filter(const RunPlan& plan) {
+    std::set<pid_t> tree;
+    if (plan.follow_pid) {
+        std::vector<pid_t> pids = process_tree(static_cast<pid_t>(*plan.follow_pid));
+        tree.insert(pids.begin(), pids.end());
+    }
+    std::optional<std::string> cgroup;
+    if (plan.cgroup_path) cgroup = std::filesystem::weakly_canonical(*plan.cgroup_path).string();
+    return [&plan, tree = std::move(tree), cgroup = std::move(cgroup)](const ExistingEvent& e) {
+        const TracerConfig& filter = plan.tracer;
+        if (!plan.command.empty()) return false;
+        if (plan.follow_pid && !tree.contains(static_cast<pid_t>(e.proc.pid))) return false;
+        if (filter.ppid && e.proc.ppid != *filter.ppid) return false;
+        if (filter.uid && e.proc.uid != *filter.uid) return false;
+        if (filter.comm && e.proc.comm != *filter.comm) return false;
+        return !cgroup || in_cgroup(static_cast<pid_t>(e.proc.pid), *cgroup);
+    };
+}
+
 }  // namespace
 
 int run(const RunPlan& plan) {
@@ -81,7 +105,7 @@ int run(const RunPlan& plan) {
 
     if (plan.follow_pid) trace_existing_tree(tracer, *plan.follow_pid);
     // Before privileges go: other users' /proc/PID/exe is readable only with them.
-    if (plan.tracer.list_running) session.add_running_processes(tracer);
+    if (plan.tracer.list_running) session.add_running_processes(tracer, existing_filter(plan));
     std::optional<Identity> command_identity;
     if (command) {
         tracer.trace_process(static_cast<uint32_t>(command->pid()));

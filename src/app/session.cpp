@@ -12,7 +12,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <set>
 
 namespace bootstrap {
 
@@ -32,16 +34,39 @@ Session::Session(const OutputPlan& plan, Writer& out)
     if (plan.trace_path) file_sinks_.push_back(std::make_unique<TraceSink>(*plan.trace_path, clock));
 }
 
-void Session::add_running_processes(Tracer& tracer) {
-    tracer.list_running([this](std::span<const std::byte> record) {
+namespace {
+
+// The kernel's task iterator does not visit every process on every kernel (on 6.18 it starts at pid 2,
+// leaving out init): a process known only as the parent of listed ones is read from /proc instead.
+void add_unlisted_parents(std::vector<ExistingEvent>& running) {
+    std::set<std::pair<uint32_t, uint64_t>> listed;
+    for (const ExistingEvent& e : running) listed.emplace(e.proc.pid, e.proc.image.start_time_ns);
+    size_t count = running.size();
+    for (size_t i = 0; i < count; ++i) {
+        const std::optional<ImageKey>& parent = running[i].proc.parent_image;
+        if (!parent || !listed.emplace(parent->pid, parent->start_time_ns).second) continue;
+        if (auto found = read_parent_process(*parent, running[i].proc.time_ns)) running.push_back(std::move(*found));
+    }
+}
+
+}  // namespace
+
+void Session::add_running_processes(Tracer& tracer, const std::function<bool(const ExistingEvent&)>& wanted) {
+    std::vector<ExistingEvent> running;
+    tracer.list_running([&](std::span<const std::byte> record) {
         DecodeResult decoded = decode(record, page_size_);
         auto* event = std::get_if<Event>(&decoded);
-        auto* running = event ? std::get_if<ExistingEvent>(event) : nullptr;
-        if (!running) return;
-        read_program(*running, plan_.max_args_bytes);
-        if (table_) table_->update(*event);
-        if (plan_.existing) existing_.push_back(std::move(*event));
+        if (auto* process = event ? std::get_if<ExistingEvent>(event) : nullptr) running.push_back(std::move(*process));
     });
+    add_unlisted_parents(running);
+    std::sort(running.begin(), running.end(), [](const auto& a, const auto& b) { return a.proc.pid < b.proc.pid; });
+    for (ExistingEvent& process : running) {
+        read_program(process, plan_.max_args_bytes);
+        bool report = plan_.existing && wanted(process);
+        Event event{std::move(process)};
+        if (table_) table_->update(event);
+        if (report) existing_.push_back(std::move(event));
+    }
     if (table_) table_->link_parents();
 }
 

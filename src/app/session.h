@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -23,9 +24,9 @@ public:
     // Opens the timeline file now, so a bad path fails before anything is loaded. Throws Error.
     Session(const OutputPlan& plan, Writer& out);
 
-    // The processes running now, from the tracer's task list: into the process table, and with
-    // --existing, one event each, written once begin() has written the headers.
-    void add_running_processes(Tracer& tracer);
+    // The processes running now, from the tracer's task list: all into the process table, and with
+    // --existing one event for each that `wanted` accepts, written once begin() has written the headers.
+    void add_running_processes(Tracer& tracer, const std::function<bool(const ExistingEvent&)>& wanted);
     // Before the first record: headers, then the running processes' events.
     void begin();
     // One record from the ring buffer.

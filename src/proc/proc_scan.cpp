@@ -1,11 +1,13 @@
 #include "proc/proc_scan.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -52,6 +54,67 @@ void read_program(ExistingEvent& event, size_t max_args_bytes) {
         if (nul == std::string_view::npos) break;
         rest.remove_prefix(nul + 1);
     }
+}
+
+namespace {
+
+// "Name:", "PPid:", "Uid:", "Gid:" of /proc/PID/status: the first value of each line.
+std::optional<std::string> status_field(const std::string& status, std::string_view name) {
+    size_t at = status.find("\n" + std::string(name) + ":\t");
+    if (at == std::string::npos) return std::nullopt;
+    at += name.size() + 3;
+    size_t end = status.find_first_of("\t\n", at);
+    return status.substr(at, end - at);
+}
+
+uint32_t number_or_zero(const std::optional<std::string>& text) {
+    uint32_t value = 0;
+    if (text) std::from_chars(text->data(), text->data() + text->size(), value);
+    return value;
+}
+
+// The inode of the process's cgroup v2 directory, which is the kernel's cgroup id.
+uint64_t cgroup_id_of(const std::string& proc_dir) {
+    std::ifstream file(proc_dir + "/cgroup");
+    std::string line;
+    while (std::getline(file, line)) {
+        if (line.rfind("0::", 0) != 0) continue;
+        struct stat st {};
+        if (stat(("/sys/fs/cgroup" + line.substr(3)).c_str(), &st) == 0) return st.st_ino;
+    }
+    return 0;
+}
+
+}  // namespace
+
+std::optional<ExistingEvent> read_parent_process(const ImageKey& image, uint64_t now_ns) {
+    std::string dir = "/proc/" + std::to_string(image.pid);
+    std::ifstream file(dir + "/status");
+    std::string status((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    if (status.empty()) return std::nullopt;
+    status.insert(0, "\n");
+    ExistingEvent event;
+    event.proc.time_ns = now_ns;
+    event.proc.pid = event.proc.tid = image.pid;
+    event.proc.ppid = number_or_zero(status_field(status, "PPid"));
+    event.proc.uid = number_or_zero(status_field(status, "Uid"));
+    event.proc.gid = number_or_zero(status_field(status, "Gid"));
+    event.proc.comm = status_field(status, "Name").value_or("");
+    event.proc.cgroup_id = cgroup_id_of(dir);
+    event.proc.image = image;
+    return event;
+}
+
+bool in_cgroup(pid_t pid, const std::string& dir) {
+    std::ifstream file("/proc/" + std::to_string(pid) + "/cgroup");
+    std::string line;
+    while (std::getline(file, line)) {
+        if (line.rfind("0::", 0) != 0) continue;
+        std::string path = "/sys/fs/cgroup" + line.substr(3);
+        if (!path.empty() && path.back() == '/') path.pop_back();
+        return path == dir || path.rfind(dir + "/", 0) == 0;
+    }
+    return false;
 }
 
 bool process_exists(pid_t pid) {

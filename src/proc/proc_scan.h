@@ -6,6 +6,9 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
 
 #include <vector>
 
@@ -17,8 +20,16 @@ std::vector<pid_t> process_tree(pid_t root);
 
 bool process_exists(pid_t pid);
 
+// Whether the process is in the cgroup v2 directory `dir` (an absolute path under the cgroup2 mount) or
+// below it.
+bool in_cgroup(pid_t pid, const std::string& dir);
+
 // The program a running process runs, as /proc shows it: its executable's path, and its arguments up to
 // `max_args_bytes` as an exec record would have them. Left empty for a kernel thread or a process gone.
 void read_program(ExistingEvent& event, size_t max_args_bytes);
+
+// A running process that is known only as the parent `image` of others: its ppid, name, user, group and
+// cgroup from /proc. Nothing when it has gone.
+std::optional<ExistingEvent> read_parent_process(const ImageKey& image, uint64_t now_ns);
 
 }  // namespace bootstrap

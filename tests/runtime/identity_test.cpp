@@ -135,5 +135,61 @@ TEST(ExecId, PidReusedIsTwoProcesses) {
     EXPECT_EQ(slices, 2);
 }
 
+// A process started before the tracer is reported with its arguments, and its exit joins to it.
+TEST(Existing, ARunningProcessIsReportedAndItsExitCarriesTheSameExecId) {
+    REQUIRE_BPF();
+    pid_t sleeper = spawn_exec("/bin/sleep", {"sleep", "1.5", "0.1"});
+    std::this_thread::sleep_for(100ms);  // it has exec'd by now
+    TracerProcess tracer({"-j", "--existing", "--ppid", std::to_string(getpid())});
+    Reaped reaped = reap(sleeper);
+    ASSERT_EQ(WEXITSTATUS(reaped.status), 0);
+    auto events = stop_and_read(tracer);
+
+    auto existing = select(events, "existing", sleeper);
+    ASSERT_EQ(existing.size(), 1u);
+    EXPECT_EQ(existing[0]["argv"], nlohmann::json({"sleep", "1.5", "0.1"}));
+    EXPECT_EQ(existing[0]["filename"], "/usr/bin/sleep");
+    EXPECT_EQ(existing[0]["ppid"], getpid());
+    EXPECT_EQ(existing[0]["uid"], getuid());
+    EXPECT_EQ(existing[0]["exec_id"], only_exec_id(events, "exit", sleeper));
+    for (const auto& e : events)
+        if (e["event"] == "existing") {
+            EXPECT_EQ(e["ppid"], getpid()) << "--ppid applies to existing processes too";
+        }
+}
+
+// --ancestors names the chain the process itself reads from /proc at the time of its exec.
+TEST(Ancestors, ThreeShellsDeepMatchTheirParentChainInProc) {
+    REQUIRE_BPF();
+    TempFile chain_file("bootstrap-chain");
+    TracerProcess tracer({"-j", "--ancestors", "-p", std::to_string(getpid())});
+    std::this_thread::sleep_for(kAttachWait);
+    // The innermost shell walks its ppids up to 1 (the field after the comm's closing parenthesis and
+    // the state), writes them down, then becomes /bin/true with its parents still waiting for it.
+    TempFile script("bootstrap-walk");
+    std::ofstream(script.path()) << "p=$$; c=\nwhile [ \"$p\" != 1 ] && [ \"$p\" != 0 ]; do\n"
+                                 << "  p=$(sed 's/.*) //' /proc/$p/stat | cut -d' ' -f2); c=\"$c $p\"\ndone\n"
+                                 << "echo $c > " << chain_file.path() << "\nexec /bin/true marker-of-the-innermost\n";
+    std::string middle = "/bin/sh -c '/bin/sh " + script.path() + "; exit 0'; exit 0";
+    Reaped outer = reap(spawn_exec("/bin/sh", {"sh", "-c", middle}));
+    ASSERT_EQ(WEXITSTATUS(outer.status), 0);
+    auto events = stop_and_read(tracer);
+
+    std::ifstream file(chain_file.path());
+    std::vector<long> expected;
+    for (long pid; file >> pid;) expected.push_back(pid);
+    ASSERT_GE(expected.size(), 4u) << "shell, shell, test, ... , 1";
+
+    const nlohmann::json* exec = nullptr;
+    for (const auto& e : events)
+        if (e["event"] == "exec" && e["argv"].size() == 2 && e["argv"][1] == "marker-of-the-innermost") exec = &e;
+    ASSERT_NE(exec, nullptr);
+    std::vector<long> reported;
+    for (const auto& a : (*exec)["ancestors"]) reported.push_back(a["pid"].get<long>());
+    EXPECT_EQ(reported, expected);
+    EXPECT_EQ((*exec)["ancestors"][0]["exec_id"], (*exec)["parent_exec_id"]);
+    EXPECT_EQ((*exec)["ancestors"][0]["comm"], "sh");
+}
+
 }  // namespace
 }  // namespace bootstrap::testing

@@ -95,7 +95,8 @@ static_assert(alignof(exec_record) == 8);
 static_assert(alignof(exit_record) == 8);
 
 // The record types and flags are part of the ABI too.
-static_assert(RECORD_EXEC == 1 && RECORD_EXIT == 2 && RECORD_EXEC_FAILED == 3 && RECORD_FORK == 4 && RECORD_RUNNING == 5);
+static_assert(RECORD_EXEC == 1 && RECORD_EXIT == 2 && RECORD_EXEC_FAILED == 3 && RECORD_FORK == 4 &&
+              RECORD_RUNNING == 5);
 static_assert(EXEC_ARGS_TRUNCATED == 1 && EXEC_ARGS_UNREADABLE == 2);
 static_assert(EXIT_EXEC_SEEN == 1 && EXIT_THREAD_ONLY == 2);
 

@@ -223,5 +223,37 @@ TEST(JsonFormat, EveryLinePassesAStrictParserWhateverTheBytes) {
     EXPECT_EQ(python_strict_check(json_lines(events, 3)), 0);
 }
 
+TEST(JsonFormat, ExecWithAncestors) {
+    ExecEvent e;
+    e.proc = proc();
+    e.filename = "/bin/sh";
+    e.argv = {"sh"};
+    e.old_pid = 4242;
+    e.ancestors = std::vector<Ancestor>{{{17, 500, 1}, "bash", "/usr/bin/bash"}, {{1, 5, 1}, "init", ""}};
+    std::string line = json_lines({e});
+    EXPECT_NE(
+        line.find(R"("argv_truncated":false,"ancestors":[{"pid":17,"exec_id":")" + kExecIds(ImageKey{17, 500, 1}) +
+                  R"(","comm":"bash","filename":"/usr/bin/bash"},{"pid":1,"exec_id":")" + kExecIds(ImageKey{1, 5, 1}) +
+                  R"(","comm":"init","filename":null}]})"),
+        std::string::npos)
+        << line;
+    EXPECT_EQ(python_strict_check(line), 0);
+}
+
+TEST(JsonFormat, ExistingProcessAndAParentlessOne) {
+    ExistingEvent e;
+    e.proc = proc("init");
+    e.proc.ppid = 0;
+    e.proc.parent_image.reset();
+    e.filename = "/sbin/init";
+    e.argv = {"/sbin/init", "splash"};
+    std::string line = json_lines({e});
+    EXPECT_EQ(line.rfind(R"({"event":"existing",)", 0), 0u) << line;
+    EXPECT_NE(line.find(R"("parent_exec_id":null,"filename":"/sbin/init","argv":["/sbin/init","splash"],)"
+                        R"("argv_truncated":false})"),
+              std::string::npos)
+        << line;
+}
+
 }  // namespace
 }  // namespace bootstrap

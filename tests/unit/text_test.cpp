@@ -185,5 +185,35 @@ TEST_F(TextFormat, RelativeTimeBeforeTheStartIsNegative) {
     EXPECT_EQ(fmt::to_string(out.buffer()), "-0.500000  EXIT  sleep            4242    17      [0]\n");
 }
 
+// --ancestors: the chain from the root down to the process itself, escaped like every name.
+TEST_F(TextFormat, ExecWithItsAncestry) {
+    ExecEvent e;
+    e.proc = proc("make");
+    e.filename = "/usr/bin/make";
+    e.ancestors = std::vector<Ancestor>{{{17, 1, 1}, "bash", "/usr/bin/bash"},
+                                        {{9, 1, 1}, "ss\x1bhd", "/usr/sbin/sshd"},
+                                        {{1, 1, 1}, "systemd", "/sbin/init"}};
+    EXPECT_EQ(lines(e), "03:04:05 EXEC  make             4242    17      /usr/bin/make  systemd>ss\\x1bhd>bash>make\n");
+}
+
+TEST_F(TextFormat, ALongAncestryKeepsItsEnds) {
+    ExecEvent e;
+    e.proc = proc("leaf");
+    e.filename = "/bin/leaf";
+    std::vector<Ancestor> chain;
+    for (uint32_t i = 10; i >= 1; --i) chain.push_back({{i, 1, 1}, "p" + std::to_string(i), ""});
+    e.ancestors = chain;  // p10 is the parent, p1 the root
+    EXPECT_EQ(lines(e), "03:04:05 EXEC  leaf             4242    17      /bin/leaf  p1>p2>p3>p4>...>p8>p9>p10>leaf\n");
+}
+
+TEST_F(TextFormat, ExistingProcess) {
+    ExistingEvent e;
+    e.proc = proc("sshd");
+    e.filename = "/usr/sbin/sshd";
+    e.argv = {"sshd", "-D"};
+    EXPECT_EQ(lines(e), "03:04:05 EXIST sshd             4242    17      /usr/sbin/sshd\n");
+    EXPECT_EQ(lines(TextOptions{true}, e), "03:04:05 EXIST sshd             4242    17      /usr/sbin/sshd -D\n");
+}
+
 }  // namespace
 }  // namespace bootstrap
