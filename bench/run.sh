@@ -7,7 +7,8 @@
 # Settings (environment): BENCH_EXECS (loss storm, default 10000), BENCH_COST_EXECS (cost storms, all
 # repetitions together, default 3000), BENCH_REPS (3), BENCH_STARTUP_RUNS (5), BENCH_WORKERS (2),
 # BENCH_BUILD (build-bench), BENCH_SEED_SRC (../shared/reference/bootstrap-c), BENCH_KEEP=1 keeps the
-# work directory (outputs of every tracer).
+# work directory (outputs of every tracer), BENCH_BASELINE (a directory with another build's bootstrap,
+# from bench/build-baseline.sh REV: measured too, as base-text and base-json, to compare a change).
 set -uo pipefail  # not -e: a peer that cannot start is reported in the table, the others still run
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,6 +20,7 @@ STARTUP_RUNS=${BENCH_STARTUP_RUNS:-5}
 WORKERS=${BENCH_WORKERS:-2}
 SEED_SRC=${BENCH_SEED_SRC:-$(dirname "$ROOT")/shared/reference/bootstrap-c}
 OURS=$BUILD/bootstrap
+BASELINE=${BENCH_BASELINE:-}
 STORM=$BUILD/bench/storm
 AWAIT_MARKER=$BUILD/bench/await_marker
 
@@ -51,6 +53,10 @@ for tag in $TAG_MARK $TAG_COST $TAG_LOSS; do cp "$BUILD/bench/stormchild" "$WORK
 # ---------------------------------------------------------------------------------------------- tracers
 # name|events printed per exec of a storm child (exec line, exit line or both)
 TRACERS=("ours-text|2" "ours-json|2")
+if [ -n "$BASELINE" ]; then
+  [ -x "$BASELINE/bootstrap" ] || die "no $BASELINE/bootstrap: build it with bench/build-baseline.sh REV"
+  TRACERS+=("base-text|2" "base-json|2")
+fi
 SEED=""
 if [ -d "$SEED_SRC" ]; then
   note "building the seed's C bootstrap from $SEED_SRC"
@@ -75,6 +81,8 @@ launch() {
   case $name in
     ours-text) "$OURS" -o "$out" 2>"$out.err" & ;;
     ours-json) "$OURS" -j -o "$out" 2>"$out.err" & ;;
+    base-text) "$BASELINE/bootstrap" -o "$out" 2>"$out.err" & ;;
+    base-json) "$BASELINE/bootstrap" -j -o "$out" 2>"$out.err" & ;;
     seed) peer "$out" "$buffering" "$SEED" ;;
     execsnoop) peer "$out" "$buffering" /usr/sbin/execsnoop ;;
     exitsnoop) peer "$out" "$buffering" /usr/sbin/exitsnoop ;;
@@ -206,8 +214,8 @@ measure() {
   SEEN[$name]=$(grep -cw "$TAG_LOSS" "$out")
   EXPECTED[$name]=$((EXECS * per_exec))
   case $name in
-    ours-text) LOST_REPORTED[$name]=$(sed -n 's/^bootstrap: lost \([0-9]*\) events.*/\1/p' "$out.err" | awk '{ s += $1 } END { print s + 0 }') ;;
-    ours-json) LOST_REPORTED[$name]=$(grep '"event":"lost"' "$out" | sed -n 's/.*"count":\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }') ;;
+    ours-text | base-text) LOST_REPORTED[$name]=$(sed -n 's/^bootstrap: lost \([0-9]*\) events.*/\1/p' "$out.err" | awk '{ s += $1 } END { print s + 0 }') ;;
+    ours-json | base-json) LOST_REPORTED[$name]=$(grep '"event":"lost"' "$out" | sed -n 's/.*"count":\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }') ;;
   esac
   # The share of this run's lines that came from other processes on the host: noise in the cost figures.
   local total ours_lines

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <unordered_map>
 
@@ -60,11 +61,13 @@ namespace {
 
 // "Name:", "PPid:", "Uid:", "Gid:" of /proc/PID/status: the first value of each line.
 std::optional<std::string> status_field(const std::string& status, std::string_view name) {
-    size_t at = status.find("\n" + std::string(name) + ":\t");
-    if (at == std::string::npos) return std::nullopt;
-    at += name.size() + 3;
-    size_t end = status.find_first_of("\t\n", at);
-    return status.substr(at, end - at);
+    std::istringstream lines(status);
+    std::string prefix = std::string(name) + ":\t";
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind(prefix, 0) != 0) continue;
+        return line.substr(prefix.size(), line.find('\t', prefix.size()) - prefix.size());
+    }
+    return std::nullopt;
 }
 
 uint32_t number_or_zero(const std::optional<std::string>& text) {
@@ -92,7 +95,6 @@ std::optional<ExistingEvent> read_parent_process(const ImageKey& image, uint64_t
     std::ifstream file(dir + "/status");
     std::string status((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
     if (status.empty()) return std::nullopt;
-    status.insert(0, "\n");
     ExistingEvent event;
     event.proc.time_ns = now_ns;
     event.proc.pid = event.proc.tid = image.pid;

@@ -61,6 +61,7 @@ def check(path):
     if len(block) != expected or not block:
         return len(block), "the scenario printed %d lines, found %d between the markers" % (expected, len(block))
     events = set()
+    last_exec_id = {}  # pid -> exec_id of its latest exec
     for number, line in enumerate(block, 1):
         try:
             record = json.loads(line, object_pairs_hook=no_repeated_keys, parse_constant=reject)
@@ -68,7 +69,17 @@ def check(path):
             return len(block), "line %d: %s: %.160s" % (number, error, line)
         if not isinstance(record, dict) or not isinstance(record.get("pid"), int):
             return len(block), "line %d is not an object with an integer pid: %.160s" % (number, line)
-        events.add(record.get("event"))
+        event = record.get("event")
+        events.add(event)
+        # The kernel's identity of the process (fork time, exec count) read on this kernel: 16 characters,
+        # and a process's exit names the image of its last exec.
+        exec_id = record.get("exec_id")
+        if event in ("exec", "exit", "exec_failed") and not re.fullmatch(r"[A-Za-z0-9_-]{16}", str(exec_id)):
+            return len(block), "line %d has no exec_id: %.160s" % (number, line)
+        if event == "exec":
+            last_exec_id[record["pid"]] = exec_id
+        if event == "exit" and not record.get("thread_only") and last_exec_id.get(record["pid"], exec_id) != exec_id:
+            return len(block), "line %d: the exit's exec_id is not its last exec's: %.160s" % (number, line)
     missing = {"exec", "exit", "exec_failed"} - events
     if missing:
         return len(block), "no %s record among them" % ", ".join(sorted(missing))

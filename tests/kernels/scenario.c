@@ -709,8 +709,10 @@ int main(int argc, char **argv)
 	 * the kernel. The JSON tracer starts first, so that its sync children (see json_ready) are
 	 * not in the others' output.
 	 */
-	struct tracer json = {
-	    .name = "json", .label = "bootstrap -j -x", .options = {"-j", "-x"}, .json = true};
+	struct tracer json = {.name = "json",
+			      .label = "bootstrap -j -x --ancestors --existing",
+			      .options = {"-j", "-x", "--ancestors", "--existing"},
+			      .json = true};
 	struct tracer plain = {.name = "plain", .label = "bootstrap"};
 	struct tracer failed = {.name = "failed",
 				.label = "bootstrap -x -a --max-args-bytes 64K",
