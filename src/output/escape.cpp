@@ -23,11 +23,16 @@ uint32_t decode_code_point(std::string_view seq) {
     }
 }
 
-// Code points that reorder text or are invisible, so a name could pass for another on screen (Trojan
-// Source): bidirectional controls, zero-width characters, line and paragraph separators, the BOM.
+// Code points that reorder text or show as nothing, so a name could pass for another on screen (Trojan
+// Source, and `sshd` followed by a Hangul filler): bidirectional controls, zero-width characters, line
+// and paragraph separators, the BOM, and the characters that are blank or invisible by design: soft
+// hyphen, combining grapheme joiner, Hangul fillers, Khmer and Mongolian invisible vowels and selectors,
+// variation selectors and tag characters.
 bool is_invisible_or_reordering(uint32_t cp) {
-    return cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
-           (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
+    return cp == 0x00ad || cp == 0x034f || cp == 0x061c || cp == 0x115f || cp == 0x1160 || cp == 0x17b4 ||
+           cp == 0x17b5 || (cp >= 0x180b && cp <= 0x180f) || (cp >= 0x200b && cp <= 0x200f) ||
+           (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) || cp == 0x3164 ||
+           (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0xfeff || cp == 0xffa0 || (cp >= 0xe0000 && cp <= 0xe01ef);
 }
 
 }  // namespace
@@ -58,14 +63,15 @@ size_t utf8_sequence_length(std::string_view bytes) {
     return len;
 }
 
-void append_escaped(fmt::memory_buffer& out, std::string_view bytes) {
+void append_escaped(fmt::memory_buffer& out, std::string_view bytes, Spaces spaces) {
+    const bool escape_spaces = spaces == Spaces::escape;
     size_t i = 0;
     while (i < bytes.size()) {
-        // Fast path: a run of printable ASCII other than the backslash.
+        // Fast path: a run of printable ASCII other than the backslash (and the space, when escaped).
         size_t run = i;
         while (run < bytes.size()) {
             auto c = static_cast<unsigned char>(bytes[run]);
-            if (c < 0x20 || c >= 0x7f || c == '\\') break;
+            if (c < 0x20 || c >= 0x7f || c == '\\' || (c == ' ' && escape_spaces)) break;
             ++run;
         }
         out.append(bytes.data() + i, bytes.data() + run);
@@ -78,7 +84,7 @@ void append_escaped(fmt::memory_buffer& out, std::string_view bytes) {
             ++i;
             continue;
         }
-        if (c < 0x80) {  // C0 control or DEL
+        if (c < 0x80) {  // C0 control, DEL, or an escaped space
             switch (c) {
                 case '\n':
                     out.append(std::string_view("\\n"));

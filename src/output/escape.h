@@ -9,9 +9,11 @@ namespace bootstrap {
 
 // Appends `bytes` with everything that could drive or confuse a terminal escaped: C0 controls, DEL and
 // C1 controls as \xNN (\n, \t, \r as themselves escaped), bytes that are not valid UTF-8 as \xNN,
-// bidirectional overrides as \u{NNNN}, and the backslash as \\ so the escaping is unambiguous. Valid
-// printable UTF-8 passes through unchanged.
-void append_escaped(fmt::memory_buffer& out, std::string_view bytes);
+// bidirectional controls and invisible characters as \u{NNNN}, and the backslash as \\ so the escaping is unambiguous.
+// Valid printable UTF-8 passes through unchanged. With Spaces::escape a space becomes \x20 too: for a name in a column
+// (COMM), so that every line splits into the same columns whatever a process calls itself.
+enum class Spaces { keep, escape };
+void append_escaped(fmt::memory_buffer& out, std::string_view bytes, Spaces spaces = Spaces::keep);
 
 // Appends an argument for a shell-like command line: as is when it is non-empty and holds only safe
 // characters, otherwise in single quotes (escaped as above, with \' for a quote).

@@ -59,7 +59,7 @@ ordered_json to_json(const SummarySink::Process& p) {
 void append_process(fmt::memory_buffer& buf, const SummarySink::Process& p) {
     put(buf, "{:<7} {:<7} ", p.pid, p.ppid);
     size_t start = buf.size();
-    append_escaped(buf, p.comm);
+    append_escaped(buf, p.comm, Spaces::escape);
     pad_to(buf, start, kCommWidth);
     buf.push_back(' ');
     if (!p.filename) {

@@ -28,7 +28,7 @@ void TextSink::append_prefix(const ProcessInfo& proc, const char* kind) {
     times_.append(buf, proc.time_ns);
     fmt::format_to(fmt::appender(buf), " {:<5} ", kind);
     size_t start = buf.size();
-    append_escaped(buf, proc.comm);
+    append_escaped(buf, proc.comm, Spaces::escape);
     pad_to(buf, start, kCommWidth);
     fmt::format_to(fmt::appender(buf), " {:<7} {:<7} ", proc.pid, proc.ppid);
 }
@@ -70,7 +70,7 @@ void TextSink::append_ancestry(const ProcessInfo& proc, const std::vector<Ancest
             continue;
         }
         if (i > 0) buf.push_back('>');
-        append_escaped(buf, *names[i]);
+        append_escaped(buf, *names[i], Spaces::escape);
     }
 }
 

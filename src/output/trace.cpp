@@ -161,8 +161,9 @@ public:
     void add(const ordered_json& event) {
         out_.buffer().append(std::string_view(first_ ? "\n" : ",\n"));
         first_ = false;
-        // Bytes that are not UTF-8 (comm, argv) become U+FFFD, so the file is always valid JSON.
-        out_.buffer().append(event.dump(-1, ' ', false, ordered_json::error_handler_t::replace));
+        // Bytes that are not UTF-8 (comm, argv) become U+FFFD, so the file is always valid JSON, and
+        // everything past ASCII is a \u escape, as in the event lines: no byte of it can drive a terminal.
+        out_.buffer().append(event.dump(-1, ' ', true, ordered_json::error_handler_t::replace));
         out_.flush_if_large();
     }
 
@@ -232,7 +233,7 @@ void TraceSink::write_file() {
     for (size_t rank = 0; rank < order.size(); ++rank) write_process(events, processes_[order[rank]], rank, time);
     for (const Instant& instant : instants_) events.add(instant_event(instant, time));
     out.buffer().append(std::string_view("\n],\"displayTimeUnit\":\"ms\",\"otherData\":"));
-    out.buffer().append(other_data().dump(-1, ' ', false, ordered_json::error_handler_t::replace));
+    out.buffer().append(other_data().dump(-1, ' ', true, ordered_json::error_handler_t::replace));
     out.buffer().append(std::string_view("}\n"));
     out.flush();
 }

@@ -1,0 +1,86 @@
+// What a traced process can do to the tracer's output, and how the tracer's results hold up in the
+// corners: each test is named after the case it checks and builds on the command that showed it.
+#include "children.h"
+#include "json_lines.h"
+#include "temp_file.h"
+#include "trace_session.h"
+#include "tracer_process.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <thread>
+
+namespace bootstrap::testing {
+namespace {
+
+std::vector<std::string> words(const std::string& line) {
+    std::istringstream in(line);
+    return {std::istream_iterator<std::string>(in), std::istream_iterator<std::string>()};
+}
+
+// Text columns cannot be spoofed: a name with spaces keeps every line in the same columns, and a name
+// padded with an invisible character does not pass for another.
+TEST(Hardening, TextColumnsHoldWhateverTheName) {
+    REQUIRE_BPF();
+    TracerProcess tracer({"--ppid", std::to_string(getpid())});
+    ASSERT_TRUE(tracer.read_line(10s)) << "no header";
+    Reaped spoof = run_child([] {
+        prctl(PR_SET_NAME, "cron 1 1 [0]");
+        return 0;
+    });
+    Reaped lookalike = run_child([] {
+        prctl(PR_SET_NAME, "sshd\xe3\x85\xa4");  // U+3164 HANGUL FILLER
+        return 0;
+    });
+    std::this_thread::sleep_for(300ms);
+    tracer.send(SIGINT);
+    auto lines = tracer.read_remaining_lines(5s);
+    ASSERT_EQ(tracer.wait(3s), 0);
+
+    int seen = 0;
+    for (const std::string& line : lines) {
+        auto columns = words(line);
+        if (columns.size() < 6 || columns[1] != "EXIT") continue;
+        if (columns[2].rfind("cron", 0) == 0) {
+            ++seen;
+            EXPECT_EQ(columns[2], "cron\\x201\\x201\\x20[0]");
+            EXPECT_EQ(columns[3], std::to_string(spoof.pid)) << "awk '{print $4}' reads the pid: " << line;
+        }
+        if (columns[2].rfind("sshd", 0) == 0) {
+            ++seen;
+            EXPECT_EQ(columns[2], "sshd\\u{3164}") << line;
+            EXPECT_EQ(columns[3], std::to_string(lookalike.pid));
+        }
+    }
+    EXPECT_EQ(seen, 2);
+}
+
+// The timeline file is ASCII like the event lines: a name with a bidi override or a C1 control (CSI)
+// arrives as \u escapes, and the file still parses.
+TEST(Hardening, TimelineFileIsAscii) {
+    REQUIRE_BPF();
+    TempFile trace("bootstrap-ascii-trace");
+    auto run = run_to_completion({"--trace", trace.path(), "-o", "/dev/null", "--", "/bin/sh", "-c",
+                                  "printf '\\342\\200\\256evil\\302\\233[2J' > /proc/self/comm; exit 3"},
+                                 20s);
+    EXPECT_EQ(run.status, 3) << run.err;
+    std::ifstream file(trace.path(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(bytes.empty());
+    for (size_t i = 0; i < bytes.size(); ++i)
+        ASSERT_LT(static_cast<unsigned char>(bytes[i]), 0x80) << "byte " << i << " is not ASCII";
+    auto timeline = nlohmann::json::parse(bytes);
+    bool renamed = false;
+    for (const auto& e : timeline["traceEvents"])
+        if (e["ph"] == "X" && e["name"].get<std::string>().find("evil") != std::string::npos) renamed = true;
+    EXPECT_TRUE(renamed) << "the shell's slice carries its new name, decoded";
+}
+
+}  // namespace
+}  // namespace bootstrap::testing
