@@ -80,12 +80,19 @@ std::function<bool(const ExistingEvent&)> existing_filter(const RunPlan& plan) {
     };
 }
 
+// -p takes a process: the kernel follows processes (thread groups), so a thread's id would match nothing.
+void check_followable(pid_t pid) {
+    if (!process_exists(pid)) throw usage_error("-p/--pid", "no process with pid " + std::to_string(pid));
+    if (auto group = thread_group_of(pid); group && *group != pid)
+        throw usage_error("-p/--pid", std::to_string(pid) + " is a thread of process " + std::to_string(*group) +
+                                          ": give the process id, " + std::to_string(*group));
+}
+
 }  // namespace
 
 int run(const RunPlan& plan) {
     check_can_trace();
-    if (plan.follow_pid && !process_exists(static_cast<pid_t>(*plan.follow_pid)))
-        throw usage_error("-p/--pid", "no process with pid " + std::to_string(*plan.follow_pid));
+    if (plan.follow_pid) check_followable(static_cast<pid_t>(*plan.follow_pid));
     FileDescriptor cgroup = plan.cgroup_path ? open_cgroup(*plan.cgroup_path) : FileDescriptor();
 
     signal(SIGPIPE, SIG_IGN);  // a closed stdout shows up as EPIPE from write()

@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,8 +27,27 @@ std::optional<uint32_t> env_id(const char* name) {
 
 // Runs in the child between fork and exec. The tracer is single-threaded, so the few calls that are not
 // async-signal-safe (initgroups reads the group database) are safe here too.
-[[noreturn]] void become_command(const std::vector<char*>& argv, const std::optional<Credentials>& credentials,
-                                 int go_fd, int error_fd) {
+// The command's path, searched in PATH as execvp would, but here in the tracer: the held child is traced
+// from the start, so each miss of execvp's own search would be a failed exec of the child (-x).
+std::string resolve_command(const std::string& name) {
+    if (name.find('/') != std::string::npos) return name;
+    const char* path = std::getenv("PATH");
+    std::string_view dirs = path && *path ? path : "/bin:/usr/bin";  // glibc's default for execvp
+    for (;;) {
+        size_t colon = dirs.find(':');
+        std::string dir(dirs.substr(0, colon));
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+        struct stat st {};
+        if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(candidate.c_str(), X_OK) == 0)
+            return candidate;
+        if (colon == std::string_view::npos) break;
+        dirs.remove_prefix(colon + 1);
+    }
+    throw Error("cannot run '" + name + "': " + std::strerror(ENOENT), {}, 127);
+}
+
+[[noreturn]] void become_command(const std::string& path, const std::vector<char*>& argv,
+                                 const std::optional<Credentials>& credentials, int go_fd, int error_fd) {
     // Undo what the tracer set up for itself.
     sigset_t none;
     sigemptyset(&none);
@@ -47,7 +67,13 @@ std::optional<uint32_t> env_id(const char* name) {
             err = errno ? errno : EPERM;
     }
     if (!err) {
-        execvp(argv[0], argv.data());
+        execv(path.c_str(), argv.data());
+        err = errno;
+    }
+    if (err == ENOEXEC) {  // a script without #!: run by the shell, as execvp does
+        std::vector<char*> script = {const_cast<char*>("/bin/sh"), const_cast<char*>(path.c_str())};
+        script.insert(script.end(), argv.begin() + 1, argv.end());
+        execv("/bin/sh", script.data());
         err = errno;
     }
     (void)!write(error_fd, &err, sizeof(err));
@@ -79,6 +105,7 @@ HeldCommand::HeldCommand(const std::vector<std::string>& argv, const std::option
     : name_(argv.at(0)),
       uid_(credentials ? credentials->uid : getuid()),
       gid_(credentials ? credentials->gid : getgid()) {
+    std::string path = resolve_command(argv.at(0));
     Pipe go = make_pipe();
     Pipe error = make_pipe();
     std::vector<char*> args;
@@ -91,7 +118,7 @@ HeldCommand::HeldCommand(const std::vector<std::string>& argv, const std::option
     if (pid_ == 0) {
         go.write.close();
         error.read.close();
-        become_command(args, credentials, go.read.get(), error.write.get());
+        become_command(path, args, credentials, go.read.get(), error.write.get());
     }
     go_ = std::move(go.write);
     error_ = std::move(error.read);

@@ -119,6 +119,14 @@ bool in_cgroup(pid_t pid, const std::string& dir) {
     return false;
 }
 
+std::optional<pid_t> thread_group_of(pid_t tid) {
+    std::ifstream file("/proc/" + std::to_string(tid) + "/status");
+    std::string status((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    auto tgid = status_field(status, "Tgid");
+    if (!tgid) return std::nullopt;
+    return static_cast<pid_t>(number_or_zero(tgid));
+}
+
 bool process_exists(pid_t pid) {
     return kill(pid, 0) == 0 || errno == EPERM;
 }

@@ -20,6 +20,9 @@ std::vector<pid_t> process_tree(pid_t root);
 
 bool process_exists(pid_t pid);
 
+// The process (thread group) that thread `tid` belongs to, from /proc; nothing when it is gone.
+std::optional<pid_t> thread_group_of(pid_t tid);
+
 // Whether the process is in the cgroup v2 directory `dir` (an absolute path under the cgroup2 mount) or
 // below it.
 bool in_cgroup(pid_t pid, const std::string& dir);

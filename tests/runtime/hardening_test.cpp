@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -80,6 +81,45 @@ TEST(Hardening, TimelineFileIsAscii) {
     for (const auto& e : timeline["traceEvents"])
         if (e["ph"] == "X" && e["name"].get<std::string>().find("evil") != std::string::npos) renamed = true;
     EXPECT_TRUE(renamed) << "the shell's slice carries its new name, decoded";
+}
+
+// -p with a thread's id is refused with the process id to give instead (it used to trace nothing).
+TEST(Hardening, PidOfAThreadIsRefusedNamingItsProcess) {
+    REQUIRE_BPF();
+    std::atomic<pid_t> tid{0};
+    std::atomic<bool> done{false};
+    std::thread thread([&] {
+        tid = gettid();
+        while (!done) std::this_thread::sleep_for(10ms);
+    });
+    while (!tid) std::this_thread::sleep_for(1ms);
+    auto run = run_to_completion({"-p", std::to_string(tid.load())}, 10s);
+    done = true;
+    thread.join();
+    EXPECT_EQ(run.status, 2);
+    EXPECT_EQ(run.err.rfind("bootstrap: -p/--pid: " + std::to_string(tid.load()) + " is a thread of process " +
+                                std::to_string(getpid()) + ": give the process id, " + std::to_string(getpid()) + "\n",
+                            0),
+              0u)
+        << run.err;
+}
+
+// -x in command mode shows the command's failed execs, not the tracer's own search of PATH for it.
+TEST(Hardening, CommandModeDoesNotReportTheSearchOfPath) {
+    REQUIRE_BPF();
+    TracerProcess tracer({"-x", "-j", "--", "true"}, true, {{"PATH", "/nonexistent-1:/nonexistent-2:/usr/bin:/bin"}});
+    auto lines = tracer.read_remaining_lines(20s);
+    EXPECT_EQ(tracer.wait(5s), 0) << tracer.read_stderr(100ms);
+    auto events = parse_json_lines(lines);
+    int execs = 0;
+    for (const auto& e : events) {
+        EXPECT_NE(e["event"], "exec_failed") << e.dump();
+        if (e["event"] == "exec") {
+            ++execs;
+            EXPECT_EQ(e["filename"], "/usr/bin/true");
+        }
+    }
+    EXPECT_EQ(execs, 1);
 }
 
 }  // namespace
