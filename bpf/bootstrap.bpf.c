@@ -344,6 +344,12 @@ static __always_inline u32 process_wait_status(struct task_struct *leader,
  * no clock here to measure that slice against (se.exec_start is on the runqueue's task clock, which
  * leaves out IRQ and steal time and runs seconds behind bpf_ktime_get_ns on a VM).
  */
+/*
+ * The exiting task has one more voluntary switch ahead of it: its last, in do_task_dead(), which
+ * wait4() counts. Added here so the record agrees with wait4.
+ */
+#define FINAL_SWITCH 1
+
 static __always_inline void add_task_counters(struct exit_record *rec, struct task_struct *t)
 {
 	rec->utime_ns += t->utime;
@@ -389,6 +395,7 @@ static __always_inline void fill_process_end(struct exit_record *rec, struct tas
 	rec->nvcsw = signal->nvcsw;
 	rec->nivcsw = signal->nivcsw;
 	add_task_counters(rec, task);
+	rec->nvcsw += FINAL_SWITCH;
 	if (leader != task) /* a zombie: its times are final */
 		add_task_counters(rec, leader);
 }
@@ -401,6 +408,7 @@ static __always_inline void fill_thread_end(struct exit_record *rec, struct task
 	rec->utime_ns = rec->stime_ns = rec->runtime_ns = 0;
 	rec->min_flt = rec->maj_flt = rec->nvcsw = rec->nivcsw = 0;
 	add_task_counters(rec, task);
+	rec->nvcsw += FINAL_SWITCH;
 }
 
 SEC("tp_btf/sched_process_exit")

@@ -266,6 +266,21 @@ TEST(Resources, UserCpuTimeMatchesWait4) {
     EXPECT_NEAR(total, truth_total, truth_total * 0.2);
 }
 
+// Context switches as wait4 counts them, the exiting task's last switch included.
+TEST(Resources, SwitchesMatchWait4) {
+    REQUIRE_BPF();
+    TraceSession session;
+    Reaped child = run_child([] {
+        for (int i = 0; i < 20; ++i) usleep(1000);  // each sleep is a voluntary switch
+        return 0;
+    });
+    const ExitEvent* exit = session.wait_for<ExitEvent>(child.pid);
+    ASSERT_NE(exit, nullptr);
+    ASSERT_GE(child.usage.ru_nvcsw, 20);
+    EXPECT_EQ(exit->voluntary_switches, static_cast<uint64_t>(child.usage.ru_nvcsw));
+    EXPECT_LE(exit->involuntary_switches, static_cast<uint64_t>(child.usage.ru_nivcsw));
+}
+
 TEST(Resources, PeakRssOfA64MiBChild) {
     REQUIRE_BPF();
     TraceSession session;
