@@ -3,6 +3,7 @@
 #include "app/event_loop.h"
 #include "app/session.h"
 #include "bpf/tracer.h"
+#include "events/clock.h"
 #include "output/writer.h"
 #include "proc/command.h"
 #include "proc/privileges.h"
@@ -91,6 +92,7 @@ void check_followable(pid_t pid) {
 }  // namespace
 
 int run(const RunPlan& plan) {
+    uint64_t run_start = WallClock::monotonic_now_ns();  // the summary's and the timeline's start
     check_can_trace();
     if (plan.follow_pid) check_followable(static_cast<pid_t>(*plan.follow_pid));
     FileDescriptor cgroup = plan.cgroup_path ? open_cgroup(*plan.cgroup_path) : FileDescriptor();
@@ -105,7 +107,7 @@ int run(const RunPlan& plan) {
 
     FileDescriptor output_file = plan.output.path ? open_output(*plan.output.path) : FileDescriptor();
     Writer out(output_file ? output_file.get() : STDOUT_FILENO, plan.output.path.value_or("standard output"));
-    Session session(plan.output, out);
+    Session session(plan.output, out, run_start);
     TracerConfig tracer_config = plan.tracer;
     tracer_config.cgroup_fd = cgroup.get();
     Tracer tracer(tracer_config, [&session](std::span<const std::byte> record) { session.handle(record); });

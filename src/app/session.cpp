@@ -18,20 +18,21 @@
 
 namespace bootstrap {
 
-Session::Session(const OutputPlan& plan, Writer& out)
+Session::Session(const OutputPlan& plan, Writer& out, uint64_t run_start)
     : out_(out),
       losses_on_stderr_(plan.losses_on_stderr),
       page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))),
       plan_(plan) {
     if (plan.ancestors) table_.emplace();
     WallClock clock;
-    TimeFormatter times(clock, plan.time_format);
+    TimeFormatter times(clock, plan.time_format, run_start);
     if (plan.json)
         stream_sinks_.push_back(std::make_unique<JsonSink>(out, times, ExecIds(read_boot_id())));
     else
         stream_sinks_.push_back(std::make_unique<TextSink>(out, times, plan.text));
-    if (plan.summary) stream_sinks_.push_back(std::make_unique<SummarySink>(out, plan.json, times));
-    if (plan.trace_path) file_sinks_.push_back(std::make_unique<TraceSink>(*plan.trace_path, clock));
+    if (plan.summary) stream_sinks_.push_back(std::make_unique<SummarySink>(out, plan.json, times, run_start));
+    if (plan.trace_path)
+        file_sinks_.push_back(std::make_unique<TraceSink>(*plan.trace_path, clock, TraceLimits{}, run_start));
 }
 
 namespace {

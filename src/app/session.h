@@ -21,8 +21,9 @@ namespace bootstrap {
 
 class Session {
 public:
-    // Opens the timeline file now, so a bad path fails before anything is loaded. Throws Error.
-    Session(const OutputPlan& plan, Writer& out);
+    // Opens the timeline file now, so a bad path fails before anything is loaded. `run_start_ns`
+    // (CLOCK_MONOTONIC) is when the run began, before the command was forked. Throws Error.
+    Session(const OutputPlan& plan, Writer& out, uint64_t run_start_ns);
 
     // The processes running now, from the tracer's task list: all into the process table, and with
     // --existing one event for each that `wanted` accepts, written once begin() has written the headers.

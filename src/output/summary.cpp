@@ -210,6 +210,10 @@ void SummarySink::on_lost(uint64_t count, uint64_t monotonic_ns) {
 }
 
 void SummarySink::end() {
+    if (run_start_ns_) {
+        see_time(*run_start_ns_);
+        see_time(WallClock::monotonic_now_ns());
+    }
     if (json_)
         write_json();
     else

@@ -18,7 +18,9 @@ namespace bootstrap {
 
 class SummarySink : public EventSink {
 public:
-    SummarySink(Writer& out, bool json, TimeFormatter times) : out_(out), json_(json), times_(times) {}
+    // With `run_start_ns`, the span is the run's, from then to end(); otherwise the first to the last event.
+    SummarySink(Writer& out, bool json, TimeFormatter times, std::optional<uint64_t> run_start_ns = {})
+        : out_(out), json_(json), times_(times), run_start_ns_(run_start_ns) {}
 
     void on_event(const Event& event) override;
     void on_lost(uint64_t count, uint64_t monotonic_ns) override;
@@ -90,6 +92,7 @@ private:
     Writer& out_;
     bool json_;
     TimeFormatter times_;
+    std::optional<uint64_t> run_start_ns_;
 
     // The fork time of the live process behind each pid seen: a pid reused during the run is a second
     // process. Entries leave at the process's exit, so this holds at most one per live pid.

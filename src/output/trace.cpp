@@ -32,8 +32,8 @@ ordered_json metadata(uint32_t track, const char* name, ordered_json args) {
 
 }  // namespace
 
-TraceSink::TraceSink(std::string path, WallClock clock, TraceLimits limits)
-    : path_(std::move(path)), clock_(clock), limits_(limits) {
+TraceSink::TraceSink(std::string path, WallClock clock, TraceLimits limits, std::optional<uint64_t> run_start_ns)
+    : path_(std::move(path)), clock_(clock), limits_(limits), run_start_ns_(run_start_ns) {
     // 0600: the timeline holds every traced command line, which may carry other users' secrets.
     fd_ = FileDescriptor(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (!fd_) throw usage_error("--trace", "cannot open " + path_ + ": " + std::strerror(errno));
@@ -216,6 +216,10 @@ std::vector<size_t> TraceSink::depth_first_order() const {
 
 void TraceSink::end() {
     if (!fd_) return;  // written already
+    if (run_start_ns_) {
+        see_time(*run_start_ns_);
+        see_time(WallClock::monotonic_now_ns());
+    }
     try {
         write_file();
     } catch (const OutputClosed&) {  // a FIFO whose reader left: the file is cut short, so an error

@@ -34,7 +34,9 @@ class TraceSink : public EventSink {
 public:
     // Creates or truncates `path` now, so a bad path fails before tracing starts. Throws Error (status 2:
     // the path is --trace's value).
-    TraceSink(std::string path, WallClock clock, TraceLimits limits = {});
+    // With `run_start_ns`, the timeline starts when the run did and ends at end(), so processes that
+    // started during the run keep their real start even when their first record came late (-d).
+    TraceSink(std::string path, WallClock clock, TraceLimits limits = {}, std::optional<uint64_t> run_start_ns = {});
     TraceSink(const TraceSink&) = delete;
     TraceSink& operator=(const TraceSink&) = delete;
 
@@ -103,6 +105,7 @@ private:
     std::string path_;
     WallClock clock_;
     TraceLimits limits_;
+    std::optional<uint64_t> run_start_ns_;
     FileDescriptor fd_;  // closed once the file is written
 
     std::vector<Process> processes_;

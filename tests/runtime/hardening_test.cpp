@@ -11,7 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -120,6 +122,46 @@ TEST(Hardening, CommandModeDoesNotReportTheSearchOfPath) {
         }
     }
     EXPECT_EQ(execs, 1);
+}
+
+// With -d (exits only) the timeline still starts each process when it started, and the summary's span
+// is the run's: a 2 s command is not "traced for 0.001 s", nor are its processes squashed to the start.
+TEST(Hardening, DurationFilterKeepsRealStartsInTheTimelineAndTheSummary) {
+    REQUIRE_BPF();
+    TempFile trace("bootstrap-d-trace"), out("bootstrap-d-out");
+    auto started = std::chrono::steady_clock::now();
+    auto run = run_to_completion({"-d", "100", "-j", "-s", "-o", out.path(), "--trace", trace.path(), "--", "/bin/sh",
+                                  "-c", "/bin/sleep 1 & /bin/sleep 2; wait"},
+                                 20s);
+    auto lasted = std::chrono::steady_clock::now() - started;
+    ASSERT_EQ(run.status, 0) << run.err;
+
+    std::ifstream trace_file(trace.path());
+    auto timeline = nlohmann::json::parse(trace_file);
+    std::vector<double> sleeps;
+    double shell = -1;
+    for (const auto& e : timeline["traceEvents"]) {
+        if (e["ph"] != "X") continue;
+        EXPECT_FALSE(e["args"].contains("started_before_trace")) << e.dump();
+        double seconds = e["dur"].get<double>() / 1e6;
+        if (e["name"] == "sleep") sleeps.push_back(seconds);
+        if (e["name"] == "sh") shell = seconds;
+    }
+    std::sort(sleeps.begin(), sleeps.end());
+    ASSERT_EQ(sleeps.size(), 2u);
+    EXPECT_NEAR(sleeps[0], 1.0, 0.3);
+    EXPECT_NEAR(sleeps[1], 2.0, 0.3);
+    EXPECT_NEAR(shell, 2.0, 0.3);
+
+    std::ifstream out_file(out.path());
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(out_file, line);) lines.push_back(line);
+    auto events = parse_json_lines(lines);
+    ASSERT_FALSE(events.empty());
+    ASSERT_EQ(events.back()["event"], "summary");
+    auto span = std::chrono::nanoseconds(events.back()["span_ns"].get<int64_t>());
+    EXPECT_GE(span, 2s);
+    EXPECT_LE(span, lasted);
 }
 
 }  // namespace
