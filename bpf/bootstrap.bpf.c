@@ -439,7 +439,10 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	state = bpf_task_storage_get(&task_states, leader, 0, 0);
 	if (state)
 		exec_time = state->exec_time_ns;
-	if (settings.min_duration_ns && (!exec_time || now - exec_time < settings.min_duration_ns))
+	/* -d: the lifetime since exec, or since fork for a process whose exec came before tracing.
+	 */
+	if (settings.min_duration_ns &&
+	    now - (exec_time ? exec_time : leader->start_time) < settings.min_duration_ns)
 		return 0;
 
 	rec = scratch_space();

@@ -32,8 +32,8 @@
  * instruction at all.
  */
 struct tracer_settings {
-	__u64 min_duration_ns; /* -d: drop exits of processes younger than this (or whose exec was
-				  not seen) */
+	__u64 min_duration_ns; /* -d: drop exits of processes younger than this: since their exec,
+				  or since their fork when the exec was not seen */
 	__u64 wakeup_bytes;    /* wake the reader once this much data waits in the ring */
 	__u32 max_args_bytes;  /* argv bytes copied per exec record */
 	__u32 target_ppid;

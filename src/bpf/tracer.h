@@ -47,7 +47,7 @@ struct TracerConfig {
     bool thread_exits = false;
     bool report_forks = false;     // a ForkEvent for every new process (the process table's ancestry)
     bool list_running = false;     // load the task iterator for list_running() (the light loader always does)
-    uint64_t min_duration_ns = 0;  // drop exits of processes younger than this (and with an unseen exec)
+    uint64_t min_duration_ns = 0;  // drop exits of processes younger than this (since exec, else fork)
     uint32_t max_args_bytes = kDefaultArgsBytes;
     uint32_t ring_bytes = kDefaultRingBytes;
 

@@ -164,5 +164,25 @@ TEST(Hardening, DurationFilterKeepsRealStartsInTheTimelineAndTheSummary) {
     EXPECT_LE(span, lasted);
 }
 
+// -d reports a process that exec'd before tracing began by its age since fork (it used to be dropped
+// for want of an exec time), and still leaves out one that did not live long enough.
+TEST(Hardening, DurationFilterReportsProcessesExecdBeforeTracing) {
+    REQUIRE_BPF();
+    pid_t long_lived = spawn_exec("/bin/sleep", {"sleep", "2"});
+    pid_t short_lived = spawn_exec("/bin/sleep", {"sleep", "0.2"});
+    TracerProcess tracer({"-j", "-d", "1000", "--ppid", std::to_string(getpid())});
+    reap(short_lived);
+    Reaped reaped = reap(long_lived);
+    ASSERT_EQ(WEXITSTATUS(reaped.status), 0);
+    std::this_thread::sleep_for(300ms);
+    tracer.send(SIGINT);
+    auto events = parse_json_lines(tracer.read_remaining_lines(5s));
+    EXPECT_EQ(tracer.wait(3s), 0);
+    auto exits = select(events, "exit", long_lived);
+    ASSERT_EQ(exits.size(), 1u) << "a 2 s process under -d 1000";
+    EXPECT_GE(exits[0]["age_ns"].get<uint64_t>(), 1'000'000'000u);
+    EXPECT_TRUE(select(events, "exit", short_lived).empty());
+}
+
 }  // namespace
 }  // namespace bootstrap::testing
