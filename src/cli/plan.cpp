@@ -39,8 +39,9 @@ TracerConfig tracer_config(const Options& options) {
     tracer.ppid = options.ppid;
     tracer.uid = options.uid;
     tracer.comm = options.comm;
-    // The process table behind --ancestors needs every fork, and both need the processes running now.
-    tracer.report_forks = options.ancestors;
+    // The process table behind --ancestors needs every fork, and so does the timeline, whose tracks nest
+    // by fork even for processes that never exec; both need the processes running now.
+    tracer.report_forks = options.ancestors || options.trace_path.has_value();
     tracer.list_running = options.ancestors || options.existing;
     return tracer;
 }

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -182,6 +183,33 @@ TEST(Hardening, DurationFilterReportsProcessesExecdBeforeTracing) {
     ASSERT_EQ(exits.size(), 1u) << "a 2 s process under -d 1000";
     EXPECT_GE(exits[0]["age_ns"].get<uint64_t>(), 1'000'000'000u);
     EXPECT_TRUE(select(events, "exit", short_lived).empty());
+}
+
+// The timeline nests processes by fork: a subshell that never execs is a track of its own, between the
+// shell and the program it runs, even with no exit record to name it (--exec-only).
+TEST(Hardening, TimelineNestsByForkWithoutExitRecords) {
+    REQUIRE_BPF();
+    TempFile trace("bootstrap-fork-trace");
+    auto run = run_to_completion({"--exec-only", "--trace", trace.path(), "-o", "/dev/null", "--", "/bin/sh", "-c",
+                                  "(/bin/true; exit 0); exit 0"},
+                                 20s);
+    ASSERT_EQ(run.status, 0) << run.err;
+    std::ifstream file(trace.path());
+    auto timeline = nlohmann::json::parse(file);
+    std::map<long, std::string> labels;  // track -> "parent: comm (pid)"
+    std::map<long, long> ppid_of;        // track -> the kernel's ppid of its process
+    long true_track = -1;
+    for (const auto& e : timeline["traceEvents"]) {
+        if (e["name"] == "process_labels") labels[e["pid"]] = e["args"]["labels"];
+        if (e["ph"] == "X") ppid_of[e["pid"]] = e["args"]["ppid"];
+        if (e["ph"] == "X" && e["name"] == "true") true_track = e["pid"];
+    }
+    ASSERT_NE(true_track, -1);
+    long subshell = ppid_of[true_track];
+    ASSERT_TRUE(ppid_of.count(subshell)) << "the subshell that forked true has a track";
+    EXPECT_EQ(labels[true_track], "parent: sh (" + std::to_string(subshell) + ")");
+    long shell = ppid_of[subshell];
+    EXPECT_EQ(labels[subshell], "parent: sh (" + std::to_string(shell) + ")");
 }
 
 }  // namespace
