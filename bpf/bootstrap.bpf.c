@@ -45,14 +45,15 @@ __u64 untracked_forks = 0;
 __u64 last_wakeup_ns = 0;
 
 /*
- * Per-CPU space to assemble a record: header, filename, argv. One entry per possible CPU, set
- * before load. Tracepoint programs run with preemption disabled, so a CPU's entry has a single user
- * at a time. The value holds the argv cap twice (the failed-exec copy bounds offset and length
- * separately). libbpf resizes it to settings.max_args_bytes; the light skeleton cannot resize
- * values, so the user side loads its object only for caps up to the default.
+ * Per-CPU space to assemble a record: header, filename, argv, interpreter. One entry per possible
+ * CPU, set before load. Tracepoint programs run with preemption disabled, so a CPU's entry has a
+ * single user at a time. The value holds PATH_MAX twice and the argv cap twice (the failed-exec
+ * copy bounds offset and length separately). libbpf resizes it to settings.max_args_bytes; the
+ * light skeleton cannot resize values, so the user side loads its object only for caps up to the
+ * default.
  */
 #define SCRATCH_BYTES                                                                              \
-	(sizeof(struct exec_record) + BOOTSTRAP_FILENAME_MAX + 2 * BOOTSTRAP_ARGS_DEFAULT)
+	(sizeof(struct exec_record) + 2 * BOOTSTRAP_FILENAME_MAX + 2 * BOOTSTRAP_ARGS_DEFAULT)
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -258,6 +259,29 @@ static __always_inline u32 copy_filename(struct exec_record *rec, const char *fi
 	return len > BOOTSTRAP_FILENAME_MAX ? BOOTSTRAP_FILENAME_MAX : len;
 }
 
+/*
+ * A script runs its interpreter: the kernel keeps the file executed in bprm->filename and puts the
+ * interpreter from the #! line in bprm->interp, which otherwise is the same pointer. Copied after
+ * argv (at `offset`, which is at most the filename and the argv cap); returns its length, 0 if
+ * none.
+ */
+static __always_inline u32 copy_interpreter(struct exec_record *rec, struct linux_binprm *bprm,
+					    u64 offset)
+{
+	long len;
+
+	if (bprm->interp == bprm->filename)
+		return 0;
+	if (offset >
+	    BOOTSTRAP_FILENAME_MAX + BOOTSTRAP_ARGS_CEILING) /* never taken; for the verifier */
+		return 0;
+	len = bpf_probe_read_kernel_str(exec_data(rec) + offset, BOOTSTRAP_FILENAME_MAX,
+					bprm->interp);
+	if (len <= 0)
+		return 0;
+	return len > BOOTSTRAP_FILENAME_MAX ? BOOTSTRAP_FILENAME_MAX : len;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -266,7 +290,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	struct exec_record *rec;
 	struct mm_struct *mm;
 	unsigned long arg_start, arg_end;
-	u32 filename_len;
+	u32 filename_len, interp_len;
 	u64 args_len;
 
 	/* After exec the exec'ing thread is the leader: the process's state lives on it. */
@@ -284,7 +308,6 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	rec->old_pid = old_pid;
 	rec->error = 0;
 	rec->flags = 0;
-	rec->pad = 0;
 
 	filename_len = copy_filename(rec, bprm->filename, false);
 	rec->filename_len = filename_len;
@@ -308,8 +331,10 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 		rec->flags |= EXEC_ARGS_UNREADABLE;
 	}
 	rec->args_len = args_len;
+	interp_len = copy_interpreter(rec, bprm, filename_len + args_len);
+	rec->interp_len = interp_len;
 
-	emit(rec, sizeof(*rec) + filename_len + args_len, now);
+	emit(rec, sizeof(*rec) + filename_len + args_len + interp_len, now);
 	return 0;
 }
 
@@ -549,7 +574,7 @@ static __always_inline int report_failed_exec(long ret, const char *filename,
 	rec->old_pid = rec->hdr.tid;
 	rec->error = ret;
 	rec->flags = 0;
-	rec->pad = 0;
+	rec->interp_len = 0;
 	copy.filename_len = copy_filename(rec, filename, true);
 	rec->filename_len = copy.filename_len;
 	copy.rec = rec;

@@ -103,7 +103,8 @@ enum exec_record_flags {
 /*
  * The record is followed by filename_len bytes of filename (NUL-terminated, NUL included), then
  * args_len bytes of argv: each argument NUL-terminated, except possibly the last one when
- * EXEC_ARGS_TRUNCATED is set. (No flexible array member, so C++ can hold the fixed part by value.)
+ * EXEC_ARGS_TRUNCATED is set, then interp_len bytes of interpreter path (NUL-terminated), if any.
+ * (No flexible array member, so C++ can hold the fixed part by value.)
  */
 struct exec_record {
 	struct record_header hdr;
@@ -113,7 +114,7 @@ struct exec_record {
 	__u32 flags; /* enum exec_record_flags */
 	__u32 filename_len;
 	__u32 args_len;
-	__u32 pad;
+	__u32 interp_len; /* RECORD_EXEC of a script: its #! interpreter's path follows argv */
 };
 
 enum exit_record_flags {

@@ -116,6 +116,7 @@ struct trace_event_raw_sched_process_exit {
 
 struct linux_binprm {
 	const char *filename;
+	const char *interp; /* the #! interpreter of a script; else the same pointer as filename */
 } __attribute__((preserve_access_index));
 
 /* x86-64 user registers saved at system-call entry: number in orig_ax, arguments in di, si, dx,

@@ -63,7 +63,13 @@ struct ExecPayload {
     exec_record rec;
     std::string filename;
     std::vector<std::string> argv;
+    std::optional<std::string> interpreter;
 };
+
+// A NUL-terminated string in `bytes`, without its NUL.
+std::string_view c_string(std::string_view bytes) {
+    return bytes.substr(0, bytes.find('\0'));
+}
 
 std::variant<ExecPayload, DecodeError> decode_exec_payload(std::span<const std::byte> record) {
     ExecPayload payload{};
@@ -71,13 +77,15 @@ std::variant<ExecPayload, DecodeError> decode_exec_payload(std::span<const std::
     const auto& rec = payload.rec;
     if (!comm_is_terminated(rec.hdr)) return DecodeError{"exec record with a comm that does not end in a NUL"};
     std::span<const std::byte> data = record.subspan(sizeof(exec_record));
-    if (rec.filename_len > data.size() || rec.args_len > data.size() - rec.filename_len)
+    // Each length within what is left, so that no sum can wrap.
+    if (rec.filename_len > data.size() || rec.args_len > data.size() - rec.filename_len ||
+        rec.interp_len > data.size() - rec.filename_len - rec.args_len)
         return DecodeError{"exec record lengths exceed the record size"};
-    std::string_view filename(reinterpret_cast<const char*>(data.data()), rec.filename_len);
-    filename = filename.substr(0, filename.find('\0'));
-    payload.filename.assign(filename);
-    std::string_view args(reinterpret_cast<const char*>(data.data()) + rec.filename_len, rec.args_len);
-    payload.argv = split_args(args);
+    std::string_view bytes(reinterpret_cast<const char*>(data.data()), data.size());
+    payload.filename.assign(c_string(bytes.substr(0, rec.filename_len)));
+    payload.argv = split_args(bytes.substr(rec.filename_len, rec.args_len));
+    if (rec.interp_len > 0)
+        payload.interpreter.emplace(c_string(bytes.substr(size_t{rec.filename_len} + rec.args_len, rec.interp_len)));
     return payload;
 }
 
@@ -92,6 +100,7 @@ DecodeResult decode_exec(std::span<const std::byte> record) {
     event.argv = std::move(payload.argv);
     event.argv_truncated = (payload.rec.flags & EXEC_ARGS_TRUNCATED) != 0;
     event.argv_unreadable = (payload.rec.flags & EXEC_ARGS_UNREADABLE) != 0;
+    event.interpreter = std::move(payload.interpreter);
     return Event{std::move(event)};
 }
 

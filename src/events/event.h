@@ -53,6 +53,8 @@ struct ExecEvent {
     std::vector<std::string> argv;  // raw bytes, one entry per argument, empty ones kept
     bool argv_truncated = false;
     bool argv_unreadable = false;
+    // A script's interpreter, from its #! line (the kernel runs it with the script as an argument).
+    std::optional<std::string> interpreter;
     // --ancestors: the parent first, then its parent, up to pid 1 or the first one unknown.
     std::optional<std::vector<Ancestor>> ancestors;
 };

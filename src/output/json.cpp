@@ -47,6 +47,7 @@ void JsonSink::write(const ExecEvent& event) {
     json_.field("argv", event.argv);
     json_.field("argv_truncated", event.argv_truncated);
     if (event.old_pid != event.proc.pid) json_.field("old_pid", event.old_pid);
+    if (event.interpreter) json_.field("interpreter", *event.interpreter);
     if (event.ancestors) write_ancestors(*event.ancestors);
     json_.end_line();
 }

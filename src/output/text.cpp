@@ -46,8 +46,9 @@ void TextSink::append_command_line(const std::string& filename, const std::vecto
 
 void TextSink::format(const ExecEvent& event) {
     append_prefix(event.proc, "EXEC");
+    // A script's command line starts with its interpreter; argv already names the script after it.
     if (options_.show_args)
-        append_command_line(event.filename, event.argv, event.argv_truncated);
+        append_command_line(event.interpreter.value_or(event.filename), event.argv, event.argv_truncated);
     else
         append_escaped(out_.buffer(), event.filename);
     if (event.ancestors) append_ancestry(event.proc, *event.ancestors);

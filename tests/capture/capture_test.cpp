@@ -519,5 +519,30 @@ TEST(ThreadGroup, ProcessExitCarriesTheProcessNameNotTheLastThreads) {
     EXPECT_EQ(exit->proc.comm, comm);
 }
 
+// A script's exec names the file executed and, apart, the interpreter its #! line runs.
+TEST(Interpreter, ScriptExecNamesItsInterpreter) {
+    REQUIRE_BPF();
+    TempFile script("bootstrap-script", 0700);
+    { std::ofstream(script.path()) << "#!/bin/sh\nexit 7\n"; }
+    TraceSession session;
+    Reaped child = reap(spawn_exec(script.path(), {script.path(), "one"}));
+    ASSERT_EQ(WEXITSTATUS(child.status), 7);
+    auto execs = session.of<ExecEvent>(child.pid);
+    if (execs.empty()) {
+        session.wait_for<ExecEvent>(child.pid);
+        execs = session.of<ExecEvent>(child.pid);
+    }
+    ASSERT_EQ(execs.size(), 1u);
+    EXPECT_EQ(execs[0]->filename, script.path());
+    ASSERT_TRUE(execs[0]->interpreter);
+    EXPECT_EQ(*execs[0]->interpreter, "/bin/sh");
+    EXPECT_EQ(execs[0]->argv, (std::vector<std::string>{"/bin/sh", script.path(), "one"}));
+
+    Reaped plain = reap(spawn_exec("/bin/true", {"true"}));
+    const ExecEvent* exec = session.wait_for<ExecEvent>(plain.pid);
+    ASSERT_NE(exec, nullptr);
+    EXPECT_FALSE(exec->interpreter) << "not a script";
+}
+
 }  // namespace
 }  // namespace bootstrap::testing

@@ -212,5 +212,27 @@ TEST(Hardening, TimelineNestsByForkWithoutExitRecords) {
     EXPECT_EQ(labels[subshell], "parent: sh (" + std::to_string(shell) + ")");
 }
 
+// A script's record shows its interpreter: -a prints the command line the kernel runs, not the script's
+// path twice; JSON has it as `interpreter`.
+TEST(Hardening, ScriptShowsItsInterpreter) {
+    REQUIRE_BPF();
+    TempFile script("bootstrap-script", 0700);
+    { std::ofstream(script.path()) << "#!/bin/sh\nexit 0\n"; }
+    auto text = run_to_completion({"-a", "--", script.path(), "one"}, 20s);
+    ASSERT_EQ(text.status, 0) << text.err;
+    EXPECT_NE(text.out.find(" /bin/sh " + script.path() + " one\n"), std::string::npos) << text.out;
+    auto json = run_to_completion({"-j", "--", script.path(), "one"}, 20s);
+    ASSERT_EQ(json.status, 0) << json.err;
+    std::istringstream lines(json.out);
+    int scripts = 0;
+    for (std::string line; std::getline(lines, line);) {
+        auto record = nlohmann::json::parse(line);
+        if (record["event"] != "exec" || record["filename"] != script.path()) continue;
+        ++scripts;
+        EXPECT_EQ(record["interpreter"], "/bin/sh");
+    }
+    EXPECT_EQ(scripts, 1);
+}
+
 }  // namespace
 }  // namespace bootstrap::testing

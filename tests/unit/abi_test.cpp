@@ -48,10 +48,10 @@ static_assert(offsetof(exec_record, error) == 92);
 static_assert(offsetof(exec_record, flags) == 96);
 static_assert(offsetof(exec_record, filename_len) == 100);
 static_assert(offsetof(exec_record, args_len) == 104);
-static_assert(offsetof(exec_record, pad) == 108);
+static_assert(offsetof(exec_record, interp_len) == 108);
 static_assert(FIELD_SIZE(exec_record, hdr) + FIELD_SIZE(exec_record, old_pid) + FIELD_SIZE(exec_record, error) +
                   FIELD_SIZE(exec_record, flags) + FIELD_SIZE(exec_record, filename_len) +
-                  FIELD_SIZE(exec_record, args_len) + FIELD_SIZE(exec_record, pad) ==
+                  FIELD_SIZE(exec_record, args_len) + FIELD_SIZE(exec_record, interp_len) ==
               sizeof(exec_record));
 
 static_assert(sizeof(exit_record) == 168);

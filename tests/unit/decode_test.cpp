@@ -311,6 +311,17 @@ TEST(DecodeExit, MaxRssFromPages) {
 
 // --- malformed input ----------------------------------------------------------------------------------
 
+// A script: the interpreter's path follows argv.
+TEST(DecodeExec, InterpreterOfAScript) {
+    auto exec = decode_as<ExecEvent>(
+        exec_record("/tmp/s.sh\0"s, "/bin/sh\0/tmp/s.sh\0"s).put<uint32_t>(108, 8).append("/bin/sh\0"s));
+    ASSERT_TRUE(exec.interpreter);
+    EXPECT_EQ(*exec.interpreter, "/bin/sh");
+    EXPECT_EQ(exec.argv, (std::vector<std::string>{"/bin/sh", "/tmp/s.sh"}));
+    EXPECT_FALSE(decode_as<ExecEvent>(exec_record("/bin/ls\0"s, "ls\0"s)).interpreter);
+    EXPECT_TRUE(is_error(exec_record("/tmp/s.sh\0"s, "x\0"s).put<uint32_t>(108, 9).append("/bin/sh\0"s).bytes()));
+}
+
 // Pid 1's parent is the idle task, pid 0: it has no parent image.
 TEST(DecodeIdentity, NoParentImageWithoutAParent) {
     auto exec = decode_as<ExecEvent>(exec_record("/sbin/init\0"s, "init\0"s).put<uint32_t>(12, 0));
