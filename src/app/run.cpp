@@ -10,6 +10,7 @@
 #include "proc/proc_scan.h"
 #include "util/error.h"
 #include "util/file_descriptor.h"
+#include "util/output_file.h"
 #include "util/signal_fd.h"
 
 #include <fcntl.h>
@@ -29,13 +30,6 @@
 namespace bootstrap {
 
 namespace {
-
-// -o FILE. 0600: the events hold every traced command line, which may carry other users' secrets.
-FileDescriptor open_output(const std::string& path) {
-    FileDescriptor fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!fd) throw usage_error("-o/--output", "cannot open " + path + ": " + std::strerror(errno));
-    return fd;
-}
 
 FileDescriptor open_cgroup(const std::string& path) {
     FileDescriptor fd(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -105,7 +99,8 @@ int run(const RunPlan& plan) {
     std::optional<HeldCommand> command;
     if (!plan.command.empty()) command.emplace(plan.command, plan.command_user);
 
-    FileDescriptor output_file = plan.output.path ? open_output(*plan.output.path) : FileDescriptor();
+    FileDescriptor output_file =
+        plan.output.path ? open_private_output(*plan.output.path, "-o/--output") : FileDescriptor();
     Writer out(output_file ? output_file.get() : STDOUT_FILENO, plan.output.path.value_or("standard output"));
     Session session(plan.output, out, run_start);
     TracerConfig tracer_config = plan.tracer;

@@ -34,10 +34,10 @@ struct TracerConfig {
     static constexpr uint32_t kDefaultRingBytes = 1u << 20;
     static constexpr uint32_t kMinRingBytes = 1u << 16;  // a power of two, like every ring size
     static constexpr uint32_t kMaxRingBytes = 1u << 30;
-    // The largest record (header, a PATH_MAX filename and interpreter, the argv cap) must fit the ring
-    // several times over.
+    // The largest record (header, a PATH_MAX filename, the argv cap) must fit the ring several times
+    // over, with a PATH_MAX interpreter besides (a script's).
     static constexpr uint64_t min_ring_bytes(uint32_t max_args_bytes) {
-        return 4 * (128 + 2 * uint64_t{BOOTSTRAP_FILENAME_MAX} + max_args_bytes);
+        return 4 * (128 + uint64_t{BOOTSTRAP_FILENAME_MAX} + max_args_bytes) + BOOTSTRAP_FILENAME_MAX;
     }
 
     bool verbose = false;      // libbpf's log, or the light loader's verifier log, on stderr

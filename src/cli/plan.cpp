@@ -20,7 +20,7 @@ void check_combination(const Options& options, const TracerConfig& tracer) {
         throw usage_error("-d/--duration", "reports exits only and cannot be combined with --exec-only");
     if (options.exec_only && options.exit_only) throw usage_error("--exec-only", "cannot be combined with --exit-only");
     if (tracer.ring_bytes < TracerConfig::min_ring_bytes(tracer.max_args_bytes))
-        throw usage_error("--ring-size", "must be at least four times --max-args-bytes plus 9K");
+        throw usage_error("--ring-size", "must be at least four times --max-args-bytes plus 21K");
 }
 
 TracerConfig tracer_config(const Options& options) {

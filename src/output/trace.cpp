@@ -4,6 +4,7 @@
 #include "output/exit_status_fields.h"
 #include "output/time_format.h"
 #include "util/error.h"
+#include "util/output_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -34,9 +35,7 @@ ordered_json metadata(uint32_t track, const char* name, ordered_json args) {
 
 TraceSink::TraceSink(std::string path, WallClock clock, TraceLimits limits, std::optional<uint64_t> run_start_ns)
     : path_(std::move(path)), clock_(clock), limits_(limits), run_start_ns_(run_start_ns) {
-    // 0600: the timeline holds every traced command line, which may carry other users' secrets.
-    fd_ = FileDescriptor(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!fd_) throw usage_error("--trace", "cannot open " + path_ + ": " + std::strerror(errno));
+    fd_ = open_private_output(path_, "--trace");
 }
 
 // --- Collecting ---

@@ -8,6 +8,7 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -232,6 +233,33 @@ TEST(Hardening, ScriptShowsItsInterpreter) {
         EXPECT_EQ(record["interpreter"], "/bin/sh");
     }
     EXPECT_EQ(scripts, 1);
+}
+
+// -o does not follow another user's symlink in a sticky world-writable directory (as protected_symlinks
+// would not), and never leaves the events readable by others, even in a file that was.
+TEST(Hardening, OutputFileIsNotRedirectedNorLeftReadable) {
+    REQUIRE_BPF();
+    TempFile victim("bootstrap-victim", 0644);
+    std::ofstream(victim.path()) << "keep\n";
+    std::string link = "/tmp/bootstrap-link-" + std::to_string(getpid());
+    unlink(link.c_str());
+    ASSERT_EQ(symlink(victim.path().c_str(), link.c_str()), 0);
+    ASSERT_EQ(lchown(link.c_str(), 65534, 65534), 0) << "the link now belongs to nobody";
+    auto redirected = run_to_completion({"-o", link, "--", "/bin/true"}, 10s);
+    unlink(link.c_str());
+    EXPECT_EQ(redirected.status, 2);
+    EXPECT_EQ(redirected.err.rfind("bootstrap: -o/--output: " + link + " is a symlink of uid 65534", 0), 0u)
+        << redirected.err;
+    std::ifstream kept(victim.path());
+    std::string content((std::istreambuf_iterator<char>(kept)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(content, "keep\n");
+
+    TempFile shared("bootstrap-shared", 0666);
+    auto written = run_to_completion({"-o", shared.path(), "--", "/bin/true"}, 10s);
+    EXPECT_EQ(written.status, 0) << written.err;
+    struct stat st {};
+    ASSERT_EQ(stat(shared.path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 077, 0u) << "the events are readable by their owner only";
 }
 
 }  // namespace

@@ -1,0 +1,51 @@
+#include "util/output_file.h"
+
+#include "util/error.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace bootstrap {
+
+namespace {
+
+std::string parent_of(const std::string& path) {
+    size_t slash = path.find_last_of('/');
+    if (slash == std::string::npos) return ".";
+    return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// Whether the symlink at `path` is one protected_symlinks would refuse to follow for us.
+bool foreign_link_in_shared_directory(const std::string& path, const struct stat& link) {
+    struct stat dir {};
+    if (stat(parent_of(path).c_str(), &dir) != 0) return false;
+    bool shared = (dir.st_mode & S_ISVTX) && (dir.st_mode & S_IWOTH);
+    return shared && link.st_uid != geteuid() && link.st_uid != dir.st_uid;
+}
+
+}  // namespace
+
+FileDescriptor open_private_output(const std::string& path, std::string_view option) {
+    int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+    struct stat link {};
+    if (lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+        if (foreign_link_in_shared_directory(path, link))
+            throw usage_error(option, path + " is a symlink of uid " + std::to_string(link.st_uid) +
+                                          " in a sticky world-writable directory: not followed");
+    } else {
+        flags |= O_NOFOLLOW;  // not a link a moment ago: one swapped in since is refused, not followed
+    }
+    FileDescriptor fd(open(path.c_str(), flags, 0600));
+    if (!fd) throw usage_error(option, "cannot open " + path + ": " + std::strerror(errno));
+    struct stat st {};
+    if (fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0 &&
+        fchmod(fd.get(), st.st_mode & 07700) != 0)
+        throw usage_error(option, "cannot make " + path + " private to its owner: " + std::strerror(errno));
+    return fd;
+}
+
+}  // namespace bootstrap
