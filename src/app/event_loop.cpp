@@ -3,6 +3,7 @@
 #include "util/error.h"
 
 #include <cerrno>
+#include <cstdio>
 
 namespace bootstrap {
 
@@ -30,6 +31,8 @@ int EventLoop::run() {
         session_.flush();
     } catch (const OutputClosed&) {
         output_open_ = false;
+    } catch (const Error& e) {
+        survive_write_error(e);
     }
     while (running()) {
         wait();
@@ -67,7 +70,18 @@ void EventLoop::drain() {
         session_.after_drain(tracer_);
     } catch (const OutputClosed&) {
         output_open_ = false;
+    } catch (const Error& e) {
+        survive_write_error(e);
     }
+}
+
+// A command is the user's work: a full disk must not leave it running unsupervised, nor lose its status
+// or its timeline. Without one, the run ends with the error, and so does any error once nothing is
+// written any more (it cannot be a write's).
+void EventLoop::survive_write_error(const Error& error) {
+    if (!command_ || session_.stream_stopped()) throw error;
+    std::fprintf(stderr, "bootstrap: %s; events are no longer written, the command goes on\n", error.what());
+    session_.stop_stream();
 }
 
 void EventLoop::watch_reader() {

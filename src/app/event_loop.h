@@ -6,6 +6,7 @@
 #include "app/session.h"
 #include "bpf/tracer.h"
 #include "proc/command.h"
+#include "util/error.h"
 #include "util/signal_fd.h"
 
 #include <poll.h>
@@ -22,7 +23,8 @@ public:
     EventLoop(Tracer& tracer, Session& session, SignalFd& signals, HeldCommand* command, int reader_fd);
 
     // Runs to the end and writes the session's end. Returns the command's status (128+N for signal N),
-    // or 0. Throws Error when reading the ring or writing the output fails.
+    // or 0. Throws Error when reading the ring or writing the output fails, except in command mode,
+    // where a write error stops the event stream and the command is still followed to its end.
     int run();
 
 private:
@@ -38,6 +40,7 @@ private:
     void drain();
     void watch_reader();
     void handle_signals();
+    void survive_write_error(const Error& error);
 
     Tracer& tracer_;
     Session& session_;

@@ -93,19 +93,29 @@ void Session::handle(std::span<const std::byte> record) {
 }
 
 void Session::dispatch(const Event& event) {
+    if (stream_stopped_) {
+        for (auto& sink : file_sinks_) sink->on_event(event);
+        return;
+    }
     for (auto& sink : stream_sinks_) sink->on_event(event);
     for (auto& sink : file_sinks_) sink->on_event(event);
     out_.flush_if_large();
+}
+
+void Session::stop_stream() {
+    stream_stopped_ = true;
+    out_.buffer().clear();
 }
 
 void Session::after_drain(const Tracer& tracer) {
     report_untracked(tracer.untracked_forks());
     if (uint64_t lost = take_lost(tracer.lost_events())) {
         uint64_t now = WallClock::monotonic_now_ns();
-        for (auto& sink : stream_sinks_) sink->on_lost(lost, now);
+        if (!stream_stopped_)
+            for (auto& sink : stream_sinks_) sink->on_lost(lost, now);
         for (auto& sink : file_sinks_) sink->on_lost(lost, now);
     }
-    out_.flush();
+    flush();
 }
 
 // Forks -p or command mode could not follow: their events are missing, so say so once per batch.
@@ -129,7 +139,7 @@ uint64_t Session::take_lost(uint64_t total) {
 
 void Session::end(bool output_open) {
     for (auto& sink : file_sinks_) sink->end();
-    if (!output_open) return;
+    if (!output_open || stream_stopped_) return;
     try {
         for (auto& sink : stream_sinks_) sink->end();
         out_.flush();

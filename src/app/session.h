@@ -35,7 +35,13 @@ public:
     // After each drain of the ring: reports what the kernel could not deliver since the last one.
     void after_drain(const Tracer& tracer);
     // Writes what is buffered. Throws OutputClosed when the reader has gone, Error on a write error.
-    void flush() { out_.flush(); }
+    void flush() {
+        if (!stream_stopped_) out_.flush();
+    }
+    // After a write error that the run survives: the event stream and the summary stop, what is
+    // buffered is dropped, and the timeline goes on.
+    void stop_stream();
+    bool stream_stopped() const { return stream_stopped_; }
     // At the end: the summary, if the output is still open, and the timeline in any case.
     void end(bool output_open);
 
@@ -52,6 +58,7 @@ private:
     const OutputPlan& plan_;
     std::optional<ProcessTable> table_;  // --ancestors
     std::vector<Event> existing_;        // --existing: waiting for begin()
+    bool stream_stopped_ = false;
     uint64_t lost_reported_ = 0;
     uint64_t untracked_reported_ = 0;
 };

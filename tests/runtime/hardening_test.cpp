@@ -262,5 +262,25 @@ TEST(Hardening, OutputFileIsNotRedirectedNorLeftReadable) {
     EXPECT_EQ(st.st_mode & 077, 0u) << "the events are readable by their owner only";
 }
 
+// A write error in command mode no longer ends the run at once, orphaning the command: the tracer
+// reports it, follows the command to its end, returns its status and still writes the timeline.
+TEST(Hardening, CommandModeSurvivesAWriteError) {
+    REQUIRE_BPF();
+    TempFile trace("bootstrap-full-trace");
+    auto started = std::chrono::steady_clock::now();
+    auto run = run_to_completion(
+        {"-o", "/dev/full", "--trace", trace.path(), "--", "/bin/sh", "-c", "/bin/sleep 1; exit 5"}, 20s);
+    EXPECT_GE(std::chrono::steady_clock::now() - started, 1s) << "it waited for the command";
+    EXPECT_EQ(run.status, 5);
+    EXPECT_NE(run.err.find("bootstrap: cannot write to /dev/full: No space left on device"), std::string::npos)
+        << run.err;
+    std::ifstream file(trace.path());
+    auto timeline = nlohmann::json::parse(file);
+    bool shell = false;
+    for (const auto& e : timeline["traceEvents"])
+        if (e["ph"] == "X" && e["name"] == "sh" && e["args"]["exit_code"] == 5) shell = true;
+    EXPECT_TRUE(shell) << "the timeline has the command, exit code and all";
+}
+
 }  // namespace
 }  // namespace bootstrap::testing
