@@ -110,14 +110,11 @@ int run(const RunPlan& plan) {
     if (plan.follow_pid) trace_existing_tree(tracer, *plan.follow_pid);
     // Before privileges go: other users' /proc/PID/exe is readable only with them.
     if (plan.tracer.list_running) session.add_running_processes(tracer, existing_filter(plan));
-    std::optional<Identity> command_identity;
-    if (command) {
-        tracer.trace_process(static_cast<uint32_t>(command->pid()));
-        command->release();
-        command_identity = Identity{command->uid(), command->gid()};
-    }
+    if (command) tracer.trace_process(static_cast<uint32_t>(command->pid()));
     // Everything privileged is done: the ring buffer and counters are read through what we hold.
-    drop_privileges(unprivileged_identity(command_identity ? &*command_identity : nullptr));
+    drop_privileges(unprivileged_identity(), /*keep_kill=*/command.has_value());
+    // Only now, so that the command never sees a tracer it could signal (unless it runs as root).
+    if (command) command->release();
 
     EventLoop loop(tracer, session, signals, command ? &*command : nullptr, reader_to_watch(plan));
     return loop.run();

@@ -1,6 +1,5 @@
 #include "proc/privileges.h"
 
-#include "proc/command.h"
 #include "util/error.h"
 
 #include <grp.h>
@@ -12,13 +11,37 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
+#include <set>
+#include <sstream>
 #include <string>
 
 namespace bootstrap {
 
 namespace {
+
+// Ids tried for the tracer's own identity: high, below the 2^31 that some tools treat as negative, and
+// far above the ranges distributions give users and containers' subordinate ids by default.
+constexpr uid_t kUnusedIdsFrom = 2'000'000'000;
+constexpr uid_t kUnusedIdsTried = 1000;
+
+// Every real, effective, saved and file-system uid and gid of the running processes.
+std::set<uid_t> ids_in_use() {
+    std::set<uid_t> ids;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+        std::ifstream status(entry.path() / "status");
+        std::string line;
+        while (std::getline(status, line)) {
+            if (line.rfind("Uid:", 0) != 0 && line.rfind("Gid:", 0) != 0) continue;
+            std::istringstream values(line.substr(4));
+            for (uid_t id; values >> id;) ids.insert(id);
+        }
+    }
+    return ids;
+}
 
 int last_capability() {
     std::ifstream file("/proc/sys/kernel/cap_last_cap");
@@ -29,15 +52,16 @@ int last_capability() {
 
 }  // namespace
 
-Identity unprivileged_identity(const Identity* command_user) {
+Identity unprivileged_identity() {
     if (getuid() != 0) return {getuid(), getgid()};
-    if (command_user) return *command_user;
-    if (auto sudo_user = command_credentials(std::nullopt)) return {sudo_user->uid, sudo_user->gid};
+    std::set<uid_t> in_use = ids_in_use();
+    for (uid_t id = kUnusedIdsFrom; id > kUnusedIdsFrom - kUnusedIdsTried; --id)
+        if (!in_use.contains(id) && !getpwuid(id) && !getgrgid(id)) return {id, id};
     if (const passwd* nobody = getpwnam("nobody")) return {nobody->pw_uid, nobody->pw_gid};
     return {65534, 65534};
 }
 
-void drop_privileges(const Identity& who) {
+void drop_privileges(const Identity& who, bool keep_kill) {
     // The bounding set shrinks only with CAP_SETPCAP, so first; without it (file capabilities) it stays
     // as is, which is harmless once permitted is empty and no_new_privs is set.
     int last = last_capability();
@@ -47,12 +71,16 @@ void drop_privileges(const Identity& who) {
     if (who.uid != getuid() || who.gid != getgid()) {
         if (setgroups(0, nullptr) != 0) throw system_error("setgroups");
         if (setresgid(who.gid, who.gid, who.gid) != 0) throw system_error("setresgid");
+        // Leaving uid 0 clears the permitted set, unless asked to keep it for the capset below.
+        if (keep_kill && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) throw system_error("prctl(PR_SET_KEEPCAPS)");
         if (setresuid(who.uid, who.uid, who.uid) != 0) throw system_error("setresuid");
+        prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
     }
-    // Leaving uid 0 cleared the capabilities already; this covers staying root and file capabilities.
+    // Nothing else is kept, whichever way the process got its capabilities (root or file capabilities).
     __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-    __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = {};
-    if (syscall(SYS_capset, &header, none) != 0) throw system_error("capset");
+    __user_cap_data_struct kept[_LINUX_CAPABILITY_U32S_3] = {};
+    if (keep_kill) kept[0].effective = kept[0].permitted = 1u << CAP_KILL;
+    if (syscall(SYS_capset, &header, kept) != 0) throw system_error("capset");
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw system_error("prctl(PR_SET_NO_NEW_PRIVS)");
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw system_error("prctl(PR_SET_DUMPABLE)");
 }

@@ -10,14 +10,15 @@ struct Identity {
     gid_t gid;
 };
 
-// Whom the tracer becomes once attached. In command mode, the command's user (`command_uid`/`gid`), so
-// it can still pass signals on; otherwise the user who ran sudo, else nobody. Without root (file
-// capabilities) it stays who it is.
-Identity unprivileged_identity(const Identity* command_user);
+// Whom the tracer becomes once attached: an identity that no user and no running process has, so that
+// no other process but root's may signal, ptrace, renice or prlimit it (a traced command included).
+// Without root (file capabilities) it stays who it is.
+Identity unprivileged_identity();
 
-// Becomes `who` (supplementary groups dropped), then drops every capability from every set, sets
-// no_new_privs so nothing exec'd regains any, and makes the process undumpable so that other processes
-// of that user cannot ptrace it or read its memory. Throws Error if the kernel refuses.
-void drop_privileges(const Identity& who);
+// Becomes `who` (supplementary groups dropped), then drops every capability from every set but, with
+// `keep_kill`, CAP_KILL (command mode: to pass signals on to a command of any user); sets no_new_privs
+// so nothing exec'd regains any, and makes the process undumpable so that nothing can ptrace it or read
+// its memory. Throws Error if the kernel refuses.
+void drop_privileges(const Identity& who, bool keep_kill);
 
 }  // namespace bootstrap

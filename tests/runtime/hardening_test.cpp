@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -23,6 +24,13 @@
 
 namespace bootstrap::testing {
 namespace {
+
+std::string status_field_of(pid_t pid, const std::string& name) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind(name + ":", 0) == 0) return line.substr(name.size() + 1);
+    return "";
+}
 
 std::vector<std::string> words(const std::string& line) {
     std::istringstream in(line);
@@ -280,6 +288,39 @@ TEST(Hardening, CommandModeSurvivesAWriteError) {
     for (const auto& e : timeline["traceEvents"])
         if (e["ph"] == "X" && e["name"] == "sh" && e["args"]["exit_code"] == 5) shell = true;
     EXPECT_TRUE(shell) << "the timeline has the command, exit code and all";
+}
+
+// A command can no longer kill its tracer to hide what it does next: the tracer runs as an identity of
+// its own, not the command's user, and the command is started only once it has switched.
+TEST(Hardening, TheCommandCannotKillItsTracer) {
+    REQUIRE_BPF();
+    auto run = run_to_completion({"-j", "--run-as", "nobody", "--", "/bin/sh", "-c",
+                                  "kill -KILL $PPID 2>/dev/null; /bin/echo hidden >/dev/null; exit 4"},
+                                 20s);
+    EXPECT_EQ(run.status, 4) << "the tracer lived to return the command's status; " << run.err;
+    bool echoed = false;
+    std::istringstream lines(run.out);
+    for (std::string line; std::getline(lines, line);) {
+        auto record = nlohmann::json::parse(line);
+        if (record["event"] == "exec" && record["filename"] == "/bin/echo") echoed = true;
+    }
+    EXPECT_TRUE(echoed) << "what came after the kill is recorded";
+}
+
+// Nothing running as nobody (or as any user) can stop, freeze or limit the tracer any more.
+TEST(Hardening, OtherUsersCannotStopOrLimitTheTracer) {
+    REQUIRE_BPF();
+    TracerProcess tracer({"-o", "/dev/null"});
+    std::this_thread::sleep_for(1500ms);
+    std::string as_nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+    std::string pid = std::to_string(tracer.pid());
+    for (const std::string& attempt :
+         {"kill -TERM " + pid, "kill -STOP " + pid, "prlimit --fsize=0 --pid " + pid, "renice -n 19 -p " + pid})
+        EXPECT_NE(std::system((as_nobody + attempt + " 2>/dev/null").c_str()), 0) << attempt;
+    EXPECT_FALSE(tracer.wait(200ms)) << "still running";
+    EXPECT_EQ(status_field_of(tracer.pid(), "State").find('T'), std::string::npos) << "not stopped";
+    tracer.send(SIGTERM);
+    EXPECT_EQ(tracer.wait(3s), 0);
 }
 
 }  // namespace
