@@ -10,11 +10,7 @@ SignalFd::SignalFd(std::initializer_list<int> signals) {
     for (int sig : signals) sigaddset(&set, sig);
     fd_ = FileDescriptor(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!fd_) throw system_error("signalfd");
-    sigprocmask(SIG_BLOCK, &set, &old_mask_);
-}
-
-SignalFd::~SignalFd() {
-    sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+    sigprocmask(SIG_BLOCK, &set, nullptr);
 }
 
 std::optional<signalfd_siginfo> SignalFd::take() {

@@ -16,8 +16,10 @@ class SignalFd {
 public:
     // Blocks `signals` and opens a non-blocking descriptor that reads them. Throws Error.
     explicit SignalFd(std::initializer_list<int> signals);
-    // Restores the signal mask (a signal still pending is then delivered as usual).
-    ~SignalFd();
+    // The signals stay blocked: one that arrives while the run ends (timeout(1) sends its signal to the
+    // command and then to its process group, so a second SIGINT can come after the first was read)
+    // must not kill the process with the default action in the middle of writing its last records.
+    ~SignalFd() = default;
     SignalFd(const SignalFd&) = delete;
     SignalFd& operator=(const SignalFd&) = delete;
 
@@ -26,7 +28,6 @@ public:
     std::optional<signalfd_siginfo> take();
 
 private:
-    sigset_t old_mask_{};
     FileDescriptor fd_;
 };
 
