@@ -155,7 +155,7 @@ void size_libbpf_maps(bootstrap_bpf* skel, const TracerConfig& config) {
     // bounds the offset and the length of each argument copy separately).
     if (!err)
         err = bpf_map__set_value_size(skel->maps.scratch,
-                                      static_cast<uint32_t>(sizeof(exec_record) + 2 * BOOTSTRAP_FILENAME_MAX +
+                                      static_cast<uint32_t>(sizeof(exec_record) + uint64_t{2} * BOOTSTRAP_FILENAME_MAX +
                                                             uint64_t{2} * config.max_args_bytes));
     if (!err) err = bpf_map__set_max_entries(skel->maps.traced_tgids, traced_tgids_entries(config));
     if (err) throw Error("failed to size the BPF maps: " + errno_text(err), kVerboseHint);
