@@ -18,8 +18,14 @@ constexpr int kIdleDrainMs = 100;
 
 }  // namespace
 
-EventLoop::EventLoop(Tracer& tracer, Session& session, SignalFd& signals, HeldCommand* command, int reader_fd)
-    : tracer_(tracer), session_(session), signals_(signals), command_(command), reader_fd_(reader_fd) {
+EventLoop::EventLoop(Tracer& tracer, Session& session, SignalFd& signals, HeldCommand* command, int reader_fd,
+                     bool wait_for_descendants)
+    : tracer_(tracer),
+      session_(session),
+      signals_(signals),
+      command_(command),
+      reader_fd_(reader_fd),
+      wait_for_descendants_(wait_for_descendants) {
     slots_[kRing] = {tracer_.wakeup_fd(), POLLIN, 0};
     slots_[kSignals] = {signals_.fd(), POLLIN, 0};
     slots_[kReader] = {reader_fd_, 0, 0};  // POLLERR and POLLHUP are always reported
@@ -39,17 +45,28 @@ int EventLoop::run() {
         drain();
         watch_reader();
         handle_signals();
-        if (command_) command_status_ = command_->poll_exit();
+        check_command();
     }
     drain();  // what came in since the last one
     session_.end(output_open_);
     return command_status_.value_or(0);
 }
 
-// Until a stop signal or the command's end; once the output is gone, only a command keeps it going.
+// Until a stop signal or the command's end (with --wait, its whole tree's, as far as the records read
+// tell); once the output is gone, only a command keeps it going.
 bool EventLoop::running() const {
-    if (command_status_ || stop_requested_) return false;
+    if (stop_requested_) return false;
+    if (command_status_) return wait_for_descendants_ && output_open_ && session_.live_processes() > 0;
     return output_open_ || command_;
+}
+
+// When the command has exited: its records are read first, then what is left of its tree is counted.
+void EventLoop::check_command() {
+    if (!command_ || command_status_) return;
+    command_status_ = command_->poll_exit();
+    if (!command_status_) return;
+    drain();
+    session_.command_ended(session_.live_processes());
 }
 
 void EventLoop::wait() {
@@ -91,7 +108,7 @@ void EventLoop::watch_reader() {
 void EventLoop::handle_signals() {
     while (auto info = signals_.take()) {
         if (info->ssi_signo == SIGCHLD) continue;  // only wakes us: poll_exit() follows
-        if (!command_)
+        if (!command_ || command_status_)          // nothing to pass it on to: the command has exited (--wait)
             stop_requested_ = true;
         else if (info->ssi_code <= 0)
             // Sent with kill(): pass it on. A Ctrl-C from the terminal (SI_KERNEL) has already reached the

@@ -20,7 +20,10 @@ class EventLoop {
 public:
     // `command` is the held command of command mode (released already), or null. `reader_fd` is the
     // output's descriptor when it is a pipe or socket whose reader can go away, else -1.
-    EventLoop(Tracer& tracer, Session& session, SignalFd& signals, HeldCommand* command, int reader_fd);
+    // With `wait_for_descendants` (--wait), the loop goes on after the command exits until every process
+    // it started has exited too.
+    EventLoop(Tracer& tracer, Session& session, SignalFd& signals, HeldCommand* command, int reader_fd,
+              bool wait_for_descendants = false);
 
     // Runs to the end and writes the session's end. Returns the command's status (128+N for signal N),
     // or 0. Throws Error when reading the ring or writing the output fails, except in command mode,
@@ -41,12 +44,14 @@ private:
     void watch_reader();
     void handle_signals();
     void survive_write_error(const Error& error);
+    void check_command();
 
     Tracer& tracer_;
     Session& session_;
     SignalFd& signals_;
     HeldCommand* command_;
     int reader_fd_;
+    bool wait_for_descendants_;
     std::array<pollfd, kSlotCount> slots_{};
 
     bool output_open_ = true;  // false once the reader has gone (`| head`): the ring is no longer read

@@ -116,7 +116,8 @@ int run(const RunPlan& plan) {
     // Only now, so that the command never sees a tracer it could signal (unless it runs as root).
     if (command) command->release();
 
-    EventLoop loop(tracer, session, signals, command ? &*command : nullptr, reader_to_watch(plan));
+    EventLoop loop(tracer, session, signals, command ? &*command : nullptr, reader_to_watch(plan),
+                   plan.wait_for_descendants);
     return loop.run();
 }
 

@@ -30,7 +30,11 @@ Session::Session(const OutputPlan& plan, Writer& out, uint64_t run_start)
         stream_sinks_.push_back(std::make_unique<JsonSink>(out, times, ExecIds(read_boot_id())));
     else
         stream_sinks_.push_back(std::make_unique<TextSink>(out, times, plan.text));
-    if (plan.summary) stream_sinks_.push_back(std::make_unique<SummarySink>(out, plan.json, times, run_start));
+    if (plan.summary) {
+        auto summary = std::make_unique<SummarySink>(out, plan.json, times, run_start);
+        summary_ = summary.get();
+        stream_sinks_.push_back(std::move(summary));
+    }
     if (plan.trace_path)
         file_sinks_.push_back(std::make_unique<TraceSink>(*plan.trace_path, clock, TraceLimits{}, run_start));
 }
@@ -85,11 +89,26 @@ void Session::handle(std::span<const std::byte> record) {
         std::fprintf(stderr, "bootstrap: skipped a record: %s\n", std::get<DecodeError>(decoded).reason.c_str());
         return;
     }
+    if (plan_.count_live) count_live(*event);
     if (table_) {
         table_->update(*event);
         if (auto* exec = std::get_if<ExecEvent>(event)) exec->ancestors = table_->ancestors(exec->proc);
     }
     dispatch(*event);
+}
+
+void Session::count_live(const Event& event) {
+    const ProcessInfo& proc = process_of(event);
+    std::pair<uint32_t, uint64_t> key{proc.pid, proc.image.start_time_ns};
+    if (const auto* exit = std::get_if<ExitEvent>(&event)) {
+        if (!exit->thread_only) live_.erase(key);
+    } else if (!std::holds_alternative<ExecFailedEvent>(event)) {
+        live_.insert(key);
+    }
+}
+
+void Session::command_ended(size_t descendants) {
+    if (summary_) summary_->set_descendants_running(descendants);
 }
 
 void Session::dispatch(const Event& event) {

@@ -14,10 +14,14 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace bootstrap {
+
+class SummarySink;
 
 class Session {
 public:
@@ -42,11 +46,17 @@ public:
     // buffered is dropped, and the timeline goes on.
     void stop_stream();
     bool stream_stopped() const { return stream_stopped_; }
+    // Command mode: how many traced processes (the command and its descendants) are alive, as the
+    // records read so far tell.
+    size_t live_processes() const { return live_.size(); }
+    // The command has exited with `descendants` of it still running: for the summary.
+    void command_ended(size_t descendants);
     // At the end: the summary, if the output is still open, and the timeline in any case.
     void end(bool output_open);
 
 private:
     void dispatch(const Event& event);
+    void count_live(const Event& event);
     void report_untracked(uint64_t total);
     uint64_t take_lost(uint64_t total);
 
@@ -59,6 +69,8 @@ private:
     std::optional<ProcessTable> table_;  // --ancestors
     std::vector<Event> existing_;        // --existing: waiting for begin()
     bool stream_stopped_ = false;
+    std::set<std::pair<uint32_t, uint64_t>> live_;  // pid and fork time of each live traced process
+    SummarySink* summary_ = nullptr;
     uint64_t lost_reported_ = 0;
     uint64_t untracked_reported_ = 0;
 };

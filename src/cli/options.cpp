@@ -190,6 +190,8 @@ void add_options(CLI::App& app, Options& options, RawValues& raw) {
     app.add_option("--run-as", raw.run_as, "Run COMMAND as USER (default: the user who ran sudo)")
         ->option_text("USER")
         ->group("Command mode");
+    app.add_flag("--wait", options.wait, "Go on after COMMAND exits until its descendants have too")
+        ->group("Command mode");
 }
 
 // Converts and checks each value that was given; what they mean together is plan_run()'s.

@@ -46,6 +46,7 @@ struct Options {
     bool command_mode = false;  // a "--" was given
     std::vector<std::string> command;
     std::optional<std::string> run_as;  // --run-as USER
+    bool wait = false;                  // --wait: also for the command's descendants
 };
 
 // Either a plan to run, or an exit: status 0 with text for stdout (--help, --version), or status 2 with

@@ -12,6 +12,8 @@ constexpr uint64_t kNsPerMs = 1'000'000;
 void check_combination(const Options& options, const TracerConfig& tracer) {
     if (options.command_mode && options.command.empty())
         throw usage_error("--", "must be followed by a command to run");
+    if (options.wait && options.command.empty())
+        throw usage_error("--wait", "needs a command to run: bootstrap --wait -- COMMAND");
     if (options.run_as && options.command.empty())
         throw usage_error("--run-as", "needs a command to run: bootstrap --run-as USER -- COMMAND");
     if (options.pid && !options.command.empty())
@@ -41,7 +43,7 @@ TracerConfig tracer_config(const Options& options) {
     tracer.comm = options.comm;
     // The process table behind --ancestors needs every fork, and so does the timeline, whose tracks nest
     // by fork even for processes that never exec; both need the processes running now.
-    tracer.report_forks = options.ancestors || options.trace_path.has_value();
+    tracer.report_forks = options.ancestors || options.trace_path.has_value() || !options.command.empty();
     tracer.list_running = options.ancestors || options.existing;
     return tracer;
 }
@@ -56,6 +58,8 @@ OutputPlan output_plan(const Options& options) {
     output.losses_on_stderr = !options.json;
     output.ancestors = options.ancestors;
     output.existing = options.existing;
+    // Which of the command's descendants still live when it exits: forks count as much as execs.
+    output.count_live = !options.command.empty();
     output.max_args_bytes = options.max_args_bytes.value_or(TracerConfig::kDefaultArgsBytes);
     output.path = options.output_path;
     output.trace_path = options.trace_path;
@@ -72,6 +76,7 @@ RunPlan plan_run(const Options& options) {
     plan.follow_pid = options.pid;
     plan.command = options.command;
     if (!plan.command.empty()) plan.command_user = command_credentials(options.run_as);
+    plan.wait_for_descendants = options.wait;
     plan.output = output_plan(options);
     return plan;
 }

@@ -23,9 +23,10 @@ struct OutputPlan {
     TextOptions text;
     TimeFormat time_format = TimeFormat::Local;
     bool summary = false;
-    bool losses_on_stderr = true;                               // text keeps its columns parseable; JSON gets a record
-    bool ancestors = false;                                     // exec events carry their ancestry from a process table
-    bool existing = false;                                      // a record for each process running at start
+    bool losses_on_stderr = true;  // text keeps its columns parseable; JSON gets a record
+    bool ancestors = false;        // exec events carry their ancestry from a process table
+    bool existing = false;         // a record for each process running at start
+    bool count_live = false;       // command mode: which traced processes live, for the summary and --wait
     uint32_t max_args_bytes = TracerConfig::kDefaultArgsBytes;  // for the arguments of those, from /proc
     std::optional<std::string> path;                            // -o; standard output otherwise
     std::optional<std::string> trace_path;                      // --trace
@@ -37,6 +38,7 @@ struct RunPlan {
     std::optional<uint32_t> follow_pid;       // -p: seeded into the traced set from /proc
     std::vector<std::string> command;         // empty: trace the whole host
     std::optional<Credentials> command_user;  // whom it runs as; unset: as whoever runs bootstrap
+    bool wait_for_descendants = false;        // --wait: the run ends when the command's whole tree has
     OutputPlan output;
 };
 

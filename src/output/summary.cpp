@@ -250,6 +250,9 @@ void SummarySink::write_text() {
     put(buf, "  {:<15} {}\n", "exits", exits_);
     if (thread_exits_) put(buf, "  {:<15} {}\n", "thread exits", thread_exits_);
     put(buf, "  {:<15} {}\n", "lost events", lost_);
+    if (descendants_running_)
+        put(buf, "  {:<15} {} (descendants of the command still running when it exited; --wait waits)\n",
+            "left running", *descendants_running_);
 
     buf.append(std::string_view("\nEXITS BY CODE\n"));
     put(buf, "  {:<6} {}\n", "CODE", "COUNT");
@@ -308,6 +311,7 @@ void SummarySink::write_json() {
     for (const auto& [signal, counts] : exits_by_signal_)
         j["exits_by_signal"][signal_name(signal)] = {{"count", counts.count}, {"core_dumped", counts.core_dumped}};
     j["lost"] = lost_;
+    if (descendants_running_) j["descendants_running"] = *descendants_running_;
     j["longest_lived"] = ordered_json::array();
     for (const Process& p : longest_.sorted()) j["longest_lived"].push_back(to_json(p));
     j["most_cpu"] = ordered_json::array();

@@ -25,6 +25,8 @@ public:
     void on_event(const Event& event) override;
     void on_lost(uint64_t count, uint64_t monotonic_ns) override;
     void end() override;  // appends the summary to the writer; the caller flushes
+    // Command mode: how many of the command's descendants were still running when it exited.
+    void set_descendants_running(uint64_t count) { descendants_running_ = count; }
 
     // Bounds, public for the tests.
     static constexpr size_t kTopCount = 10;
@@ -93,6 +95,7 @@ private:
     bool json_;
     TimeFormatter times_;
     std::optional<uint64_t> run_start_ns_;
+    std::optional<uint64_t> descendants_running_;
 
     // The fork time of the live process behind each pid seen: a pid reused during the run is a second
     // process. Entries leave at the process's exit, so this holds at most one per live pid.

@@ -323,5 +323,39 @@ TEST(Hardening, OtherUsersCannotStopOrLimitTheTracer) {
     EXPECT_EQ(tracer.wait(3s), 0);
 }
 
+// Descendants that outlive the command are no longer dropped silently: the summary says how many were
+// left running, and --wait follows them to their end, so the late exec is recorded.
+TEST(Hardening, LateDescendantsAreCountedAndCanBeWaitedFor) {
+    REQUIRE_BPF();
+    const std::string script = "(/bin/sleep 0.5; /bin/echo late >/dev/null) & exit 0";
+    auto summary_of = [](const Completed& run) {
+        std::istringstream lines(run.out);
+        nlohmann::json last;
+        bool late = false;
+        for (std::string line; std::getline(lines, line);) {
+            last = nlohmann::json::parse(line);
+            if (last["event"] == "exec" && last["filename"] == "/bin/echo") late = true;
+        }
+        return std::pair(last, late);
+    };
+
+    auto quick = run_to_completion({"-j", "--", "/bin/sh", "-c", script}, 20s);
+    ASSERT_EQ(quick.status, 0) << quick.err;
+    auto [summary, late] = summary_of(quick);
+    ASSERT_EQ(summary["event"], "summary");
+    // The subshell, and its sleep when it was forked before the command's exit was read.
+    EXPECT_GE(summary["descendants_running"].get<int>(), 1);
+    EXPECT_LE(summary["descendants_running"].get<int>(), 2);
+    EXPECT_FALSE(late) << "the run ended with the command";
+
+    auto started = std::chrono::steady_clock::now();
+    auto waited = run_to_completion({"-j", "--wait", "--", "/bin/sh", "-c", script}, 20s);
+    EXPECT_GE(std::chrono::steady_clock::now() - started, 500ms);
+    ASSERT_EQ(waited.status, 0) << waited.err;
+    auto [waited_summary, waited_late] = summary_of(waited);
+    EXPECT_TRUE(waited_late) << "--wait records what the descendants did after the command exited";
+    EXPECT_GE(waited_summary["descendants_running"].get<int>(), 1);
+}
+
 }  // namespace
 }  // namespace bootstrap::testing

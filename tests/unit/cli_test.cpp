@@ -101,6 +101,7 @@ TEST(Plan, ConflictsNameTheOption) {
              {{"-p", "1", "--", "true"}, "-p/--pid: "},
              {{"--"}, "--: "},
              {{"--ring-size", "64K", "--max-args-bytes", "32K"}, "--ring-size: "},
+             {{"--wait"}, "--wait: "},
          }) {
         auto outcome = parse(c.args);
         EXPECT_FALSE(outcome.plan);
