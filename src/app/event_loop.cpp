@@ -1,5 +1,6 @@
 #include "app/event_loop.h"
 
+#include "events/clock.h"
 #include "util/error.h"
 
 #include <cerrno>
@@ -82,6 +83,7 @@ void EventLoop::wait() {
 // away (like `| head`) ends the output quietly; in command mode the command is still waited for.
 void EventLoop::drain() {
     if (!output_open_) return;
+    WallClock::resync();  // the records of this drain get the wall clock's time of now
     try {
         tracer_.consume();
         session_.after_drain(tracer_);

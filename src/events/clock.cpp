@@ -8,14 +8,22 @@ int64_t ns_of(const timespec& ts) {
 }
 }  // namespace
 
-WallClock::WallClock() {
-    // Bracket the realtime reading between two monotonic ones and take the midpoint.
+// Brackets the realtime reading between two monotonic ones and takes the midpoint.
+int64_t WallClock::measure_offset_ns() {
     timespec mono_before{}, real{}, mono_after{};
     clock_gettime(CLOCK_MONOTONIC, &mono_before);
     clock_gettime(CLOCK_REALTIME, &real);
     clock_gettime(CLOCK_MONOTONIC, &mono_after);
     int64_t mono = ns_of(mono_before) + (ns_of(mono_after) - ns_of(mono_before)) / 2;
-    offset_ns_ = ns_of(real) - mono;
+    return ns_of(real) - mono;
+}
+
+WallClock::WallClock() : follows_system_(true) {
+    resync();
+}
+
+void WallClock::resync() {
+    system_offset_ns_.store(measure_offset_ns(), std::memory_order_relaxed);
 }
 
 uint64_t WallClock::monotonic_now_ns() {

@@ -16,6 +16,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -355,6 +357,56 @@ TEST(Hardening, LateDescendantsAreCountedAndCanBeWaitedFor) {
     auto [waited_summary, waited_late] = summary_of(waited);
     EXPECT_TRUE(waited_late) << "--wait records what the descendants did after the command exited";
     EXPECT_GE(waited_summary["descendants_running"].get<int>(), 1);
+}
+
+// Steps CLOCK_REALTIME by `step`, and back (by the same amount) when it goes out of scope.
+class ClockStep {
+public:
+    explicit ClockStep(std::chrono::seconds step) : step_(step) { ok_ = shift(step_); }
+    ~ClockStep() {
+        if (ok_) shift(-step_);
+    }
+    bool ok() const { return ok_; }
+
+private:
+    static bool shift(std::chrono::seconds by) {
+        timespec now{};
+        clock_gettime(CLOCK_REALTIME, &now);
+        now.tv_sec += by.count();
+        return clock_settime(CLOCK_REALTIME, &now) == 0;
+    }
+    std::chrono::seconds step_;
+    bool ok_ = false;
+};
+
+// Event times follow the system clock when it steps (NTP, a suspend): the offset is measured again at
+// every drain, not once at start.
+TEST(Hardening, EventTimesFollowAClockStep) {
+    REQUIRE_BPF();
+    TracerProcess tracer({"-j", "--ppid", std::to_string(getpid())});
+    std::this_thread::sleep_for(1500ms);
+    int64_t spawned_at = 0;
+    pid_t child = 0;
+    {
+        ClockStep step(std::chrono::hours(1));
+        ASSERT_TRUE(step.ok()) << strerror(errno);
+        timespec now{};
+        clock_gettime(CLOCK_REALTIME, &now);
+        spawned_at = now.tv_sec;
+        child = reap(spawn_exec("/bin/true", {"true"})).pid;
+        std::this_thread::sleep_for(300ms);  // a drain or more while the clock is stepped
+    }
+    tracer.send(SIGINT);
+    auto events = parse_json_lines(tracer.read_remaining_lines(5s));
+    EXPECT_EQ(tracer.wait(3s), 0);
+    auto execs = select(events, "exec", child);
+    ASSERT_EQ(execs.size(), 1u);
+    // "2026-12-02T04:41:07.123456789Z": compare whole seconds since the epoch.
+    std::tm tm{};
+    std::string time = execs[0]["time"];
+    ASSERT_NE(strptime(time.c_str(), "%Y-%m-%dT%H:%M:%S", &tm), nullptr) << time;
+    int64_t reported = static_cast<int64_t>(timegm(&tm));
+    EXPECT_NEAR(static_cast<double>(reported), static_cast<double>(spawned_at), 2.0) << time;
 }
 
 }  // namespace
