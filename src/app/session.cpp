@@ -48,7 +48,7 @@ void add_unlisted_parents(std::vector<ExistingEvent>& running) {
     for (const ExistingEvent& e : running) listed.emplace(e.proc.pid, e.proc.image.start_time_ns);
     size_t count = running.size();
     for (size_t i = 0; i < count; ++i) {
-        const std::optional<ImageKey>& parent = running[i].proc.parent_image;
+        std::optional<ImageKey> parent = running[i].proc.parent_image;  // a copy: push_back moves the vector
         if (!parent || !listed.emplace(parent->pid, parent->start_time_ns).second) continue;
         if (auto found = read_parent_process(*parent, running[i].proc.time_ns)) running.push_back(std::move(*found));
     }
