@@ -49,13 +49,19 @@ int EventLoop::run() {
         check_command();
     }
     drain();  // what came in since the last one
-    session_.end(output_open_);
+    try {
+        session_.end(output_open_);
+    } catch (const Error& e) {
+        // The command's status is the run's answer; a file that could not be written is reported.
+        if (!command_status_) throw;
+        std::fprintf(stderr, "bootstrap: %s\n", e.what());
+    }
     return command_status_.value_or(0);
 }
 
 // Until a stop signal or the command's end (with --wait, its whole tree's, as far as the records read
 // tell); once the output is gone, only a command keeps it going.
-bool EventLoop::running() const {
+bool EventLoop::running() {
     if (stop_requested_) return false;
     if (command_status_) return wait_for_descendants_ && output_open_ && session_.live_processes() > 0;
     return output_open_ || command_;

@@ -38,7 +38,7 @@ private:
         kSlotCount
     };
 
-    bool running() const;
+    bool running();
     void wait();
     void drain();
     void watch_reader();

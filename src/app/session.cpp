@@ -9,10 +9,13 @@
 #include "output/time_format.h"
 #include "output/trace.h"
 #include "proc/proc_scan.h"
+#include "util/error.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <set>
 
@@ -107,6 +110,12 @@ void Session::count_live(const Event& event) {
     }
 }
 
+size_t Session::live_processes() {
+    std::erase_if(
+        live_, [](const auto& process) { return kill(static_cast<pid_t>(process.first), 0) != 0 && errno == ESRCH; });
+    return live_.size();
+}
+
 void Session::command_ended(size_t descendants) {
     if (summary_) summary_->set_descendants_running(descendants);
 }
@@ -156,14 +165,25 @@ uint64_t Session::take_lost(uint64_t total) {
     return fresh;
 }
 
+// The timeline is written even when the output stream has closed, and a timeline that cannot be written
+// does not keep the summary from being: the first error is thrown once both are done.
 void Session::end(bool output_open) {
-    for (auto& sink : file_sinks_) sink->end();
-    if (!output_open || stream_stopped_) return;
-    try {
-        for (auto& sink : stream_sinks_) sink->end();
-        out_.flush();
-    } catch (const OutputClosed&) {
+    std::optional<Error> file_error;
+    for (auto& sink : file_sinks_) {
+        try {
+            sink->end();
+        } catch (const Error& e) {
+            if (!file_error) file_error = e;
+        }
     }
+    if (output_open && !stream_stopped_) {
+        try {
+            for (auto& sink : stream_sinks_) sink->end();
+            out_.flush();
+        } catch (const OutputClosed&) {
+        }
+    }
+    if (file_error) throw *file_error;
 }
 
 }  // namespace bootstrap

@@ -46,9 +46,10 @@ public:
     // buffered is dropped, and the timeline goes on.
     void stop_stream();
     bool stream_stopped() const { return stream_stopped_; }
-    // Command mode: how many traced processes (the command and its descendants) are alive, as the
-    // records read so far tell.
-    size_t live_processes() const { return live_.size(); }
+    // Command mode: how many traced processes (the command and its descendants) are alive: those the
+    // records read so far named, less those the kernel no longer knows (an exit record can be filtered
+    // out, -d or --exec-only, or lost).
+    size_t live_processes();
     // The command has exited with `descendants` of it still running: for the summary.
     void command_ended(size_t descendants);
     // At the end: the summary, if the output is still open, and the timeline in any case.

@@ -20,6 +20,8 @@ void check_combination(const Options& options, const TracerConfig& tracer) {
         throw usage_error("-p/--pid", "cannot be combined with a command: the command is what is traced");
     if (options.min_duration_ms && options.exec_only)
         throw usage_error("-d/--duration", "reports exits only and cannot be combined with --exec-only");
+    if (options.ancestors && (options.exec_only || options.min_duration_ms))
+        throw usage_error("--ancestors", "keeps its process table by exit records: not with --exec-only or -d");
     if (options.exec_only && options.exit_only) throw usage_error("--exec-only", "cannot be combined with --exit-only");
     if (tracer.ring_bytes < TracerConfig::min_ring_bytes(tracer.max_args_bytes))
         throw usage_error("--ring-size", "must be at least four times --max-args-bytes plus 21K");

@@ -68,7 +68,17 @@ void drop_privileges(const Identity& who, bool keep_kill) {
     for (int cap = 0; cap <= last; ++cap) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 
-    if (who.uid != getuid() || who.gid != getgid()) {
+    // Every id, effective and saved ones too: a setuid-root start has uid `who` but euid 0.
+    uid_t ruid, euid, suid;
+    gid_t rgid, egid, sgid;
+    getresuid(&ruid, &euid, &suid);
+    getresgid(&rgid, &egid, &sgid);
+    bool switching =
+        ruid != who.uid || euid != who.uid || suid != who.uid || rgid != who.gid || egid != who.gid || sgid != who.gid;
+    // CAP_KILL is only needed to signal a command of another user, which only a switch from root makes;
+    // without root (file capabilities) it was never permitted and could not be kept anyway.
+    keep_kill = keep_kill && switching && euid == 0;
+    if (switching) {
         if (setgroups(0, nullptr) != 0) throw system_error("setgroups");
         if (setresgid(who.gid, who.gid, who.gid) != 0) throw system_error("setresgid");
         // Leaving uid 0 clears the permitted set, unless asked to keep it for the capset below.

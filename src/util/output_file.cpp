@@ -39,6 +39,11 @@ FileDescriptor open_private_output(const std::string& path, std::string_view opt
     } else {
         flags |= O_NOFOLLOW;  // not a link a moment ago: one swapped in since is refused, not followed
     }
+    // Another user's file is refused before it is truncated: its owner could open it up again.
+    struct stat existing {};
+    if (stat(path.c_str(), &existing) == 0 && S_ISREG(existing.st_mode) && existing.st_uid != geteuid())
+        throw usage_error(option, path + " belongs to uid " + std::to_string(existing.st_uid) +
+                                      ", who could read every traced command line in it: not written");
     FileDescriptor fd(open(path.c_str(), flags, 0600));
     if (!fd) throw usage_error(option, "cannot open " + path + ": " + std::strerror(errno));
     struct stat st {};

@@ -34,6 +34,17 @@ std::string status_field_of(pid_t pid, const std::string& name) {
     return "";
 }
 
+// Everything a shell command prints on standard output.
+std::string command_output_of(const std::string& command) {
+    std::string out;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe) return out;
+    char buffer[4096];
+    for (size_t n; (n = fread(buffer, 1, sizeof(buffer), pipe)) > 0;) out.append(buffer, n);
+    pclose(pipe);
+    return out;
+}
+
 std::vector<std::string> words(const std::string& line) {
     std::istringstream in(line);
     return {std::istream_iterator<std::string>(in), std::istream_iterator<std::string>()};
@@ -407,6 +418,43 @@ TEST(Hardening, EventTimesFollowAClockStep) {
     ASSERT_NE(strptime(time.c_str(), "%Y-%m-%dT%H:%M:%S", &tm), nullptr) << time;
     int64_t reported = static_cast<int64_t>(timegm(&tm));
     EXPECT_NEAR(static_cast<double>(reported), static_cast<double>(spawned_at), 2.0) << time;
+}
+
+// Found in review. --wait ends once the command's tree is gone even when its exits are not recorded
+// (--exec-only); a timeline that cannot be written at the end costs neither the summary nor the status;
+// an existing file of another user is not written; command mode works with file capabilities.
+TEST(Hardening, WaitEndsWithoutExitRecords) {
+    REQUIRE_BPF();
+    auto run = run_to_completion(
+        {"--wait", "--exec-only", "-o", "/dev/null", "--", "/bin/sh", "-c", "(/bin/sleep 0.3) & exit 0"}, 10s);
+    EXPECT_EQ(run.status, 0) << "it ended on its own: " << run.err;
+}
+
+TEST(Hardening, TimelineWriteErrorKeepsTheSummaryAndTheStatus) {
+    REQUIRE_BPF();
+    auto run = run_to_completion({"--trace", "/dev/full", "--", "/bin/sh", "-c", "exit 3"}, 10s);
+    EXPECT_EQ(run.status, 3);
+    EXPECT_NE(run.err.find("bootstrap: cannot write to trace file /dev/full: No space left on device"),
+              std::string::npos)
+        << run.err;
+    EXPECT_NE(run.out.find("SUMMARY"), std::string::npos) << run.out;
+}
+
+TEST(Hardening, AnotherUsersFileIsNotWritten) {
+    REQUIRE_BPF();
+    TempFile theirs("bootstrap-theirs", 0600);
+    ASSERT_EQ(chown(theirs.path().c_str(), 65534, 65534), 0);
+    auto run = run_to_completion({"-o", theirs.path(), "--", "/bin/true"}, 10s);
+    EXPECT_EQ(run.status, 2);
+    EXPECT_EQ(run.err.rfind("bootstrap: -o/--output: " + theirs.path() + " belongs to uid 65534", 0), 0u) << run.err;
+}
+
+TEST(Hardening, CommandModeWithFileCapabilitiesOnly) {
+    REQUIRE_BPF();
+    std::string out = command_output_of(
+        "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+bpf,+perfmon "
+        "--ambient-caps=+bpf,+perfmon " BOOTSTRAP_BINARY " -o /dev/null -- /bin/sh -c 'exit 6' 2>&1; echo status=$?");
+    EXPECT_NE(out.find("status=6"), std::string::npos) << out;
 }
 
 }  // namespace
