@@ -22,10 +22,7 @@
 namespace bootstrap {
 
 Session::Session(const OutputPlan& plan, Writer& out, uint64_t run_start)
-    : out_(out),
-      losses_on_stderr_(plan.losses_on_stderr),
-      page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))),
-      plan_(plan) {
+    : out_(out), page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))), plan_(plan) {
     if (plan.ancestors) table_.emplace();
     WallClock clock;
     TimeFormatter times(clock, plan.time_format, run_start);
@@ -159,7 +156,7 @@ uint64_t Session::take_lost(uint64_t total) {
     if (total <= lost_reported_) return 0;
     uint64_t fresh = total - lost_reported_;
     lost_reported_ = total;
-    if (losses_on_stderr_)
+    if (plan_.losses_on_stderr)
         std::fprintf(stderr, "bootstrap: lost %llu events: the ring buffer was full (a larger --ring-size helps)\n",
                      static_cast<unsigned long long>(fresh));
     return fresh;

@@ -62,7 +62,6 @@ private:
     uint64_t take_lost(uint64_t total);
 
     Writer& out_;
-    bool losses_on_stderr_;
     std::vector<std::unique_ptr<EventSink>> stream_sinks_;
     std::vector<std::unique_ptr<EventSink>> file_sinks_;
     uint64_t page_size_;

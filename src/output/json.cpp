@@ -32,6 +32,12 @@ void JsonSink::common(const char* kind, const ProcessInfo& proc) {
         json_.field("parent_exec_id", nullptr);
 }
 
+void JsonSink::program_fields(const std::string& filename, const std::vector<std::string>& argv, bool truncated) {
+    json_.field("filename", filename);
+    json_.field("argv", argv);
+    json_.field("argv_truncated", truncated);
+}
+
 // An exec id is 16 characters of base64url: nothing to escape.
 void JsonSink::exec_id_field(std::string_view key, const ImageKey& image) {
     id_.clear();
@@ -43,9 +49,7 @@ void JsonSink::exec_id_field(std::string_view key, const ImageKey& image) {
 
 void JsonSink::write(const ExecEvent& event) {
     common("exec", event.proc);
-    json_.field("filename", event.filename);
-    json_.field("argv", event.argv);
-    json_.field("argv_truncated", event.argv_truncated);
+    program_fields(event.filename, event.argv, event.argv_truncated);
     if (event.old_pid != event.proc.pid) json_.field("old_pid", event.old_pid);
     if (event.interpreter) json_.field("interpreter", *event.interpreter);
     if (event.ancestors) write_ancestors(*event.ancestors);
@@ -70,9 +74,7 @@ void JsonSink::write_ancestors(const std::vector<Ancestor>& ancestors) {
 
 void JsonSink::write(const ExistingEvent& event) {
     common("existing", event.proc);
-    json_.field("filename", event.filename);
-    json_.field("argv", event.argv);
-    json_.field("argv_truncated", event.argv_truncated);
+    program_fields(event.filename, event.argv, event.argv_truncated);
     json_.end_line();
 }
 
@@ -97,9 +99,7 @@ void JsonSink::write(const ExitEvent& event) {
 
 void JsonSink::write(const ExecFailedEvent& event) {
     common("exec_failed", event.proc);
-    json_.field("filename", event.filename);
-    json_.field("argv", event.argv);
-    json_.field("argv_truncated", event.argv_truncated);
+    program_fields(event.filename, event.argv, event.argv_truncated);
     json_.field("errno", event.error);
     json_.field("error", errno_name(event.error));
     json_.end_line();

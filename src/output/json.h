@@ -21,6 +21,7 @@ private:
     // Not begin(): that name is EventSink's virtual, which an overload here would hide.
     void open_record(const char* kind, uint64_t monotonic_ns);
     void common(const char* kind, const ProcessInfo& proc);
+    void program_fields(const std::string& filename, const std::vector<std::string>& argv, bool truncated);
     void write(const ExecEvent& event);
     void write(const ExitEvent& event);
     void write(const ExecFailedEvent& event);

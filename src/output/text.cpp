@@ -44,13 +44,19 @@ void TextSink::append_command_line(const std::string& filename, const std::vecto
     if (truncated) buf.append(std::string_view(" ..."));
 }
 
+// The file executed, or with -a the whole command line. A script's command line starts with its
+// interpreter; argv already names the script after it.
+void TextSink::append_program(const std::string& filename, const std::vector<std::string>& argv, bool truncated,
+                              const std::optional<std::string>& interpreter) {
+    if (options_.show_args)
+        append_command_line(interpreter.value_or(filename), argv, truncated);
+    else
+        append_escaped(out_.buffer(), filename);
+}
+
 void TextSink::format(const ExecEvent& event) {
     append_prefix(event.proc, "EXEC");
-    // A script's command line starts with its interpreter; argv already names the script after it.
-    if (options_.show_args)
-        append_command_line(event.interpreter.value_or(event.filename), event.argv, event.argv_truncated);
-    else
-        append_escaped(out_.buffer(), event.filename);
+    append_program(event.filename, event.argv, event.argv_truncated, event.interpreter);
     if (event.ancestors) append_ancestry(event.proc, *event.ancestors);
     out_.buffer().push_back('\n');
 }
@@ -77,10 +83,7 @@ void TextSink::append_ancestry(const ProcessInfo& proc, const std::vector<Ancest
 
 void TextSink::format(const ExistingEvent& event) {
     append_prefix(event.proc, "EXIST");
-    if (options_.show_args)
-        append_command_line(event.filename, event.argv, event.argv_truncated);
-    else
-        append_escaped(out_.buffer(), event.filename);
+    append_program(event.filename, event.argv, event.argv_truncated);
     out_.buffer().push_back('\n');
 }
 
@@ -100,10 +103,7 @@ void TextSink::format(const ExitEvent& event) {
 void TextSink::format(const ExecFailedEvent& event) {
     auto& buf = out_.buffer();
     append_prefix(event.proc, "FAIL");
-    if (options_.show_args)
-        append_command_line(event.filename, event.argv, event.argv_truncated);
-    else
-        append_escaped(buf, event.filename);
+    append_program(event.filename, event.argv, event.argv_truncated);
     fmt::format_to(fmt::appender(buf), " [{}]\n", errno_name(event.error));
 }
 

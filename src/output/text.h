@@ -6,6 +6,10 @@
 #include "output/time_format.h"
 #include "output/writer.h"
 
+#include <optional>
+#include <string>
+#include <vector>
+
 namespace bootstrap {
 
 struct TextOptions {
@@ -25,6 +29,8 @@ public:
 
 private:
     void append_prefix(const ProcessInfo& proc, const char* kind);
+    void append_program(const std::string& filename, const std::vector<std::string>& argv, bool truncated,
+                        const std::optional<std::string>& interpreter = std::nullopt);
     void append_command_line(const std::string& filename, const std::vector<std::string>& argv, bool truncated);
     void format(const ExecEvent& event);
     void format(const ExitEvent& event);

@@ -76,24 +76,36 @@ uint32_t number_or_zero(const std::optional<std::string>& text) {
     return value;
 }
 
-// The inode of the process's cgroup v2 directory, which is the kernel's cgroup id.
-uint64_t cgroup_id_of(const std::string& proc_dir) {
-    std::ifstream file(proc_dir + "/cgroup");
-    std::string line;
-    while (std::getline(file, line)) {
+// /proc/PID/status whole; empty when the process is gone.
+std::string read_status(pid_t pid) {
+    std::ifstream file("/proc/" + std::to_string(pid) + "/status");
+    return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+}
+
+// The process's cgroup v2 directory under /sys/fs/cgroup, without a trailing slash, from the "0::"
+// line of /proc/PID/cgroup.
+std::optional<std::string> cgroup_dir_of(pid_t pid) {
+    std::ifstream file("/proc/" + std::to_string(pid) + "/cgroup");
+    for (std::string line; std::getline(file, line);) {
         if (line.rfind("0::", 0) != 0) continue;
-        struct stat st {};
-        if (stat(("/sys/fs/cgroup" + line.substr(3)).c_str(), &st) == 0) return st.st_ino;
+        std::string path = "/sys/fs/cgroup" + line.substr(3);
+        if (path.back() == '/') path.pop_back();
+        return path;
     }
-    return 0;
+    return std::nullopt;
+}
+
+// The inode of the process's cgroup v2 directory, which is the kernel's cgroup id.
+uint64_t cgroup_id_of(pid_t pid) {
+    struct stat st {};
+    auto dir = cgroup_dir_of(pid);
+    return dir && stat(dir->c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
 }  // namespace
 
 std::optional<ExistingEvent> read_parent_process(const ImageKey& image, uint64_t now_ns) {
-    std::string dir = "/proc/" + std::to_string(image.pid);
-    std::ifstream file(dir + "/status");
-    std::string status((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    std::string status = read_status(static_cast<pid_t>(image.pid));
     if (status.empty()) return std::nullopt;
     ExistingEvent event;
     event.proc.time_ns = now_ns;
@@ -102,27 +114,18 @@ std::optional<ExistingEvent> read_parent_process(const ImageKey& image, uint64_t
     event.proc.uid = number_or_zero(status_field(status, "Uid"));
     event.proc.gid = number_or_zero(status_field(status, "Gid"));
     event.proc.comm = status_field(status, "Name").value_or("");
-    event.proc.cgroup_id = cgroup_id_of(dir);
+    event.proc.cgroup_id = cgroup_id_of(static_cast<pid_t>(image.pid));
     event.proc.image = image;
     return event;
 }
 
 bool in_cgroup(pid_t pid, const std::string& dir) {
-    std::ifstream file("/proc/" + std::to_string(pid) + "/cgroup");
-    std::string line;
-    while (std::getline(file, line)) {
-        if (line.rfind("0::", 0) != 0) continue;
-        std::string path = "/sys/fs/cgroup" + line.substr(3);
-        if (!path.empty() && path.back() == '/') path.pop_back();
-        return path == dir || path.rfind(dir + "/", 0) == 0;
-    }
-    return false;
+    auto path = cgroup_dir_of(pid);
+    return path && (*path == dir || path->rfind(dir + "/", 0) == 0);
 }
 
 std::optional<pid_t> thread_group_of(pid_t tid) {
-    std::ifstream file("/proc/" + std::to_string(tid) + "/status");
-    std::string status((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    auto tgid = status_field(status, "Tgid");
+    auto tgid = status_field(read_status(tid), "Tgid");
     if (!tgid) return std::nullopt;
     return static_cast<pid_t>(number_or_zero(tgid));
 }
