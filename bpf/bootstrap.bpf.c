@@ -45,6 +45,12 @@ __u64 untracked_forks = 0;
 __u64 last_wakeup_ns = 0;
 
 /*
+ * The level of the tracer's pid namespace (settings.pidns_inum), found from the first task seen in
+ * it: user space cannot tell it when its /proc belongs to that namespace.
+ */
+__u32 pidns_level = 0;
+
+/*
  * Per-CPU space to assemble a record: header, filename, argv, interpreter. One entry per possible
  * CPU, set before load. Tracepoint programs run with preemption disabled, so a CPU's entry has a
  * single user at a time. The value holds PATH_MAX twice and the argv cap twice (the failed-exec
@@ -122,6 +128,58 @@ static __always_inline void *scratch_space(void)
 	return bpf_map_lookup_elem(&scratch, &cpu);
 }
 
+/* include/linux/pid_namespace.h: namespaces nest at most this deep. */
+#define MAX_PID_NS_LEVEL 32
+
+/*
+ * A struct pid's number in the tracer's pid namespace, or 0 when it has none there (the task lives
+ * outside the namespace, or has no pid any more).
+ */
+static __always_inline u32 number_in_tracer_ns(struct pid *pid)
+{
+	u32 top = BPF_CORE_READ(pid, level), level = pidns_level;
+
+	if (!level) {
+		for (u32 i = 1; i <= MAX_PID_NS_LEVEL && i <= top; i++) {
+			if (BPF_CORE_READ(pid, numbers[i].ns, ns.inum) == settings.pidns_inum) {
+				level = pidns_level = i;
+				break;
+			}
+		}
+		if (!level)
+			return 0;
+	}
+	if (level > top || BPF_CORE_READ(pid, numbers[level].ns, ns.inum) != settings.pidns_inum)
+		return 0;
+	return BPF_CORE_READ(pid, numbers[level].nr);
+}
+
+/*
+ * Process and thread ids as the tracer's pid namespace numbers them (0: not in it). In the host's
+ * namespace that is the task's own fields, and the rest is never verified. `task` must be a trusted
+ * pointer (a program argument); process_id_of() takes any.
+ */
+static __always_inline u32 process_id(struct task_struct *task)
+{
+	if (!settings.pidns_inum)
+		return task->tgid;
+	return number_in_tracer_ns(BPF_CORE_READ(task, group_leader, thread_pid));
+}
+
+static __always_inline u32 thread_id(struct task_struct *task)
+{
+	if (!settings.pidns_inum)
+		return task->pid;
+	return number_in_tracer_ns(BPF_CORE_READ(task, thread_pid));
+}
+
+static __always_inline u32 process_id_of(struct task_struct *task)
+{
+	if (!settings.pidns_inum)
+		return BPF_CORE_READ(task, tgid);
+	return number_in_tracer_ns(BPF_CORE_READ(task, group_leader, thread_pid));
+}
+
 static __always_inline bool comm_matches(struct task_struct *task)
 {
 	int i;
@@ -137,7 +195,7 @@ static __always_inline bool comm_matches(struct task_struct *task)
 
 static __always_inline bool in_traced_tree(struct task_struct *task)
 {
-	u32 tgid = task->tgid;
+	u32 tgid = process_id(task);
 
 	return !settings.filter_traced_tree || bpf_map_lookup_elem(&traced_tgids, &tgid);
 }
@@ -145,7 +203,10 @@ static __always_inline bool in_traced_tree(struct task_struct *task)
 /* Filters on who the task is, checked before any record is assembled. */
 static __always_inline bool passes_filters(struct task_struct *task)
 {
-	if (settings.filter_ppid && BPF_CORE_READ(task, real_parent, tgid) != settings.target_ppid)
+	if (settings.pidns_inum && !process_id(task)) /* outside the tracer's pid namespace */
+		return false;
+	if (settings.filter_ppid &&
+	    process_id_of(BPF_CORE_READ(task, real_parent)) != settings.target_ppid)
 		return false;
 	if (settings.filter_uid && (u32)bpf_get_current_uid_gid() != settings.target_uid)
 		return false;
@@ -169,7 +230,7 @@ static __always_inline void fill_images(struct record_header *hdr, struct task_s
 {
 	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
 
-	hdr->ppid = BPF_CORE_READ(parent, tgid);
+	hdr->ppid = process_id_of(parent); /* 0 for a namespace's init: its parent is outside */
 	hdr->image.start_time_ns = BPF_CORE_READ(task, group_leader, start_time);
 	hdr->image.exec_seq = task->self_exec_id;
 	if (hdr->ppid) {
@@ -183,12 +244,11 @@ static __always_inline void fill_images(struct record_header *hdr, struct task_s
 static __always_inline void fill_header(struct record_header *hdr, u32 type,
 					struct task_struct *task, u64 now)
 {
-	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u64 uid_gid = bpf_get_current_uid_gid();
 
 	hdr->type = type;
-	hdr->pid = pid_tgid >> 32;
-	hdr->tid = (u32)pid_tgid;
+	hdr->pid = process_id(task);
+	hdr->tid = thread_id(task);
 	fill_images(hdr, task);
 	hdr->uid = (u32)uid_gid;
 	hdr->gid = uid_gid >> 32;
@@ -217,13 +277,12 @@ static __always_inline bool follow_fork(u32 parent_tgid, u32 child_tgid)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
-	u32 parent_tgid = parent->tgid, child_tgid = child->tgid;
 	u64 now = bpf_ktime_get_ns();
 	struct record_header *rec;
 
-	if (parent_tgid == child_tgid) /* a new thread of a process already known */
+	if (parent->tgid == child->tgid) /* a new thread of a process already known */
 		return 0;
-	if (settings.filter_traced_tree && !follow_fork(parent_tgid, child_tgid))
+	if (settings.filter_traced_tree && !follow_fork(process_id(parent), process_id(child)))
 		return 0;
 	if (!settings.report_forks || !passes_filters(child))
 		return 0;
@@ -232,8 +291,6 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	/* The parent's uid, gid, cgroup and name are the child's: it has not run yet. */
 	fill_header(rec, RECORD_FORK, child, now);
-	rec->pid = child_tgid;
-	rec->tid = child->pid;
 	emit(rec, sizeof(*rec), now);
 	return 0;
 }
@@ -305,7 +362,15 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	if (!rec)
 		return 0;
 	fill_header(&rec->hdr, RECORD_EXEC, task, now);
-	rec->old_pid = old_pid;
+	/*
+	 * old_pid is the host's number. In another pid namespace it can be translated only for a
+	 * leader's exec: a thread's old pid went with the leader that de_thread() released. 0:
+	 * unknown.
+	 */
+	if (!settings.pidns_inum)
+		rec->old_pid = old_pid;
+	else
+		rec->old_pid = old_pid == task->pid ? rec->hdr.tid : 0;
 	rec->error = 0;
 	rec->flags = 0;
 
@@ -452,7 +517,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	if (!in_traced_tree(task))
 		return 0;
 	if (group_dead && settings.filter_traced_tree) {
-		u32 tgid = task->tgid;
+		u32 tgid = process_id(task);
 
 		bpf_map_delete_elem(&traced_tgids, &tgid);
 	}
@@ -498,8 +563,8 @@ int dump_processes(struct bpf_iter__task *ctx)
 	if (!task || task->pid != task->tgid) /* the end, or a thread other than the leader */
 		return 0;
 	rec.type = RECORD_RUNNING;
-	rec.pid = task->tgid;
-	rec.tid = task->pid;
+	rec.pid = process_id(task);
+	rec.tid = thread_id(task);
 	rec.uid = BPF_CORE_READ(task, real_cred, uid.val);
 	rec.gid = BPF_CORE_READ(task, real_cred, gid.val);
 	rec.time_ns = bpf_ktime_get_ns();

@@ -49,6 +49,12 @@ struct tracer_settings {
 	char target_comm[BOOTSTRAP_COMM_LEN]; /* exact match, NUL-padded */
 	__u8 report_forks;		      /* a RECORD_FORK for every new process (not thread) */
 	__u8 pad[3];
+	/*
+	 * 0 when the tracer runs in the host's pid namespace. Otherwise that namespace's inode
+	 * number: only its processes are traced, and every pid is as it numbers them.
+	 */
+	__u32 pidns_inum;
+	__u32 pad_end;
 };
 
 /*

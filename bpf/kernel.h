@@ -85,8 +85,31 @@ struct css_set {
 	struct cgroup *dfl_cgrp;
 } __attribute__((preserve_access_index));
 
+/*
+ * Pid namespaces: a task's struct pid holds its number at every level, from the host's (0) down to
+ * the namespace it lives in (level). A namespace is known to user space by its inode number.
+ */
+struct ns_common {
+	unsigned int inum;
+} __attribute__((preserve_access_index));
+
+struct pid_namespace {
+	struct ns_common ns;
+} __attribute__((preserve_access_index));
+
+struct upid {
+	int nr;
+	struct pid_namespace *ns;
+} __attribute__((preserve_access_index));
+
+struct pid {
+	unsigned int level;
+	struct upid numbers[1]; /* level + 1 entries */
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	struct thread_info thread_info;
+	struct pid *thread_pid;
 	const struct cred *real_cred;
 	struct css_set *cgroups;
 	pid_t pid;

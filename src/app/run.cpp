@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -88,6 +89,10 @@ void check_followable(pid_t pid) {
 int run(const RunPlan& plan) {
     uint64_t run_start = WallClock::monotonic_now_ns();  // the summary's and the timeline's start
     check_can_trace();
+    if (own_pid_namespace() != 0)
+        std::fprintf(stderr,
+                     "bootstrap: running in a pid namespace of its own: only its processes are traced, with its "
+                     "pids (run in the host's pid namespace to see every process)\n");
     if (plan.follow_pid) check_followable(static_cast<pid_t>(*plan.follow_pid));
     FileDescriptor cgroup = plan.cgroup_path ? open_cgroup(*plan.cgroup_path) : FileDescriptor();
 

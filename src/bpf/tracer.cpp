@@ -11,6 +11,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bootstrap.skel.h>
@@ -102,6 +103,7 @@ tracer_settings settings_for(const TracerConfig& config) {
     settings.filter_comm = config.comm.has_value();
     if (config.comm) std::strncpy(settings.target_comm, config.comm->c_str(), sizeof(settings.target_comm) - 1);
     settings.filter_cgroup = config.cgroup_fd >= 0;
+    settings.pidns_inum = own_pid_namespace();
     return settings;
 }
 
@@ -208,6 +210,15 @@ LoadedObject load(const TracerConfig& config) {
 }
 
 }  // namespace
+
+// The host's pid namespace has this fixed inode number (PROC_PID_INIT_INO in the kernel).
+constexpr uint32_t kHostPidNamespace = 0xEFFFFFFC;
+
+uint32_t own_pid_namespace() {
+    struct stat st {};
+    if (stat("/proc/self/ns/pid", &st) != 0 || st.st_ino == kHostPidNamespace) return 0;
+    return static_cast<uint32_t>(st.st_ino);
+}
 
 void check_can_trace() {
     uint64_t caps = effective_capabilities();

@@ -63,6 +63,11 @@ struct TracerConfig {
 // Throws Error when this process cannot load BPF programs or the kernel lacks BTF.
 void check_can_trace();
 
+// The inode number of this process's pid namespace, or 0 when it is the host's (or /proc cannot tell).
+// In another namespace the programs trace only its processes, and every pid is as it numbers them: a
+// pid from fork(), /proc or the user means the same process to the kernel side.
+uint32_t own_pid_namespace();
+
 class Tracer {
 public:
     // Called for each record, with bytes that are valid only during the call. May throw: the exception

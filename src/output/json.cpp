@@ -50,7 +50,7 @@ void JsonSink::exec_id_field(std::string_view key, const ImageKey& image) {
 void JsonSink::write(const ExecEvent& event) {
     common("exec", event.proc);
     program_fields(event.filename, event.argv, event.argv_truncated);
-    if (event.old_pid != event.proc.pid) json_.field("old_pid", event.old_pid);
+    if (event.old_pid != 0 && event.old_pid != event.proc.pid) json_.field("old_pid", event.old_pid);
     if (event.interpreter) json_.field("interpreter", *event.interpreter);
     if (event.ancestors) write_ancestors(*event.ancestors);
     json_.end_line();

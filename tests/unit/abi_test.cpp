@@ -75,7 +75,7 @@ static_assert(FIELD_SIZE(exit_record, hdr) + FIELD_SIZE(exit_record, status) + F
               sizeof(exit_record));
 
 // The settings the user side writes into the object's .rodata before load (both skeletons).
-static_assert(sizeof(tracer_settings) == 56);
+static_assert(sizeof(tracer_settings) == 64);
 static_assert(offsetof(tracer_settings, min_duration_ns) == 0);
 static_assert(offsetof(tracer_settings, wakeup_bytes) == 8);
 static_assert(offsetof(tracer_settings, max_args_bytes) == 16);
@@ -87,6 +87,8 @@ static_assert(offsetof(tracer_settings, target_comm) == 36);
 static_assert(FIELD_SIZE(tracer_settings, target_comm) == BOOTSTRAP_COMM_LEN);
 static_assert(offsetof(tracer_settings, report_forks) == 52);
 static_assert(offsetof(tracer_settings, pad) == 53);
+static_assert(offsetof(tracer_settings, pidns_inum) == 56);
+static_assert(offsetof(tracer_settings, pad_end) == 60);
 
 // The ring buffer hands out 8-byte aligned records; the 64-bit fields must sit on 8-byte boundaries so
 // the BPF side can store them directly and the structs have the same alignment on every architecture.
