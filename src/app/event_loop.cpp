@@ -16,6 +16,8 @@ namespace {
 // and a long timer is only a safety net.
 constexpr int kActiveDrainMs = 5;
 constexpr int kIdleDrainMs = 100;
+// How long a stop waits for a reader that does not read before it drops what is left to write.
+constexpr std::chrono::milliseconds kStopGrace{500};
 
 }  // namespace
 
@@ -30,6 +32,7 @@ EventLoop::EventLoop(Tracer& tracer, Session& session, SignalFd& signals, HeldCo
     slots_[kRing] = {tracer_.wakeup_fd(), POLLIN, 0};
     slots_[kSignals] = {signals_.fd(), POLLIN, 0};
     slots_[kReader] = {reader_fd_, 0, 0};  // POLLERR and POLLHUP are always reported
+    session_.output().watch(signals_.fd(), [this] { while_output_waits(); });
 }
 
 int EventLoop::run() {
@@ -38,6 +41,8 @@ int EventLoop::run() {
         session_.flush();
     } catch (const OutputClosed&) {
         output_open_ = false;
+    } catch (const OutputStalled&) {
+        session_.stop_stream();
     } catch (const Error& e) {
         survive_write_error(e);
     }
@@ -72,6 +77,7 @@ void EventLoop::check_command() {
     if (!command_ || command_status_) return;
     command_status_ = command_->poll_exit();
     if (!command_status_) return;
+    if (stop_passed_on_) session_.output().give_up_after(kStopGrace);
     drain();
     session_.command_ended(session_.live_processes());
 }
@@ -95,6 +101,8 @@ void EventLoop::drain() {
         session_.after_drain(tracer_);
     } catch (const OutputClosed&) {
         output_open_ = false;
+    } catch (const OutputStalled&) {
+        session_.stop_stream();  // the rest of the ring is still read, to count what is not written
     } catch (const Error& e) {
         survive_write_error(e);
     }
@@ -109,6 +117,20 @@ void EventLoop::survive_write_error(const Error& error) {
     session_.stop_stream();
 }
 
+// The run ends: the output's reader gets a short grace to take what is left, then what is not written is
+// counted instead, so a reader that stopped reading cannot hold the tracer.
+void EventLoop::stop() {
+    stop_requested_ = true;
+    session_.output().give_up_after(kStopGrace);
+}
+
+// A signal came while the output waits for a reader that does not read. A stop ends the run; so does a
+// stop passed on to the command, once the command has ended.
+void EventLoop::while_output_waits() {
+    handle_signals();
+    if (stop_passed_on_ && command_ && command_->ended()) session_.output().give_up_after(kStopGrace);
+}
+
 void EventLoop::watch_reader() {
     if (slots_[kReader].fd >= 0 && (slots_[kReader].revents & (POLLERR | POLLHUP))) output_open_ = false;
 }
@@ -116,9 +138,12 @@ void EventLoop::watch_reader() {
 void EventLoop::handle_signals() {
     while (auto info = signals_.take()) {
         if (info->ssi_signo == SIGCHLD) continue;  // only wakes us: poll_exit() follows
-        if (!command_ || command_status_)          // nothing to pass it on to: the command has exited (--wait)
-            stop_requested_ = true;
-        else if (info->ssi_code <= 0)
+        if (!command_ || command_status_) {        // nothing to pass it on to: the command has exited (--wait)
+            stop();
+            continue;
+        }
+        stop_passed_on_ = true;
+        if (info->ssi_code <= 0)
             // Sent with kill(): pass it on. A Ctrl-C from the terminal (SI_KERNEL) has already reached the
             // command, which is in the same process group; a second one could make it give up its own
             // clean-up.

@@ -44,6 +44,8 @@ private:
     void watch_reader();
     void handle_signals();
     void survive_write_error(const Error& error);
+    void while_output_waits();
+    void stop();
     void check_command();
 
     Tracer& tracer_;
@@ -56,6 +58,7 @@ private:
 
     bool output_open_ = true;  // false once the reader has gone (`| head`): the ring is no longer read
     bool stop_requested_ = false;
+    bool stop_passed_on_ = false;  // command mode: a stop signal was passed on to the command
     std::optional<int> command_status_;
 };
 

@@ -97,17 +97,22 @@ int run(const RunPlan& plan) {
     FileDescriptor cgroup = plan.cgroup_path ? open_cgroup(*plan.cgroup_path) : FileDescriptor();
 
     signal(SIGPIPE, SIG_IGN);  // a closed stdout shows up as EPIPE from write()
-    SignalFd signals({SIGINT, SIGTERM, SIGHUP, SIGCHLD});
 
-    // The command is forked before anything is opened or loaded, so it inherits no BPF or output
-    // descriptors; it waits to exec until the tracer follows it.
-    std::optional<HeldCommand> command;
-    if (!plan.command.empty()) command.emplace(plan.command, plan.command_user);
-
+    // The output files are opened while a stop signal still ends the process: opening a FIFO waits for
+    // its reader. They are written through descriptors that never block (nonblocking_twin), so a reader
+    // that stops reading cannot hold up a stop either.
     FileDescriptor output_file =
         plan.output.path ? open_private_output(*plan.output.path, "-o/--output") : FileDescriptor();
-    Writer out(output_file ? output_file.get() : STDOUT_FILENO, plan.output.path.value_or("standard output"));
-    Session session(plan.output, out, run_start);
+    int output_fd = output_file ? output_file.get() : STDOUT_FILENO;
+    FileDescriptor output_twin = nonblocking_twin(output_fd);
+    Writer out(output_twin ? output_twin.get() : output_fd, plan.output.path.value_or("standard output"));
+    Session session(plan.output, out, run_start);  // opens the --trace file
+
+    SignalFd signals({SIGINT, SIGTERM, SIGHUP, SIGCHLD});
+    // The command is forked before anything is loaded, so it inherits no BPF descriptor (the output
+    // files close when it execs); it waits to exec until the tracer follows it.
+    std::optional<HeldCommand> command;
+    if (!plan.command.empty()) command.emplace(plan.command, plan.command_user);
     TracerConfig tracer_config = plan.tracer;
     tracer_config.cgroup_fd = cgroup.get();
     Tracer tracer(tracer_config, [&session](std::span<const std::byte> record) { session.handle(record); });

@@ -120,6 +120,7 @@ void Session::command_ended(size_t descendants) {
 void Session::dispatch(const Event& event) {
     if (stream_stopped_) {
         for (auto& sink : file_sinks_) sink->on_event(event);
+        ++unwritten_;
         return;
     }
     for (auto& sink : stream_sinks_) sink->on_event(event);
@@ -128,7 +129,10 @@ void Session::dispatch(const Event& event) {
 }
 
 void Session::stop_stream() {
+    if (stream_stopped_) return;
     stream_stopped_ = true;
+    const fmt::memory_buffer& buffered = out_.buffer();
+    unwritten_ += static_cast<uint64_t>(std::count(buffered.begin(), buffered.end(), '\n'));
     out_.buffer().clear();
 }
 
@@ -180,6 +184,8 @@ void Session::end(bool output_open) {
         } catch (const OutputClosed&) {
         }
     }
+    if (unwritten_ > 0)
+        std::fprintf(stderr, "bootstrap: %llu events were not written\n", static_cast<unsigned long long>(unwritten_));
     if (file_error) throw *file_error;
 }
 

@@ -38,12 +38,15 @@ public:
     void handle(std::span<const std::byte> record);
     // After each drain of the ring: reports what the kernel could not deliver since the last one.
     void after_drain(const Tracer& tracer);
-    // Writes what is buffered. Throws OutputClosed when the reader has gone, Error on a write error.
+    Writer& output() { return out_; }
+    // Writes what is buffered. Throws OutputClosed when the reader has gone, OutputStalled when a stop
+    // came while it was not reading, Error on a write error.
     void flush() {
         if (!stream_stopped_) out_.flush();
     }
-    // After a write error that the run survives: the event stream and the summary stop, what is
-    // buffered is dropped, and the timeline goes on.
+    // After a write error that the run survives, or a stop while the reader was not reading: the event
+    // stream and the summary stop, what is buffered is dropped, and the timeline goes on. The events not
+    // written from here on are counted and reported at the end.
     void stop_stream();
     bool stream_stopped() const { return stream_stopped_; }
     // Command mode: how many traced processes (the command and its descendants) are alive: those the
@@ -69,6 +72,7 @@ private:
     std::optional<ProcessTable> table_;  // --ancestors
     std::vector<Event> existing_;        // --existing: waiting for begin()
     bool stream_stopped_ = false;
+    uint64_t unwritten_ = 0;                        // events dropped since the stream stopped
     std::set<std::pair<uint32_t, uint64_t>> live_;  // pid and fork time of each live traced process
     SummarySink* summary_ = nullptr;
     uint64_t lost_reported_ = 0;

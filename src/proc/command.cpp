@@ -154,6 +154,12 @@ std::optional<int> HeldCommand::poll_exit() {
     return status_;
 }
 
+bool HeldCommand::ended() const {
+    siginfo_t info{};
+    return status_ ||
+           (waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid_);
+}
+
 void HeldCommand::forward(int signal) {
     if (!status_) kill(pid_, signal);
 }

@@ -42,6 +42,8 @@ public:
     void release();
     // The status when the child has ended (shell convention: 128+N for signal N), else nullopt.
     std::optional<int> poll_exit();
+    // Whether the child has ended, without reaping it: poll_exit() still reports its status.
+    bool ended() const;
     void forward(int signal);
 
 private:

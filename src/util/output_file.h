@@ -16,4 +16,10 @@ namespace bootstrap {
 // `option`) when the path cannot be used.
 FileDescriptor open_private_output(const std::string& path, std::string_view option);
 
+// For a pipe, FIFO or terminal: a description of it of our own, opened non-blocking through /proc, so a
+// reader that stops reading never holds us inside write(2), while those who share `fd` (the shell, a
+// traced command) keep their blocking one. Empty for anything else (a regular file never stalls for
+// good; a socket cannot be reopened) or when it cannot be opened: then `fd` is written as it is.
+FileDescriptor nonblocking_twin(int fd);
+
 }  // namespace bootstrap

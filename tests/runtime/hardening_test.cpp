@@ -457,5 +457,96 @@ TEST(Hardening, CommandModeWithFileCapabilitiesOnly) {
     EXPECT_NE(out.find("status=6"), std::string::npos) << out;
 }
 
+// The number in "bootstrap: N events were not written" on stderr, or -1 without that line.
+long unwritten_events(const std::string& err) {
+    const std::string suffix = " events were not written";
+    size_t end = err.find(suffix);
+    if (end == std::string::npos) return -1;
+    size_t start = err.rfind("bootstrap: ", end);
+    return start == std::string::npos ? -1 : std::stol(err.substr(start + 11, end - start - 11));
+}
+
+// The number in "bootstrap: lost N events", summed over the run.
+long lost_events(const std::string& err) {
+    long lost = 0;
+    for (size_t at = err.find("bootstrap: lost "); at != std::string::npos; at = err.find("bootstrap: lost ", at + 1))
+        lost += std::stol(err.substr(at + 16));
+    return lost;
+}
+
+// A stop ends the tracer at once while the reader of its output has stopped reading (it used to wait in
+// write(2) for the reader), and every event is accounted for: written whole, reported as not written,
+// or reported lost.
+TEST(Hardening, StopEndsTheTracerWhileItsReaderStalls) {
+    REQUIRE_BPF();
+    TracerProcess tracer({"-a", "--ppid", std::to_string(getpid())});
+    ASSERT_TRUE(tracer.read_line(10s)) << "no header";
+    // 300 command lines of 3 KB: far more than the pipe and the tracer's buffer hold.
+    constexpr int kChildren = 300;
+    std::vector<std::string> args{"/bin/true", std::string(3000, 'x')};
+    for (int i = 0; i < kChildren; ++i) reap(spawn_exec("/bin/true", args));
+    std::this_thread::sleep_for(500ms);
+    auto stop = std::chrono::steady_clock::now();
+    tracer.send(SIGTERM);
+    auto status = tracer.wait(3s);
+    ASSERT_TRUE(status)
+        << "still waiting for the reader "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - stop).count();
+    EXPECT_EQ(*status, 0);
+
+    std::string err = tracer.read_stderr(200ms);
+    long unwritten = unwritten_events(err);
+    ASSERT_GT(unwritten, 0) << err;
+    long written = 0;
+    for (const std::string& line : tracer.read_remaining_lines(5s)) {
+        auto columns = words(line);
+        if (columns.size() >= 2 && (columns[1] == "EXEC" || columns[1] == "EXIT")) ++written;
+    }
+    EXPECT_EQ(written + unwritten + lost_events(err), 2 * kChildren) << err;
+}
+
+// The same stop in command mode is passed on to the command, and the tracer returns the command's
+// status as soon as it has ended, though its reader is still not reading.
+TEST(Hardening, StopPassedOnToTheCommandEndsTheTracerWhileItsReaderStalls) {
+    REQUIRE_BPF();
+    TracerProcess tracer({"-a", "--", "/bin/sh", "-c",
+                          "i=0; while [ $i -lt 300 ]; do /bin/true " + std::string(3000, 'x') +
+                              "; i=$((i+1)); done; exec /bin/sleep 60"});
+    // Once the command has become sleep, the storm is over and the output has long stalled.
+    std::string children =
+        "/proc/" + std::to_string(tracer.pid()) + "/task/" + std::to_string(tracer.pid()) + "/children";
+    bool sleeping = false;
+    for (int i = 0; i < 1000 && !sleeping; ++i) {
+        std::this_thread::sleep_for(20ms);
+        std::ifstream list(children);
+        pid_t command = 0;
+        if (list >> command) {
+            std::ifstream comm("/proc/" + std::to_string(command) + "/comm");
+            std::string name;
+            sleeping = (comm >> name) && name == "sleep";
+        }
+    }
+    ASSERT_TRUE(sleeping);
+    tracer.send(SIGTERM);
+    auto status = tracer.wait(3s);
+    ASSERT_TRUE(status) << "still waiting for the reader";
+    EXPECT_EQ(*status, 128 + SIGTERM) << "the command's status";
+    EXPECT_GT(unwritten_events(tracer.read_stderr(200ms)), 0);
+}
+
+// `-o FIFO` waits for a reader to open the FIFO, as a shell's redirection does, but a stop still ends it
+// (it used to hang in open(2) until SIGKILL).
+TEST(Hardening, StopEndsTheTracerWaitingForAFifoReader) {
+    REQUIRE_BPF();
+    TempFile fifo("bootstrap-fifo");
+    unlink(fifo.path().c_str());
+    ASSERT_EQ(mkfifo(fifo.path().c_str(), 0600), 0);
+    TracerProcess tracer({"-o", fifo.path()});
+    std::this_thread::sleep_for(500ms);
+    EXPECT_FALSE(tracer.wait(0ms)) << "it waits for a reader";
+    tracer.send(SIGTERM);
+    EXPECT_TRUE(tracer.wait(3s)) << "still waiting in open()";
+}
+
 }  // namespace
 }  // namespace bootstrap::testing

@@ -128,7 +128,7 @@ TEST(Abi, ExitRecordLayout) {
 }
 
 TEST(Abi, TracerSettingsLayout) {
-    EXPECT_EQ(sizeof(tracer_settings), 56u);
+    EXPECT_EQ(sizeof(tracer_settings), 64u);
     EXPECT_EQ(offsetof(tracer_settings, max_args_bytes), 16u);
     EXPECT_EQ(offsetof(tracer_settings, target_comm), 36u);
 }
