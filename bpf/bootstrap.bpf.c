@@ -51,15 +51,12 @@ __u64 last_wakeup_ns = 0;
 __u32 pidns_level = 0;
 
 /*
- * Per-CPU space to assemble a record: header, filename, argv, interpreter. One entry per possible
- * CPU, set before load. Tracepoint programs run with preemption disabled, so a CPU's entry has a
- * single user at a time. The value holds PATH_MAX twice and the argv cap twice (the failed-exec
- * copy bounds offset and length separately). libbpf resizes it to settings.max_args_bytes; the
- * light skeleton cannot resize values, so the user side loads its object only for caps up to the
- * default.
+ * Per-CPU space to assemble a record (see BOOTSTRAP_SCRATCH_BYTES). One entry per possible CPU, set
+ * before load. Tracepoint programs run with preemption disabled, so a CPU's entry has a single user
+ * at a time. libbpf resizes the value to settings.max_args_bytes; the light skeleton cannot resize
+ * values, so the user side loads its object only for caps up to the default.
  */
-#define SCRATCH_BYTES                                                                              \
-	(sizeof(struct exec_record) + 2 * BOOTSTRAP_FILENAME_MAX + 2 * BOOTSTRAP_ARGS_DEFAULT)
+#define SCRATCH_BYTES BOOTSTRAP_SCRATCH_BYTES(BOOTSTRAP_ARGS_DEFAULT)
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -173,6 +170,23 @@ static __always_inline u32 thread_id(struct task_struct *task)
 	return number_in_tracer_ns(BPF_CORE_READ(task, thread_pid));
 }
 
+/* The inode number of the pid namespace the task lives in (the deepest it has a number in). */
+static __always_inline u32 own_pid_namespace(struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
+	u32 level = BPF_CORE_READ(pid, level);
+
+	return BPF_CORE_READ(pid, numbers[level].ns, ns.inum);
+}
+
+/* Any struct pid's number (a session's, a process group's) as the tracer's namespace sees it. */
+static __always_inline u32 number_seen(struct pid *pid)
+{
+	if (!settings.pidns_inum)
+		return BPF_CORE_READ(pid, numbers[0].nr);
+	return number_in_tracer_ns(pid);
+}
+
 static __always_inline u32 process_id_of(struct task_struct *task)
 {
 	if (!settings.pidns_inum)
@@ -204,6 +218,8 @@ static __always_inline bool in_traced_tree(struct task_struct *task)
 static __always_inline bool passes_filters(struct task_struct *task)
 {
 	if (settings.pidns_inum && !process_id(task)) /* outside the tracer's pid namespace */
+		return false;
+	if (settings.filter_pidns && own_pid_namespace(task) != settings.target_pidns)
 		return false;
 	if (settings.filter_ppid &&
 	    process_id_of(BPF_CORE_READ(task, real_parent)) != settings.target_ppid)
@@ -339,6 +355,192 @@ static __always_inline u32 copy_interpreter(struct exec_record *rec, struct linu
 	return len > BOOTSTRAP_FILENAME_MAX ? BOOTSTRAP_FILENAME_MAX : len;
 }
 
+/* The working directory, walked from its leaf up to the task's root, one step per call. */
+struct cwd_walk {
+	struct exec_record *rec;
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct dentry
+	    *root_dentry; /* the task's root (a chroot, a container's): the walk ends there */
+	struct vfsmount *root_mnt;
+	u32 base; /* where the components go in the record's data */
+	u32 len;  /* bytes of components so far */
+	bool done;
+};
+
+/* A component is at most NAME_MAX bytes. */
+#define NAME_BYTES 256
+
+/* One step up: a component copied, or a mount crossed. Returns 1 once the walk is over. */
+static __noinline long cwd_step(u32 index, struct cwd_walk *walk)
+{
+	struct dentry *dentry = walk->dentry, *parent;
+	struct vfsmount *vfsmnt = walk->vfsmnt;
+	u32 base = walk->base, len = walk->len;
+	long copied;
+
+	if (dentry == walk->root_dentry && vfsmnt == walk->root_mnt)
+		goto done;
+	if (dentry ==
+	    BPF_CORE_READ(vfsmnt, mnt_root)) { /* the top of a mount: on to its mountpoint */
+		struct mount *mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (up == mnt) /* the top of the mount tree */
+			goto done;
+		walk->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		walk->vfsmnt = (void *)up + bpf_core_field_offset(struct mount, mnt);
+		return 0;
+	}
+	parent = BPF_CORE_READ(dentry, d_parent);
+	if (parent == dentry)
+		goto done;
+	/* Bounds known at load time, for the verifier; the length cap also ends a path too long. */
+	if (base > 2 * BOOTSTRAP_FILENAME_MAX + settings.max_args_bytes ||
+	    len > BOOTSTRAP_CWD_MAX - NAME_BYTES)
+		return 1;
+	copied = bpf_probe_read_kernel_str(exec_data(walk->rec) + base + len, NAME_BYTES,
+					   BPF_CORE_READ(dentry, d_name.name));
+	if (copied <= 0)
+		return 1;
+	walk->len = len + copied;
+	walk->dentry = parent;
+	return 0;
+done:
+	walk->done = true;
+	return 1;
+}
+
+#ifdef BOOTSTRAP_LIGHT
+static long cwd_step_callback(u32 index, void *walk)
+{
+	return cwd_step(index, walk);
+}
+#endif
+
+/*
+ * The working directory's components at `base` in the record's data (base is at most two PATH_MAX
+ * and the argv cap); returns their length. Resolved here, at exec: by the time user space could
+ * read /proc/PID/cwd a short-lived process is gone.
+ */
+static __always_inline u32 copy_cwd(struct exec_record *rec, struct task_struct *task, u32 base)
+{
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	struct cwd_walk walk = {.rec = rec, .base = base};
+
+	walk.dentry = BPF_CORE_READ(fs, pwd.dentry);
+	walk.vfsmnt = BPF_CORE_READ(fs, pwd.mnt);
+	walk.root_dentry = BPF_CORE_READ(fs, root.dentry);
+	walk.root_mnt = BPF_CORE_READ(fs, root.mnt);
+#ifdef BOOTSTRAP_LIGHT
+	bpf_loop(BOOTSTRAP_CWD_DEPTH, cwd_step_callback, &walk, 0);
+#else
+	for (u32 i = 0; i < BOOTSTRAP_CWD_DEPTH; i++)
+		if (cwd_step(i, &walk))
+			break;
+#endif
+	if (!walk.done)
+		rec->flags |= EXEC_CWD_TRUNCATED;
+	return walk.len > BOOTSTRAP_CWD_MAX ? BOOTSTRAP_CWD_MAX : walk.len;
+}
+
+/* Who, from where, in which namespaces: for exec and failed exec records. */
+static __always_inline void fill_context(struct exec_record *rec, struct task_struct *task)
+{
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	struct signal_struct *signal = BPF_CORE_READ(task, signal);
+	struct tty_struct *tty = BPF_CORE_READ(signal, tty);
+	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
+	u32 level = BPF_CORE_READ(pid, level);
+
+	/* Sessions and namespaces: the sid as the tracer sees it, the pid as the process does. */
+	rec->euid = BPF_CORE_READ(cred, euid.val);
+	rec->egid = BPF_CORE_READ(cred, egid.val);
+	rec->auid = bpf_core_field_exists(task->loginuid) ? BPF_CORE_READ(task, loginuid.val) : -1;
+	rec->sid = number_seen(BPF_CORE_READ(signal, pids[PIDTYPE_SID]));
+	rec->tty = 0;
+	if (tty)
+		rec->tty = (BPF_CORE_READ(tty, driver, major) << 20) |
+			   (BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index));
+	rec->ns_pid = BPF_CORE_READ(pid, numbers[level].nr);
+	rec->pid_ns = BPF_CORE_READ(pid, numbers[level].ns, ns.inum);
+	rec->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	rec->cwd_len = rec->env_len = 0;
+}
+
+#define S_ISUID 04000
+#define S_ISGID 02000
+#define S_IXGRP 00010
+
+/* What the exec raised, and what kind of file the program came from. */
+static __always_inline u32 program_flags(struct linux_binprm *bprm, struct task_struct *task)
+{
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	struct inode *inode = BPF_CORE_READ(bprm, file, f_inode);
+	u32 mode = BPF_CORE_READ(inode, i_mode), flags = 0;
+	u32 uid = BPF_CORE_READ(cred, uid.val), euid = BPF_CORE_READ(cred, euid.val);
+	u32 gid = BPF_CORE_READ(cred, gid.val), egid = BPF_CORE_READ(cred, egid.val);
+	u64 effective = 0, ambient = 0;
+	char name[6] = {};
+
+	/* The new credentials are in place: a set-id bit that took effect left them apart. */
+	if ((mode & S_ISUID) && euid != uid && euid == BPF_CORE_READ(inode, i_uid.val))
+		flags |= EXEC_SETUID;
+	if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) && egid != gid &&
+	    egid == BPF_CORE_READ(inode, i_gid.val))
+		flags |= EXEC_SETGID;
+	/* Not root, an exec keeps only ambient capabilities: any other effective one came from the
+	 * file. */
+	bpf_core_read(&effective, sizeof(effective), &cred->cap_effective);
+	bpf_core_read(&ambient, sizeof(ambient), &cred->cap_ambient);
+	if (euid != 0 && (effective & ~ambient))
+		flags |= EXEC_FILE_CAPS;
+
+	if (BPF_CORE_READ(inode, i_nlink) == 0)
+		flags |= EXEC_DELETED;
+	/* memfd_create names its file "memfd:NAME" (mm/memfd.c). */
+	bpf_probe_read_kernel(name, sizeof(name),
+			      BPF_CORE_READ(bprm, file, f_path.dentry, d_name.name));
+	if (name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' &&
+	    name[4] == 'd' && name[5] == ':')
+		flags |= EXEC_MEMFD;
+	if (BPF_CORE_READ(inode, i_sb, s_magic) == OVERLAYFS_SUPER_MAGIC) {
+		/*
+		 * struct ovl_inode (fs/overlayfs/ovl_entry.h) embeds the VFS inode and has the
+		 * upper dentry right after it, set once the file exists in the upper layer.
+		 */
+		struct dentry *upper = 0;
+
+		bpf_probe_read_kernel(&upper, sizeof(upper),
+				      (void *)inode + bpf_core_type_size(struct inode));
+		if (upper)
+			flags |= EXEC_UPPER_LAYER;
+	}
+	return flags;
+}
+
+/* --env: the new image's environment, in place on its stack like argv, after the working directory.
+ */
+static __always_inline u32 copy_env(struct exec_record *rec, struct mm_struct *mm, u32 offset)
+{
+	unsigned long start = BPF_CORE_READ(mm, env_start), end = BPF_CORE_READ(mm, env_end);
+	u64 len = end > start ? end - start : 0;
+
+	if (len > settings.max_args_bytes) {
+		len = settings.max_args_bytes;
+		rec->flags |= EXEC_ENV_TRUNCATED;
+	}
+	if (len > BOOTSTRAP_ARGS_CEILING) /* never taken; bounds the size for the verifier */
+		len = BOOTSTRAP_ARGS_CEILING;
+	if (offset > 3 * BOOTSTRAP_FILENAME_MAX + settings.max_args_bytes) /* never taken */
+		return 0;
+	if (len && bpf_probe_read_user(exec_data(rec) + offset, len, (void *)start)) {
+		rec->flags |= EXEC_ENV_UNREADABLE;
+		return 0;
+	}
+	return len;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -347,7 +549,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	struct exec_record *rec;
 	struct mm_struct *mm;
 	unsigned long arg_start, arg_end;
-	u32 filename_len, interp_len;
+	u32 filename_len, interp_len, cwd_len, env_len = 0;
 	u64 args_len;
 
 	/* After exec the exec'ing thread is the leader: the process's state lives on it. */
@@ -399,7 +601,15 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	interp_len = copy_interpreter(rec, bprm, filename_len + args_len);
 	rec->interp_len = interp_len;
 
-	emit(rec, sizeof(*rec) + filename_len + args_len + interp_len, now);
+	fill_context(rec, task);
+	rec->flags |= program_flags(bprm, task);
+	cwd_len = copy_cwd(rec, task, filename_len + args_len + interp_len);
+	rec->cwd_len = cwd_len;
+	if (settings.capture_env)
+		env_len = copy_env(rec, mm, filename_len + args_len + interp_len + cwd_len);
+	rec->env_len = env_len;
+
+	emit(rec, sizeof(*rec) + filename_len + args_len + interp_len + cwd_len + env_len, now);
 	return 0;
 }
 
@@ -628,6 +838,8 @@ static __always_inline int report_failed_exec(long ret, const char *filename,
 	struct argv_copy copy = {.argv = argv};
 	struct task_struct *task;
 	struct exec_record *rec;
+	u32 cwd_len;
+	u64 size;
 
 	task = bpf_get_current_task_btf();
 	if (!wanted(task))
@@ -669,7 +881,14 @@ static __always_inline int report_failed_exec(long ret, const char *filename,
 	if (copy.filename_len > BOOTSTRAP_FILENAME_MAX)
 		copy.filename_len = BOOTSTRAP_FILENAME_MAX;
 	rec->args_len = copy.off;
-	emit(rec, sizeof(*rec) + copy.filename_len + copy.off, rec->hdr.time_ns);
+	fill_context(rec, task);
+	cwd_len = copy_cwd(rec, task, copy.filename_len + copy.off);
+	rec->cwd_len = cwd_len;
+	size = sizeof(*rec) + rec->filename_len + rec->args_len + cwd_len;
+	if (size >
+	    BOOTSTRAP_SCRATCH_BYTES(settings.max_args_bytes)) /* never taken; for the verifier */
+		return 0;
+	emit(rec, size, rec->hdr.time_ns);
 	return 0;
 }
 

@@ -25,6 +25,17 @@
 /* Failed execs read argv pointer by pointer from the caller's memory: at most this many arguments.
  */
 #define BOOTSTRAP_FAILED_ARGS_MAX 64
+/* The working directory: at most this many bytes of path components, and this many steps up the
+ * tree (components and mount crossings). */
+#define BOOTSTRAP_CWD_MAX 4096
+#define BOOTSTRAP_CWD_DEPTH 64
+/*
+ * Per-CPU space to assemble an exec record: the fixed part, then a PATH_MAX filename, argv, a
+ * PATH_MAX interpreter, the working directory and the environment, with one more PATH_MAX and argv
+ * cap of slack because the verifier bounds each copy's offset and length separately.
+ */
+#define BOOTSTRAP_SCRATCH_BYTES(args_cap)                                                          \
+	(sizeof(struct exec_record) + 4 * BOOTSTRAP_FILENAME_MAX + 2 * (__u64)(args_cap))
 
 /*
  * Load-time settings: the programs' one read-only global, written by the user side between open and
@@ -48,13 +59,15 @@ struct tracer_settings {
 	__u8 filter_cgroup; /* the cgroup in cgroup_filter[0] and its descendants */
 	char target_comm[BOOTSTRAP_COMM_LEN]; /* exact match, NUL-padded */
 	__u8 report_forks;		      /* a RECORD_FORK for every new process (not thread) */
-	__u8 pad[3];
+	__u8 capture_env;  /* --env: copy the environment after exec, capped like argv */
+	__u8 filter_pidns; /* --pidns: only processes in the pid namespace target_pidns */
+	__u8 pad;
 	/*
 	 * 0 when the tracer runs in the host's pid namespace. Otherwise that namespace's inode
 	 * number: only its processes are traced, and every pid is as it numbers them.
 	 */
 	__u32 pidns_inum;
-	__u32 pad_end;
+	__u32 target_pidns;
 };
 
 /*
@@ -104,12 +117,27 @@ enum exec_record_flags {
 	EXEC_ARGS_TRUNCATED =
 	    1 << 0, /* argv was longer than the configured byte cap (or argument count) */
 	EXEC_ARGS_UNREADABLE = 1 << 1, /* the argument memory could not be read */
+	/* What the exec itself raised (RECORD_EXEC only): */
+	EXEC_SETUID =
+	    1 << 2, /* a set-user-id bit made the effective uid differ from the real one */
+	EXEC_SETGID = 1 << 3,	 /* the same for the group */
+	EXEC_FILE_CAPS = 1 << 4, /* file capabilities put capabilities in the effective set */
+	/* Where the program came from (RECORD_EXEC only): */
+	EXEC_MEMFD = 1 << 5,   /* a memfd: a program that never was a file */
+	EXEC_DELETED = 1 << 6, /* a file with no links left */
+	EXEC_UPPER_LAYER =
+	    1 << 7, /* a file in an overlayfs upper layer (added or changed in a container) */
+	EXEC_CWD_TRUNCATED = 1 << 8, /* the working directory was deeper or longer than the caps */
+	EXEC_ENV_TRUNCATED = 1 << 9,
+	EXEC_ENV_UNREADABLE = 1 << 10,
 };
 
 /*
  * The record is followed by filename_len bytes of filename (NUL-terminated, NUL included), then
  * args_len bytes of argv: each argument NUL-terminated, except possibly the last one when
- * EXEC_ARGS_TRUNCATED is set, then interp_len bytes of interpreter path (NUL-terminated), if any.
+ * EXEC_ARGS_TRUNCATED is set, then interp_len bytes of interpreter path (NUL-terminated), if any,
+ * then cwd_len bytes of the working directory's components from the leaf up, each NUL-terminated
+ * (none: the root), then env_len bytes of environment, laid out like argv.
  * (No flexible array member, so C++ can hold the fixed part by value.)
  */
 struct exec_record {
@@ -121,6 +149,17 @@ struct exec_record {
 	__u32 filename_len;
 	__u32 args_len;
 	__u32 interp_len; /* RECORD_EXEC of a script: its #! interpreter's path follows argv */
+	__u32 cwd_len;
+	__u32 env_len;
+	/* The context of the exec: */
+	__u32 euid; /* effective ids, after the exec */
+	__u32 egid;
+	__u32 auid;   /* the audit login uid: (__u32)-1 when unset */
+	__u32 sid;    /* session id, in the tracer's pid namespace (0: outside it) */
+	__u32 tty;    /* controlling terminal: major << 20 | minor; 0 when none */
+	__u32 ns_pid; /* the pid as the process sees it, in its own pid namespace */
+	__u32 pid_ns; /* namespace inode numbers */
+	__u32 mnt_ns;
 };
 
 enum exit_record_flags {

@@ -43,6 +43,8 @@ struct thread_info {
 struct mm_struct {
 	unsigned long arg_start;
 	unsigned long arg_end;
+	unsigned long env_start;
+	unsigned long env_end;
 } __attribute__((preserve_access_index));
 
 struct signal_struct {
@@ -57,7 +59,17 @@ struct signal_struct {
 	unsigned long min_flt;
 	unsigned long maj_flt;
 	unsigned long maxrss; /* peak RSS in pages, folded in at exec and when the group dies */
+	struct pid *pids[4];  /* by enum pid_type */
+	struct tty_struct *tty;
 } __attribute__((preserve_access_index));
+
+/* include/linux/pid.h */
+enum pid_type {
+	PIDTYPE_PID,
+	PIDTYPE_TGID,
+	PIDTYPE_PGID,
+	PIDTYPE_SID,
+};
 
 typedef struct {
 	unsigned int val;
@@ -67,9 +79,87 @@ typedef struct {
 	unsigned int val;
 } kgid_t;
 
+/* 64 bits of capabilities: a u64 since 6.3, two u32 before, the same bytes on a little-endian CPU.
+ */
+typedef struct {
+	u64 val;
+} kernel_cap_t;
+
 struct cred {
 	kuid_t uid;
 	kgid_t gid;
+	kuid_t euid;
+	kgid_t egid;
+	kernel_cap_t cap_effective;
+	kernel_cap_t cap_ambient;
+} __attribute__((preserve_access_index));
+
+/* Paths: a dentry names one component; a mount's root dentry hangs on its parent's mountpoint. */
+struct qstr {
+	u32 len;
+	const unsigned char *name;
+} __attribute__((preserve_access_index));
+
+struct super_block {
+	unsigned long s_magic;
+} __attribute__((preserve_access_index));
+
+/* include/uapi/linux/magic.h */
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+struct inode {
+	unsigned short i_mode;
+	kuid_t i_uid;
+	kgid_t i_gid;
+	unsigned int i_nlink;
+	struct super_block *i_sb;
+} __attribute__((preserve_access_index));
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+} __attribute__((preserve_access_index));
+
+struct vfsmount {
+	struct dentry *mnt_root;
+} __attribute__((preserve_access_index));
+
+/* fs/mount.h: what the kernel wraps around each vfsmount. */
+struct mount {
+	struct mount *mnt_parent;
+	struct dentry *mnt_mountpoint;
+	struct vfsmount mnt;
+} __attribute__((preserve_access_index));
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+} __attribute__((preserve_access_index));
+
+struct fs_struct {
+	struct path root;
+	struct path pwd;
+} __attribute__((preserve_access_index));
+
+struct file {
+	struct path f_path;
+	struct inode *f_inode;
+} __attribute__((preserve_access_index));
+
+/* The controlling terminal: its device number is the driver's major and minor_start plus index. */
+struct tty_driver {
+	int major;
+	int minor_start;
+} __attribute__((preserve_access_index));
+
+struct tty_struct {
+	struct tty_driver *driver;
+	int index;
+} __attribute__((preserve_access_index));
+
+struct mnt_namespace;
+struct nsproxy {
+	struct mnt_namespace *mnt_ns;
 } __attribute__((preserve_access_index));
 
 /* The cgroup v2 id of a task: task->cgroups->dfl_cgrp->kn->id (u64 since 5.5). */
@@ -97,6 +187,10 @@ struct pid_namespace {
 	struct ns_common ns;
 } __attribute__((preserve_access_index));
 
+struct mnt_namespace {
+	struct ns_common ns;
+} __attribute__((preserve_access_index));
+
 struct upid {
 	int nr;
 	struct pid_namespace *ns;
@@ -119,6 +213,10 @@ struct task_struct {
 	struct task_struct *group_leader;
 	struct signal_struct *signal;
 	struct mm_struct *mm;
+	const struct cred *cred; /* the subjective credentials: after exec, the new ones */
+	struct fs_struct *fs;
+	struct nsproxy *nsproxy;
+	kuid_t loginuid; /* CONFIG_AUDIT */
 	u64 start_time;
 	u64 self_exec_id; /* incremented by every exec; u64 since 5.7 */
 	u64 utime;
@@ -138,6 +236,7 @@ struct trace_event_raw_sched_process_exit {
 } __attribute__((preserve_access_index));
 
 struct linux_binprm {
+	struct file *file;
 	const char *filename;
 	const char *interp; /* the #! interpreter of a script; else the same pointer as filename */
 } __attribute__((preserve_access_index));

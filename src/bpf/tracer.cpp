@@ -153,12 +153,9 @@ std::optional<LoadedObject> load_light(const TracerConfig& config) {
 void size_libbpf_maps(bootstrap_bpf* skel, const TracerConfig& config) {
     int err = bpf_map__set_max_entries(skel->maps.events, config.ring_bytes);
     if (!err) err = bpf_map__set_max_entries(skel->maps.scratch, possible_cpus());
-    // Room for the header, a PATH_MAX filename and interpreter, and twice the argv cap (the verifier
-    // bounds the offset and the length of each argument copy separately).
     if (!err)
         err = bpf_map__set_value_size(skel->maps.scratch,
-                                      static_cast<uint32_t>(sizeof(exec_record) + uint64_t{2} * BOOTSTRAP_FILENAME_MAX +
-                                                            uint64_t{2} * config.max_args_bytes));
+                                      static_cast<uint32_t>(BOOTSTRAP_SCRATCH_BYTES(config.max_args_bytes)));
     if (!err) err = bpf_map__set_max_entries(skel->maps.traced_tgids, traced_tgids_entries(config));
     if (err) throw Error("failed to size the BPF maps: " + errno_text(err), kVerboseHint);
 }

@@ -64,7 +64,45 @@ struct ExecPayload {
     std::string filename;
     std::vector<std::string> argv;
     std::optional<std::string> interpreter;
+    ExecContext context;
 };
+
+// The working directory from its components, which the kernel side walked from the leaf up.
+std::string path_from_leaf_up(std::string_view components) {
+    std::vector<std::string_view> names;
+    for (size_t start = 0; start < components.size();) {
+        size_t end = components.find('\0', start);
+        if (end == std::string_view::npos) end = components.size();
+        names.push_back(components.substr(start, end - start));
+        start = end + 1;
+    }
+    std::string path;
+    for (auto name = names.rbegin(); name != names.rend(); ++name) path.append("/").append(*name);
+    return path.empty() ? "/" : path;
+}
+
+ExecContext exec_context(const exec_record& rec, std::string_view cwd, std::string_view env) {
+    ExecContext context;
+    context.cwd = path_from_leaf_up(cwd);
+    context.cwd_truncated = (rec.flags & EXEC_CWD_TRUNCATED) != 0;
+    context.euid = rec.euid;
+    context.egid = rec.egid;
+    if (rec.auid != UINT32_MAX) context.auid = rec.auid;
+    context.sid = rec.sid;
+    if (rec.tty != 0) context.tty = rec.tty;
+    context.ns_pid = rec.ns_pid;
+    context.pid_ns = rec.pid_ns;
+    context.mnt_ns = rec.mnt_ns;
+    context.raised_setuid = (rec.flags & EXEC_SETUID) != 0;
+    context.raised_setgid = (rec.flags & EXEC_SETGID) != 0;
+    context.raised_file_caps = (rec.flags & EXEC_FILE_CAPS) != 0;
+    context.exe_memfd = (rec.flags & EXEC_MEMFD) != 0;
+    context.exe_deleted = (rec.flags & EXEC_DELETED) != 0;
+    context.exe_upper_layer = (rec.flags & EXEC_UPPER_LAYER) != 0;
+    if (rec.env_len > 0 || (rec.flags & (EXEC_ENV_TRUNCATED | EXEC_ENV_UNREADABLE))) context.env = split_args(env);
+    context.env_truncated = (rec.flags & EXEC_ENV_TRUNCATED) != 0;
+    return context;
+}
 
 // A NUL-terminated string in `bytes`, without its NUL.
 std::string_view c_string(std::string_view bytes) {
@@ -78,14 +116,19 @@ std::variant<ExecPayload, DecodeError> decode_exec_payload(std::span<const std::
     if (!comm_is_terminated(rec.hdr)) return DecodeError{"exec record with a comm that does not end in a NUL"};
     std::span<const std::byte> data = record.subspan(sizeof(exec_record));
     // Each length within what is left, so that no sum can wrap.
-    if (rec.filename_len > data.size() || rec.args_len > data.size() - rec.filename_len ||
-        rec.interp_len > data.size() - rec.filename_len - rec.args_len)
-        return DecodeError{"exec record lengths exceed the record size"};
+    size_t left = data.size();
+    for (uint32_t len : {rec.filename_len, rec.args_len, rec.interp_len, rec.cwd_len, rec.env_len}) {
+        if (len > left) return DecodeError{"exec record lengths exceed the record size"};
+        left -= len;
+    }
     std::string_view bytes(reinterpret_cast<const char*>(data.data()), data.size());
     payload.filename.assign(c_string(bytes.substr(0, rec.filename_len)));
-    payload.argv = split_args(bytes.substr(rec.filename_len, rec.args_len));
-    if (rec.interp_len > 0)
-        payload.interpreter.emplace(c_string(bytes.substr(size_t{rec.filename_len} + rec.args_len, rec.interp_len)));
+    bytes.remove_prefix(rec.filename_len);
+    payload.argv = split_args(bytes.substr(0, rec.args_len));
+    bytes.remove_prefix(rec.args_len);
+    if (rec.interp_len > 0) payload.interpreter.emplace(c_string(bytes.substr(0, rec.interp_len)));
+    bytes.remove_prefix(rec.interp_len);
+    payload.context = exec_context(rec, bytes.substr(0, rec.cwd_len), bytes.substr(rec.cwd_len, rec.env_len));
     return payload;
 }
 
@@ -101,6 +144,7 @@ DecodeResult decode_exec(std::span<const std::byte> record) {
     event.argv_truncated = (payload.rec.flags & EXEC_ARGS_TRUNCATED) != 0;
     event.argv_unreadable = (payload.rec.flags & EXEC_ARGS_UNREADABLE) != 0;
     event.interpreter = std::move(payload.interpreter);
+    event.context = std::move(payload.context);
     return Event{std::move(event)};
 }
 
@@ -115,6 +159,7 @@ DecodeResult decode_exec_failed(std::span<const std::byte> record) {
     ExecFailedEvent event;
     event.proc = process_info(payload.rec.hdr);
     event.error = -payload.rec.error;
+    event.context = std::move(payload.context);
     event.filename = std::move(payload.filename);
     event.argv = std::move(payload.argv);
     event.argv_truncated = (payload.rec.flags & EXEC_ARGS_TRUNCATED) != 0;

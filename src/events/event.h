@@ -46,8 +46,38 @@ struct Ancestor {
     std::string filename;  // its last exec's, when known; empty for a process whose exec was never seen
 };
 
+// Where and with what rights an exec ran, captured by the kernel side at the exec (docs/json.md).
+struct ExecContext {
+    std::string cwd;  // absolute; "/" for the root
+    bool cwd_truncated = false;
+    uint32_t euid = 0;
+    uint32_t egid = 0;
+    std::optional<uint32_t> auid;  // none when no login set it
+    uint32_t sid = 0;
+    std::optional<uint32_t> tty;  // the controlling terminal's device number (major << 20 | minor)
+    uint32_t ns_pid = 0;          // the pid in the process's own pid namespace
+    uint32_t pid_ns = 0;
+    uint32_t mnt_ns = 0;
+    // What the exec raised, and the kind of file the program came from (exec only).
+    bool raised_setuid = false;
+    bool raised_setgid = false;
+    bool raised_file_caps = false;
+    bool exe_memfd = false;
+    bool exe_deleted = false;
+    bool exe_upper_layer = false;
+    // --env: the environment after exec (exec only), as the kernel had it: redaction is the output's.
+    std::optional<std::vector<std::string>> env;
+    bool env_truncated = false;
+    // Resolved in user space from the cgroup id: the cgroup v2 path, and the container it belongs to.
+    std::optional<std::string> cgroup;
+    std::optional<std::string> container_id;
+
+    bool raised_privileges() const { return raised_setuid || raised_setgid || raised_file_caps; }
+};
+
 struct ExecEvent {
     ProcessInfo proc;
+    ExecContext context;
     uint32_t old_pid = 0;
     std::string filename;           // raw bytes
     std::vector<std::string> argv;  // raw bytes, one entry per argument, empty ones kept
@@ -62,7 +92,8 @@ struct ExecEvent {
 // execve/execveat that returned an error (-x).
 struct ExecFailedEvent {
     ProcessInfo proc;
-    int error = 0;  // positive errno
+    ExecContext context;  // of the caller: nothing raised, no program
+    int error = 0;        // positive errno
     std::string filename;
     std::vector<std::string> argv;
     bool argv_truncated = false;

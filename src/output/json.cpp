@@ -52,8 +52,45 @@ void JsonSink::write(const ExecEvent& event) {
     program_fields(event.filename, event.argv, event.argv_truncated);
     if (event.old_pid != 0 && event.old_pid != event.proc.pid) json_.field("old_pid", event.old_pid);
     if (event.interpreter) json_.field("interpreter", *event.interpreter);
+    context_fields(event.context);
+    json_.field("privileges_raised", privileges_raised(event.context));
+    json_.field("exe_memfd", event.context.exe_memfd);
+    json_.field("exe_deleted", event.context.exe_deleted);
+    json_.field("exe_upper_layer", event.context.exe_upper_layer);
+    if (env_) {
+        json_.field("env", event.context.env.value_or(std::vector<std::string>{}));
+        json_.field("env_truncated", event.context.env_truncated);
+    }
     if (event.ancestors) write_ancestors(*event.ancestors);
     json_.end_line();
+}
+
+// Where and as whom a program was started: exec and failed exec records.
+void JsonSink::context_fields(const ExecContext& context) {
+    json_.field("cwd", context.cwd);
+    json_.field("cwd_truncated", context.cwd_truncated);
+    if (context.tty)
+        json_.field("tty", tty_name(*context.tty));
+    else
+        json_.field("tty", nullptr);
+    json_.field("sid", context.sid);
+    if (context.auid)
+        json_.field("auid", *context.auid);
+    else
+        json_.field("auid", nullptr);
+    json_.field("euid", context.euid);
+    json_.field("egid", context.egid);
+    json_.field("ns_pid", context.ns_pid);
+    json_.field("pid_ns", context.pid_ns);
+    json_.field("mnt_ns", context.mnt_ns);
+    if (context.cgroup)
+        json_.field("cgroup", *context.cgroup);
+    else
+        json_.field("cgroup", nullptr);
+    if (context.container_id)
+        json_.field("container_id", *context.container_id);
+    else
+        json_.field("container_id", nullptr);
 }
 
 void JsonSink::write_ancestors(const std::vector<Ancestor>& ancestors) {
@@ -102,6 +139,7 @@ void JsonSink::write(const ExecFailedEvent& event) {
     program_fields(event.filename, event.argv, event.argv_truncated);
     json_.field("errno", event.error);
     json_.field("error", errno_name(event.error));
+    context_fields(event.context);
     json_.end_line();
 }
 

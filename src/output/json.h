@@ -11,8 +11,9 @@ namespace bootstrap {
 
 class JsonSink : public EventSink {
 public:
-    JsonSink(Writer& out, TimeFormatter times, ExecIds exec_ids)
-        : times_(times), exec_ids_(exec_ids), json_(out.buffer()) {}
+    // `env`: --env, so exec records carry `env` (empty when the kernel had none to copy).
+    JsonSink(Writer& out, TimeFormatter times, ExecIds exec_ids, bool env = false)
+        : times_(times), exec_ids_(exec_ids), json_(out.buffer()), env_(env) {}
 
     void on_event(const Event& event) override;
     void on_lost(uint64_t count, uint64_t monotonic_ns) override;
@@ -28,6 +29,7 @@ private:
     void write(const ForkEvent&) {}  // forks feed the process table, not the stream
     void write(const ExistingEvent& event);
     void write_ancestors(const std::vector<Ancestor>& ancestors);
+    void context_fields(const ExecContext& context);
     void exec_id_field(std::string_view key, const ImageKey& image);
 
     TimeFormatter times_;
@@ -35,6 +37,7 @@ private:
     JsonWriter json_;
     fmt::memory_buffer time_;
     fmt::memory_buffer id_;
+    bool env_;
 };
 
 }  // namespace bootstrap

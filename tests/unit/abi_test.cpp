@@ -41,7 +41,7 @@ static_assert(FIELD_SIZE(record_header, type) + FIELD_SIZE(record_header, pid) +
                   FIELD_SIZE(record_header, parent_image) ==
               sizeof(record_header));
 
-static_assert(sizeof(exec_record) == 112);
+static_assert(sizeof(exec_record) == 152);
 static_assert(offsetof(exec_record, hdr) == 0);
 static_assert(offsetof(exec_record, old_pid) == 88);
 static_assert(offsetof(exec_record, error) == 92);
@@ -49,9 +49,23 @@ static_assert(offsetof(exec_record, flags) == 96);
 static_assert(offsetof(exec_record, filename_len) == 100);
 static_assert(offsetof(exec_record, args_len) == 104);
 static_assert(offsetof(exec_record, interp_len) == 108);
+static_assert(offsetof(exec_record, cwd_len) == 112);
+static_assert(offsetof(exec_record, env_len) == 116);
+static_assert(offsetof(exec_record, euid) == 120);
+static_assert(offsetof(exec_record, egid) == 124);
+static_assert(offsetof(exec_record, auid) == 128);
+static_assert(offsetof(exec_record, sid) == 132);
+static_assert(offsetof(exec_record, tty) == 136);
+static_assert(offsetof(exec_record, ns_pid) == 140);
+static_assert(offsetof(exec_record, pid_ns) == 144);
+static_assert(offsetof(exec_record, mnt_ns) == 148);
 static_assert(FIELD_SIZE(exec_record, hdr) + FIELD_SIZE(exec_record, old_pid) + FIELD_SIZE(exec_record, error) +
                   FIELD_SIZE(exec_record, flags) + FIELD_SIZE(exec_record, filename_len) +
-                  FIELD_SIZE(exec_record, args_len) + FIELD_SIZE(exec_record, interp_len) ==
+                  FIELD_SIZE(exec_record, args_len) + FIELD_SIZE(exec_record, interp_len) +
+                  FIELD_SIZE(exec_record, cwd_len) + FIELD_SIZE(exec_record, env_len) + FIELD_SIZE(exec_record, euid) +
+                  FIELD_SIZE(exec_record, egid) + FIELD_SIZE(exec_record, auid) + FIELD_SIZE(exec_record, sid) +
+                  FIELD_SIZE(exec_record, tty) + FIELD_SIZE(exec_record, ns_pid) + FIELD_SIZE(exec_record, pid_ns) +
+                  FIELD_SIZE(exec_record, mnt_ns) ==
               sizeof(exec_record));
 
 static_assert(sizeof(exit_record) == 168);
@@ -86,9 +100,11 @@ static_assert(offsetof(tracer_settings, filter_cgroup) == 35);
 static_assert(offsetof(tracer_settings, target_comm) == 36);
 static_assert(FIELD_SIZE(tracer_settings, target_comm) == BOOTSTRAP_COMM_LEN);
 static_assert(offsetof(tracer_settings, report_forks) == 52);
-static_assert(offsetof(tracer_settings, pad) == 53);
+static_assert(offsetof(tracer_settings, capture_env) == 53);
+static_assert(offsetof(tracer_settings, filter_pidns) == 54);
+static_assert(offsetof(tracer_settings, pad) == 55);
 static_assert(offsetof(tracer_settings, pidns_inum) == 56);
-static_assert(offsetof(tracer_settings, pad_end) == 60);
+static_assert(offsetof(tracer_settings, target_pidns) == 60);
 
 // The ring buffer hands out 8-byte aligned records; the 64-bit fields must sit on 8-byte boundaries so
 // the BPF side can store them directly and the structs have the same alignment on every architecture.
@@ -112,7 +128,7 @@ TEST(Abi, RecordHeaderLayout) {
 }
 
 TEST(Abi, ExecRecordLayout) {
-    EXPECT_EQ(sizeof(exec_record), 112u);
+    EXPECT_EQ(sizeof(exec_record), 152u);
     EXPECT_EQ(offsetof(exec_record, error), 92u);
     EXPECT_EQ(offsetof(exec_record, filename_len), 100u);
     EXPECT_EQ(offsetof(exec_record, args_len), 104u);

@@ -1,6 +1,7 @@
 // decode() on records built byte by byte. The builder writes each field at its documented offset rather
 // than filling the C structs, so these tests also catch a decoder that disagrees with the ABI.
 #include "events/event.h"
+#include "events/names.h"
 
 #include <gtest/gtest.h>
 
@@ -18,7 +19,7 @@ namespace {
 using namespace std::string_literals;
 
 constexpr uint32_t kExec = 1, kExit = 2, kExecFailed = 3, kFork = 4;
-constexpr size_t kHeaderSize = 88, kExecFixedSize = 112, kExitSize = 168;
+constexpr size_t kHeaderSize = 88, kExecFixedSize = 152, kExitSize = 168;
 constexpr uint64_t kSecond = 1'000'000'000;
 
 // A record under construction: native-endian fields at fixed offsets, then variable data.
@@ -320,6 +321,46 @@ TEST(DecodeExec, InterpreterOfAScript) {
     EXPECT_EQ(exec.argv, (std::vector<std::string>{"/bin/sh", "/tmp/s.sh"}));
     EXPECT_FALSE(decode_as<ExecEvent>(exec_record("/bin/ls\0"s, "ls\0"s)).interpreter);
     EXPECT_TRUE(is_error(exec_record("/tmp/s.sh\0"s, "x\0"s).put<uint32_t>(108, 9).append("/bin/sh\0"s).bytes()));
+}
+
+// The context: the working directory's components come from the leaf up, the environment after it; an
+// unset login uid (-1) and no terminal (0) are absent; each flag is its own field.
+TEST(DecodeExec, ContextOfTheExec) {
+    auto exec = decode_as<ExecEvent>(exec_record("/bin/ls\0"s, "ls\0"s, (1u << 2) | (1u << 5) | (1u << 9))
+                                         .put<uint32_t>(112, 12)  // cwd_len
+                                         .put<uint32_t>(116, 8)   // env_len
+                                         .put<uint32_t>(120, 0)   // euid
+                                         .put<uint32_t>(128, UINT32_MAX)
+                                         .put<uint32_t>(132, 77)  // sid
+                                         .put<uint32_t>(136, (136u << 20) | 5)
+                                         .append("lib\0usr\0var\0"s)
+                                         .append("A=1\0B=2\0"s));
+    EXPECT_EQ(exec.context.cwd, "/var/usr/lib");
+    EXPECT_FALSE(exec.context.auid);
+    EXPECT_EQ(exec.context.sid, 77u);
+    ASSERT_TRUE(exec.context.tty);
+    EXPECT_EQ(tty_name(*exec.context.tty), "pts/5");
+    EXPECT_EQ(privileges_raised(exec.context), (std::vector<std::string>{"setuid"}));
+    EXPECT_TRUE(exec.context.exe_memfd);
+    EXPECT_FALSE(exec.context.exe_deleted);
+    ASSERT_TRUE(exec.context.env);
+    EXPECT_EQ(*exec.context.env, (std::vector<std::string>{"A=1", "B=2"}));
+    EXPECT_TRUE(exec.context.env_truncated);
+
+    auto at_root = decode_as<ExecEvent>(exec_record("/bin/ls\0"s, "ls\0"s).put<uint32_t>(128, 1000));
+    EXPECT_EQ(at_root.context.cwd, "/");
+    EXPECT_EQ(at_root.context.auid, 1000u);
+    EXPECT_FALSE(at_root.context.tty);
+    EXPECT_FALSE(at_root.context.env);
+    EXPECT_TRUE(is_error(exec_record("/bin/ls\0"s, "ls\0"s).put<uint32_t>(112, 5).append("abcd"s).bytes()));
+}
+
+TEST(Names, TerminalsByDeviceNumber) {
+    EXPECT_EQ(tty_name((136u << 20) | 0), "pts/0");
+    EXPECT_EQ(tty_name((137u << 20) | 2), "pts/258");
+    EXPECT_EQ(tty_name((4u << 20) | 1), "tty1");
+    EXPECT_EQ(tty_name((4u << 20) | 64), "ttyS0");
+    EXPECT_EQ(tty_name((204u << 20) | 64), "204:64");
 }
 
 // Pid 1's parent is the idle task, pid 0: it has no parent image.

@@ -72,13 +72,31 @@ TEST(JsonFormat, Exec) {
     e.filename = "/usr/bin/sh";
     e.argv = {"sh", "-c", "make -j2", ""};
     e.old_pid = 4242;
-    EXPECT_EQ(json_lines({e}),
-              R"({"event":"exec","time":"2024-01-02T03:04:05.123456789Z","pid":4242,"tid":4242,"ppid":17,"uid":1000,)"
-              R"("gid":100,"comm":"sh","cgroup_id":77,)" +
-                  ids() +
-                  R"("filename":"/usr/bin/sh","argv":["sh","-c","make -j2",""],)"
-                  R"("argv_truncated":false})"
-                  "\n");
+    e.context.cwd = "/home/u";
+    e.context.tty = (136u << 20) | 3;
+    e.context.sid = 4000;
+    e.context.auid = 1000;
+    e.context.euid = 0;
+    e.context.egid = 100;
+    e.context.ns_pid = 1;
+    e.context.pid_ns = 4026532000;
+    e.context.mnt_ns = 4026532001;
+    e.context.cgroup = "/system.slice/docker-" + std::string(64, 'a') + ".scope";
+    e.context.container_id = std::string(64, 'a');
+    e.context.raised_setuid = true;
+    e.context.exe_memfd = true;
+    EXPECT_EQ(
+        json_lines({e}),
+        R"({"event":"exec","time":"2024-01-02T03:04:05.123456789Z","pid":4242,"tid":4242,"ppid":17,"uid":1000,)"
+        R"("gid":100,"comm":"sh","cgroup_id":77,)" +
+            ids() +
+            R"("filename":"/usr/bin/sh","argv":["sh","-c","make -j2",""],)"
+            R"("argv_truncated":false,"cwd":"/home/u","cwd_truncated":false,"tty":"pts/3","sid":4000,"auid":1000,)"
+            R"("euid":0,"egid":100,"ns_pid":1,"pid_ns":4026532000,"mnt_ns":4026532001,)"
+            R"("cgroup":"/system.slice/docker-)" +
+            std::string(64, 'a') + R"(.scope","container_id":")" + std::string(64, 'a') +
+            R"(","privileges_raised":["setuid"],"exe_memfd":true,"exe_deleted":false,"exe_upper_layer":false})"
+            "\n");
 }
 
 TEST(JsonFormat, ExecFromAThreadCarriesOldPid) {
@@ -89,7 +107,7 @@ TEST(JsonFormat, ExecFromAThreadCarriesOldPid) {
     e.argv_truncated = true;
     e.old_pid = 4250;
     std::string line = json_lines({e});
-    EXPECT_NE(line.find(R"("argv_truncated":true,"old_pid":4250})"), std::string::npos) << line;
+    EXPECT_NE(line.find(R"("argv_truncated":true,"old_pid":4250,)"), std::string::npos) << line;
 }
 
 TEST(JsonFormat, ExitWithCode) {
@@ -147,7 +165,9 @@ TEST(JsonFormat, ExecFailed) {
               R"("uid":1000,"gid":100,"comm":"bash","cgroup_id":77,)" +
                   ids() +
                   R"("filename":"/nope","argv":["nope","x"],)"
-                  R"("argv_truncated":false,"errno":2,"error":"ENOENT"})"
+                  R"("argv_truncated":false,"errno":2,"error":"ENOENT",)"
+                  R"("cwd":"","cwd_truncated":false,"tty":null,"sid":0,"auid":null,"euid":0,"egid":0,"ns_pid":0,)"
+                  R"("pid_ns":0,"mnt_ns":0,"cgroup":null,"container_id":null})"
                   "\n");
 }
 
@@ -232,7 +252,7 @@ TEST(JsonFormat, ExecWithAncestors) {
     e.ancestors = std::vector<Ancestor>{{{17, 500, 1}, "bash", "/usr/bin/bash"}, {{1, 5, 1}, "init", ""}};
     std::string line = json_lines({e});
     EXPECT_NE(
-        line.find(R"("argv_truncated":false,"ancestors":[{"pid":17,"exec_id":")" + kExecIds(ImageKey{17, 500, 1}) +
+        line.find(R"("exe_upper_layer":false,"ancestors":[{"pid":17,"exec_id":")" + kExecIds(ImageKey{17, 500, 1}) +
                   R"(","comm":"bash","filename":"/usr/bin/bash"},{"pid":1,"exec_id":")" + kExecIds(ImageKey{1, 5, 1}) +
                   R"(","comm":"init","filename":null}]})"),
         std::string::npos)
