@@ -6,7 +6,7 @@ set -eu
 
 build_packages="cmake make g++ clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 libcli11-dev libfmt-dev nlohmann-json3-dev libxxhash-dev pkg-config"
-test_packages="googletest libgtest-dev python3 xxhash clang-format clang-tidy"
+test_packages="googletest libgtest-dev python3 xxhash clang-format clang-tidy libcap2-bin util-linux bsdutils"
 bench_packages="libbenchmark-dev libbpf-tools bpftrace linux-perf"
 # libFuzzer and the sanitizer runtimes for the default clang (the build group has clang and llvm).
 fuzz_packages="libclang-rt-dev"

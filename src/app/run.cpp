@@ -5,6 +5,7 @@
 #include "bpf/tracer.h"
 #include "events/clock.h"
 #include "output/writer.h"
+#include "proc/cgroup_paths.h"
 #include "proc/command.h"
 #include "proc/privileges.h"
 #include "proc/proc_scan.h"
@@ -57,14 +58,15 @@ void trace_existing_tree(Tracer& tracer, uint32_t root) {
 
 // --existing reports what the kernel filters would have let through: the same ppid, uid, name, cgroup and
 // -p tree. In command mode nothing of the command runs yet, so nothing is reported.
-std::function<bool(const ExistingEvent&)> existing_filter(const RunPlan& plan) {
+std::function<bool(const ExistingEvent&)> existing_filter(const RunPlan& plan,
+                                                          const std::optional<std::string>& cgroup_path) {
     std::set<pid_t> tree;
     if (plan.follow_pid) {
         std::vector<pid_t> pids = process_tree(static_cast<pid_t>(*plan.follow_pid));
         tree.insert(pids.begin(), pids.end());
     }
     std::optional<std::string> cgroup;
-    if (plan.cgroup_path) cgroup = std::filesystem::weakly_canonical(*plan.cgroup_path).string();
+    if (cgroup_path) cgroup = std::filesystem::weakly_canonical(*cgroup_path).string();
     return [&plan, tree = std::move(tree), cgroup = std::move(cgroup)](const ExistingEvent& e) {
         const TracerConfig& filter = plan.tracer;
         if (!plan.command.empty()) return false;
@@ -94,7 +96,9 @@ int run(const RunPlan& plan) {
                      "bootstrap: running in a pid namespace of its own: only its processes are traced, with its "
                      "pids (run in the host's pid namespace to see every process)\n");
     if (plan.follow_pid) check_followable(static_cast<pid_t>(*plan.follow_pid));
-    FileDescriptor cgroup = plan.cgroup_path ? open_cgroup(*plan.cgroup_path) : FileDescriptor();
+    std::optional<std::string> cgroup_path = plan.cgroup_path;
+    if (plan.container) cgroup_path = CgroupPaths().container_directory(*plan.container);
+    FileDescriptor cgroup = cgroup_path ? open_cgroup(*cgroup_path) : FileDescriptor();
 
     signal(SIGPIPE, SIG_IGN);  // a closed stdout shows up as EPIPE from write()
 
@@ -119,7 +123,7 @@ int run(const RunPlan& plan) {
 
     if (plan.follow_pid) trace_existing_tree(tracer, *plan.follow_pid);
     // Before privileges go: other users' /proc/PID/exe is readable only with them.
-    if (plan.tracer.list_running) session.add_running_processes(tracer, existing_filter(plan));
+    if (plan.tracer.list_running) session.add_running_processes(tracer, existing_filter(plan, cgroup_path));
     if (command) tracer.trace_process(static_cast<uint32_t>(command->pid()));
     // Everything privileged is done: the ring buffer and counters are read through what we hold.
     drop_privileges(unprivileged_identity(), /*keep_kill=*/command.has_value());

@@ -1,6 +1,7 @@
 #include "app/session.h"
 
 #include "events/clock.h"
+#include "events/container.h"
 #include "events/event.h"
 #include "events/exec_id.h"
 #include "output/json.h"
@@ -22,12 +23,15 @@
 namespace bootstrap {
 
 Session::Session(const OutputPlan& plan, Writer& out, uint64_t run_start)
-    : out_(out), page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))), plan_(plan) {
+    : out_(out),
+      page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))),
+      plan_(plan),
+      redactor_(plan.redact_patterns, plan.redact_args) {
     if (plan.ancestors) table_.emplace();
     WallClock clock;
     TimeFormatter times(clock, plan.time_format, run_start);
     if (plan.json)
-        stream_sinks_.push_back(std::make_unique<JsonSink>(out, times, ExecIds(read_boot_id())));
+        stream_sinks_.push_back(std::make_unique<JsonSink>(out, times, ExecIds(read_boot_id()), plan.env));
     else
         stream_sinks_.push_back(std::make_unique<TextSink>(out, times, plan.text));
     if (plan.summary) {
@@ -69,6 +73,7 @@ void Session::add_running_processes(Tracer& tracer, const std::function<bool(con
         read_program(process, plan_.max_args_bytes);
         bool report = plan_.existing && wanted(process);
         Event event{std::move(process)};
+        report = prepare(event) && report;
         if (table_) table_->update(event);
         if (report) existing_.push_back(std::move(event));
     }
@@ -89,12 +94,33 @@ void Session::handle(std::span<const std::byte> record) {
         std::fprintf(stderr, "bootstrap: skipped a record: %s\n", std::get<DecodeError>(decoded).reason.c_str());
         return;
     }
+    if (!prepare(*event)) return;
     if (plan_.count_live) count_live(*event);
     if (table_) {
         table_->update(*event);
         if (auto* exec = std::get_if<ExecEvent>(event)) exec->ancestors = table_->ancestors(exec->proc);
     }
     dispatch(*event);
+}
+
+// Before any sink sees an event: its cgroup's path and container (for execs), --containers, and
+// redaction. Returns false for an event to leave out.
+bool Session::prepare(Event& event) {
+    ExecContext* context = nullptr;
+    if (auto* exec = std::get_if<ExecEvent>(&event)) context = &exec->context;
+    if (auto* failed = std::get_if<ExecFailedEvent>(&event)) context = &failed->context;
+    if (context || plan_.containers_only) {
+        const ProcessInfo& proc = process_of(event);
+        std::optional<std::string> path = cgroups_.path_of(proc.cgroup_id, static_cast<pid_t>(proc.pid));
+        std::optional<std::string> container = path ? container_id_of(*path) : std::nullopt;
+        if (plan_.containers_only && !container) return false;
+        if (context) {
+            context->cgroup = std::move(path);
+            context->container_id = std::move(container);
+        }
+    }
+    redactor_.apply(event);
+    return true;
 }
 
 void Session::count_live(const Event& event) {

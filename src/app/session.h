@@ -6,8 +6,10 @@
 #include "bpf/tracer.h"
 #include "cli/plan.h"
 #include "events/process_table.h"
+#include "events/redact.h"
 #include "output/sink.h"
 #include "output/writer.h"
+#include "proc/cgroup_paths.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -60,6 +62,7 @@ public:
 
 private:
     void dispatch(const Event& event);
+    bool prepare(Event& event);
     void count_live(const Event& event);
     void report_untracked(uint64_t total);
     uint64_t take_lost(uint64_t total);
@@ -70,7 +73,9 @@ private:
     uint64_t page_size_;
     const OutputPlan& plan_;
     std::optional<ProcessTable> table_;  // --ancestors
-    std::vector<Event> existing_;        // --existing: waiting for begin()
+    Redactor redactor_;
+    CgroupPaths cgroups_;
+    std::vector<Event> existing_;  // --existing: waiting for begin()
     bool stream_stopped_ = false;
     uint64_t unwritten_ = 0;                        // events dropped since the stream stopped
     std::set<std::pair<uint32_t, uint64_t>> live_;  // pid and fork time of each live traced process

@@ -104,6 +104,9 @@ tracer_settings settings_for(const TracerConfig& config) {
     if (config.comm) std::strncpy(settings.target_comm, config.comm->c_str(), sizeof(settings.target_comm) - 1);
     settings.filter_cgroup = config.cgroup_fd >= 0;
     settings.pidns_inum = own_pid_namespace();
+    settings.capture_env = config.capture_env;
+    settings.filter_pidns = config.pid_namespace.has_value();
+    settings.target_pidns = config.pid_namespace.value_or(0);
     return settings;
 }
 

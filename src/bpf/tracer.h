@@ -34,10 +34,10 @@ struct TracerConfig {
     static constexpr uint32_t kDefaultRingBytes = 1u << 20;
     static constexpr uint32_t kMinRingBytes = 1u << 16;  // a power of two, like every ring size
     static constexpr uint32_t kMaxRingBytes = 1u << 30;
-    // The largest record (header, a PATH_MAX filename, the argv cap) must fit the ring several times
-    // over, with a PATH_MAX interpreter besides (a script's).
-    static constexpr uint64_t min_ring_bytes(uint32_t max_args_bytes) {
-        return 4 * (128 + uint64_t{BOOTSTRAP_FILENAME_MAX} + max_args_bytes) + BOOTSTRAP_FILENAME_MAX;
+    // The largest record must fit the ring three times over: the fixed part, a PATH_MAX filename, argv, a
+    // PATH_MAX interpreter and working directory, and with --env the environment, capped like argv.
+    static constexpr uint64_t min_ring_bytes(uint32_t max_args_bytes, bool env) {
+        return 3 * (256 + uint64_t{3} * BOOTSTRAP_FILENAME_MAX + (env ? 2 : 1) * uint64_t{max_args_bytes});
     }
 
     bool verbose = false;      // libbpf's log, or the light loader's verifier log, on stderr
@@ -48,6 +48,7 @@ struct TracerConfig {
     bool thread_exits = false;
     bool report_forks = false;     // a ForkEvent for every new process (the process table's ancestry)
     bool list_running = false;     // load the task iterator for list_running() (the light loader always does)
+    bool capture_env = false;      // exec records carry the environment
     uint64_t min_duration_ns = 0;  // drop exits of processes younger than this (since exec, else fork)
     uint32_t max_args_bytes = kDefaultArgsBytes;
     uint32_t ring_bytes = kDefaultRingBytes;
@@ -56,8 +57,9 @@ struct TracerConfig {
     bool trace_tree = false;  // only processes added with trace_process() and their descendants
     std::optional<uint32_t> ppid;
     std::optional<uint32_t> uid;
-    std::optional<std::string> comm;  // exact match on the (at most 15-byte) command name
-    int cgroup_fd = -1;               // an open cgroup v2 directory: it and its descendants
+    std::optional<std::string> comm;        // exact match on the (at most 15-byte) command name
+    int cgroup_fd = -1;                     // an open cgroup v2 directory: it and its descendants
+    std::optional<uint32_t> pid_namespace;  // only processes living in this pid namespace (its inode)
 };
 
 // Throws Error when this process cannot load BPF programs or the kernel lacks BTF.

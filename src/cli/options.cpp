@@ -45,7 +45,7 @@ constexpr const char* kExamples =
 
 // Option values as CLI11 hands them over, before each is converted and checked.
 struct RawValues {
-    std::string duration, ring, args, pid, ppid, uid, comm, time, cgroup, output, trace, run_as;
+    std::string duration, ring, args, pid, ppid, uid, comm, time, cgroup, output, trace, run_as, pidns, container;
     bool summary = false;
 };
 
@@ -132,6 +132,20 @@ std::string comm_value(const std::string& text) {
     return text;
 }
 
+uint32_t namespace_inode(const std::string& text) {
+    auto value = parse_unsigned(text);
+    if (!value || *value == 0 || *value > std::numeric_limits<uint32_t>::max())
+        throw usage_error("--pidns", "'" + text + "' is not a namespace inode number (see ls -Li /proc/PID/ns/pid)");
+    return static_cast<uint32_t>(*value);
+}
+
+std::string container_prefix(const std::string& text) {
+    bool hex = !text.empty() && text.size() <= 64 && text.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (!hex)
+        throw usage_error("--container", "'" + text + "' is not a container id or a prefix of one (lowercase hex)");
+    return text;
+}
+
 TimeFormat time_format(const std::string& text) {
     if (text == "local") return TimeFormat::Local;
     if (text == "utc") return TimeFormat::Utc;
@@ -171,11 +185,26 @@ void add_options(CLI::App& app, Options& options, RawValues& raw) {
     app.add_option("--cgroup", raw.cgroup, "Only processes in this cgroup v2 directory or below")
         ->option_text("PATH")
         ->group(filters);
+    app.add_option("--container", raw.container, "Only processes of the running container whose id starts with ID")
+        ->option_text("ID")
+        ->group(filters);
+    app.add_flag("--containers", options.containers, "Only processes in a container (found in user space)")
+        ->group(filters);
+    app.add_option("--pidns", raw.pidns, "Only processes in the pid namespace with this inode number")
+        ->option_text("INODE")
+        ->group(filters);
 
     app.add_flag("-j,--json", options.json, "One JSON object per line (see docs/json.md)")->group(output);
     app.add_flag("-a,--args", options.show_args, "Show whole command lines on EXEC lines")->group(output);
     app.add_flag("--ancestors", options.ancestors, "Show the chain of processes that started each exec")->group(output);
     app.add_flag("--existing", options.existing, "First report the processes already running (EXIST)")->group(output);
+    app.add_flag("--context", options.context, "Show each exec's directory, terminal and login user")->group(output);
+    app.add_flag("--env", options.env, "Add each exec's environment to JSON (secret values hidden)")->group(output);
+    app.add_option("--redact", options.redact, "Also hide values of names matching PATTERN (repeatable)")
+        ->option_text("PATTERN")
+        ->group(output);
+    app.add_flag("--redact-args", options.redact_args, "Hide secret values in arguments too (--password=...)")
+        ->group(output);
     app.add_option("-t,--time", raw.time, "Time as local (default), utc, iso or rel")
         ->option_text("FORMAT")
         ->group(output);
@@ -205,6 +234,8 @@ void apply_values(const CLI::App& app, const RawValues& raw, Options& options) {
     if (given("--uid")) options.uid = uid_value(raw.uid);
     if (given("--comm")) options.comm = comm_value(raw.comm);
     if (given("--cgroup")) options.cgroup_path = raw.cgroup;
+    if (given("--pidns")) options.pid_namespace = namespace_inode(raw.pidns);
+    if (given("--container")) options.container = container_prefix(raw.container);
     if (given("--time")) options.time_format = time_format(raw.time);
     if (given("--summary")) options.summary = raw.summary;
     if (given("--output")) options.output_path = raw.output;

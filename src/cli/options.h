@@ -30,6 +30,9 @@ struct Options {
     std::optional<uint32_t> uid;
     std::optional<std::string> comm;
     std::optional<std::string> cgroup_path;
+    std::optional<uint32_t> pid_namespace;  // --pidns INODE
+    std::optional<std::string> container;   // --container ID: a prefix of a container's id
+    bool containers = false;                // --containers: only processes in a container
 
     // Output.
     bool json = false;       // -j
@@ -41,6 +44,10 @@ struct Options {
     std::optional<std::string> output_path;  // -o
     std::optional<std::string> trace_path;   // --trace (Perfetto / Chrome trace JSON)
     bool verbose = false;                    // -v: libbpf's and the verifier's log on stderr
+    bool context = false;                    // --context: text lines show where and as whom
+    bool env = false;                        // --env: exec records carry the environment
+    std::vector<std::string> redact;         // --redact PATTERN: more secret names
+    bool redact_args = false;                // --redact-args: hide secret values in arguments too
 
     // Command mode: bootstrap [OPTIONS] -- CMD [ARGS...]
     bool command_mode = false;  // a "--" was given

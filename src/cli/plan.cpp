@@ -23,8 +23,15 @@ void check_combination(const Options& options, const TracerConfig& tracer) {
     if (options.ancestors && (options.exec_only || options.min_duration_ms))
         throw usage_error("--ancestors", "keeps its process table by exit records: not with --exec-only or -d");
     if (options.exec_only && options.exit_only) throw usage_error("--exec-only", "cannot be combined with --exit-only");
-    if (tracer.ring_bytes < TracerConfig::min_ring_bytes(tracer.max_args_bytes))
-        throw usage_error("--ring-size", "must be at least four times --max-args-bytes plus 21K");
+    if (options.container && options.cgroup_path)
+        throw usage_error("--container", "names a cgroup itself: not with --cgroup");
+    if (options.env && !options.json)
+        throw usage_error("--env", "adds the environment to JSON records: use it with -j");
+    if (options.context && options.json)
+        throw usage_error("--context", "is for text lines: JSON records always carry the context");
+    if (tracer.ring_bytes < TracerConfig::min_ring_bytes(tracer.max_args_bytes, tracer.capture_env))
+        throw usage_error("--ring-size", options.env ? "must be at least six times --max-args-bytes plus 37K"
+                                                     : "must be at least three times --max-args-bytes plus 37K");
 }
 
 TracerConfig tracer_config(const Options& options) {
@@ -43,6 +50,8 @@ TracerConfig tracer_config(const Options& options) {
     tracer.ppid = options.ppid;
     tracer.uid = options.uid;
     tracer.comm = options.comm;
+    tracer.pid_namespace = options.pid_namespace;
+    tracer.capture_env = options.env;
     // The process table behind --ancestors needs every fork, and so does the timeline, whose tracks nest
     // by fork even for processes that never exec; both need the processes running now.
     tracer.report_forks = options.ancestors || options.trace_path.has_value() || !options.command.empty();
@@ -54,6 +63,7 @@ OutputPlan output_plan(const Options& options) {
     OutputPlan output;
     output.json = options.json;
     output.text.show_args = options.show_args;
+    output.text.show_context = options.context;
     output.time_format = options.time_format;
     // Command mode answers "what did it do": the summary is on unless -s was turned off.
     output.summary = options.summary.value_or(!options.command.empty());
@@ -65,6 +75,10 @@ OutputPlan output_plan(const Options& options) {
     output.max_args_bytes = options.max_args_bytes.value_or(TracerConfig::kDefaultArgsBytes);
     output.path = options.output_path;
     output.trace_path = options.trace_path;
+    output.env = options.env;
+    output.redact_patterns = options.redact;
+    output.redact_args = options.redact_args;
+    output.containers_only = options.containers;
     return output;
 }
 
@@ -75,6 +89,7 @@ RunPlan plan_run(const Options& options) {
     plan.tracer = tracer_config(options);
     check_combination(options, plan.tracer);
     plan.cgroup_path = options.cgroup_path;
+    plan.container = options.container;
     plan.follow_pid = options.pid;
     plan.command = options.command;
     if (!plan.command.empty()) plan.command_user = command_credentials(options.run_as);

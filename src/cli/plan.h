@@ -30,11 +30,16 @@ struct OutputPlan {
     uint32_t max_args_bytes = TracerConfig::kDefaultArgsBytes;  // for the arguments of those, from /proc
     std::optional<std::string> path;                            // -o; standard output otherwise
     std::optional<std::string> trace_path;                      // --trace
+    bool env = false;                                           // exec records carry `env`
+    std::vector<std::string> redact_patterns;                   // secret names besides the defaults
+    bool redact_args = false;                                   // hide secret values in arguments too
+    bool containers_only = false;                               // --containers (decided in user space)
 };
 
 struct RunPlan {
     TracerConfig tracer;                      // cgroup_fd is opened at start from cgroup_path
     std::optional<std::string> cgroup_path;   // --cgroup
+    std::optional<std::string> container;     // --container: a prefix of a running container's id
     std::optional<uint32_t> follow_pid;       // -p: seeded into the traced set from /proc
     std::vector<std::string> command;         // empty: trace the whole host
     std::optional<Credentials> command_user;  // whom it runs as; unset: as whoever runs bootstrap

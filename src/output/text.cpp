@@ -57,8 +57,32 @@ void TextSink::append_program(const std::string& filename, const std::vector<std
 void TextSink::format(const ExecEvent& event) {
     append_prefix(event.proc, "EXEC");
     append_program(event.filename, event.argv, event.argv_truncated, event.interpreter);
+    append_markers(event.context);
+    if (options_.show_context) append_context(event.context);
     if (event.ancestors) append_ancestry(event.proc, *event.ancestors);
     out_.buffer().push_back('\n');
+}
+
+// What an investigator looks for first, always shown: " [setuid,memfd]" after the program.
+void TextSink::append_markers(const ExecContext& context) {
+    std::vector<std::string> markers = privileges_raised(context);
+    if (context.exe_memfd) markers.emplace_back("memfd");
+    if (context.exe_deleted) markers.emplace_back("deleted");
+    if (context.exe_upper_layer) markers.emplace_back("upper");
+    if (markers.empty()) return;
+    fmt::format_to(fmt::appender(out_.buffer()), " [{}]", fmt::join(markers, ","));
+}
+
+// --context: " cwd=/home/u tty=pts/3 auid=1000", the directory quoted like an argument.
+void TextSink::append_context(const ExecContext& context) {
+    auto& buf = out_.buffer();
+    buf.append(std::string_view(" cwd="));
+    append_quoted_arg(buf, context.cwd_truncated ? "..." + context.cwd : context.cwd);
+    buf.append(std::string_view(" tty="));
+    buf.append(context.tty ? tty_name(*context.tty) : std::string("-"));
+    buf.append(std::string_view(" auid="));
+    buf.append(context.auid ? std::to_string(*context.auid) : std::string("-"));
+    if (context.container_id) fmt::format_to(fmt::appender(buf), " container={}", context.container_id->substr(0, 12));
 }
 
 // "  systemd>sshd>bash>make": the root first, the process itself last; a long chain keeps its ends.
@@ -104,7 +128,9 @@ void TextSink::format(const ExecFailedEvent& event) {
     auto& buf = out_.buffer();
     append_prefix(event.proc, "FAIL");
     append_program(event.filename, event.argv, event.argv_truncated);
-    fmt::format_to(fmt::appender(buf), " [{}]\n", errno_name(event.error));
+    fmt::format_to(fmt::appender(buf), " [{}]", errno_name(event.error));
+    if (options_.show_context) append_context(event.context);
+    buf.push_back('\n');
 }
 
 void TextSink::on_event(const Event& event) {

@@ -13,7 +13,8 @@
 namespace bootstrap {
 
 struct TextOptions {
-    bool show_args = false;  // -a: the whole command line on EXEC lines
+    bool show_args = false;     // -a: the whole command line on EXEC lines
+    bool show_context = false;  // --context: EXEC lines end with cwd=, tty=, auid=
     // --ancestors: EXEC lines end with the chain that started the process, "systemd>sshd>bash>make"
     static constexpr size_t kAncestryShown = 8;  // names shown at most: the first and last, "..." between
 };
@@ -38,6 +39,8 @@ private:
     void format(const ForkEvent&) {}  // forks feed the process table, not the lines
     void format(const ExistingEvent& event);
     void append_ancestry(const ProcessInfo& proc, const std::vector<Ancestor>& ancestors);
+    void append_markers(const ExecContext& context);
+    void append_context(const ExecContext& context);
 
     Writer& out_;
     TimeFormatter times_;

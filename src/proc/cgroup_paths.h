@@ -1,0 +1,46 @@
+// Cgroup v2 paths from the ids the kernel puts in records: a cgroup's id is its directory's inode number
+// in the cgroup2 file system. Looked up through the process's /proc/PID/cgroup while it lives, else by a
+// walk of the hierarchy (at most once a second), and cached: both work without privileges.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace bootstrap {
+
+class CgroupPaths {
+public:
+    // `mount` is where the cgroup2 hierarchy is mounted.
+    explicit CgroupPaths(std::string mount = "/sys/fs/cgroup") : mount_(std::move(mount)) {}
+
+    // The path of cgroup `id` below the mount ("/" for the root, "/system.slice/cron.service"), where
+    // process `pid` was when the record was made; nothing when it cannot be found.
+    std::optional<std::string> path_of(uint64_t id, pid_t pid);
+
+    // The cgroup directory of the one running container whose id starts with `prefix` (the outermost,
+    // when the container has cgroups of its own below). Throws Error (status 2, for --container) when no
+    // container or more than one matches.
+    std::string container_directory(const std::string& prefix);
+
+    // The directory of cgroup `path` under the mount.
+    std::string directory_of(const std::string& path) const { return path == "/" ? mount_ : mount_ + path; }
+
+private:
+    std::optional<uint64_t> id_of_directory(const std::string& path) const;
+    void rescan();
+
+    // Past this many the cache starts again: cgroups come and go with services and containers.
+    static constexpr size_t kMaxCached = 65536;
+    static constexpr std::chrono::seconds kRescanInterval{1};
+
+    std::string mount_;
+    std::unordered_map<uint64_t, std::string> paths_;
+    std::optional<std::chrono::steady_clock::time_point> last_scan_;
+};
+
+}  // namespace bootstrap
