@@ -11,6 +11,15 @@
 
 namespace bootstrap {
 
+CgroupPaths::CgroupPaths() {
+    std::ifstream mounts("/proc/self/mounts");
+    for (std::string device, path, type, rest; mounts >> device >> path >> type && std::getline(mounts, rest);)
+        if (type == "cgroup2") {
+            mount_ = path;
+            return;
+        }
+}
+
 std::optional<uint64_t> CgroupPaths::id_of_directory(const std::string& path) const {
     struct stat st {};
     if (stat(directory_of(path).c_str(), &st) != 0) return std::nullopt;
@@ -18,6 +27,7 @@ std::optional<uint64_t> CgroupPaths::id_of_directory(const std::string& path) co
 }
 
 std::optional<std::string> CgroupPaths::path_of(uint64_t id, pid_t pid) {
+    if (mount_.empty()) return std::nullopt;
     if (auto found = paths_.find(id); found != paths_.end()) return found->second;
     if (paths_.size() >= kMaxCached) paths_.clear();
     // The cgroup v2 line of /proc/PID/cgroup is "0::PATH".
@@ -37,6 +47,7 @@ std::optional<std::string> CgroupPaths::path_of(uint64_t id, pid_t pid) {
 }
 
 std::string CgroupPaths::container_directory(const std::string& prefix) {
+    if (mount_.empty()) throw usage_error("--container", "this host has no cgroup v2 hierarchy to find containers in");
     rescan();
     std::map<std::string, std::string> outermost;  // container id -> its shortest cgroup path
     for (const auto& [id, path] : paths_) {

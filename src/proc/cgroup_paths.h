@@ -15,8 +15,9 @@ namespace bootstrap {
 
 class CgroupPaths {
 public:
-    // `mount` is where the cgroup2 hierarchy is mounted.
-    explicit CgroupPaths(std::string mount = "/sys/fs/cgroup") : mount_(std::move(mount)) {}
+    // Finds where the cgroup2 hierarchy is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hosts
+    // that also mount the v1 hierarchies); without one, no path is ever found.
+    CgroupPaths();
 
     // The path of cgroup `id` below the mount ("/" for the root, "/system.slice/cron.service"), where
     // process `pid` was when the record was made; nothing when it cannot be found.
@@ -27,6 +28,8 @@ public:
     // container or more than one matches.
     std::string container_directory(const std::string& prefix);
 
+    // Where the cgroup2 hierarchy is mounted; empty when it is not.
+    const std::string& mount() const { return mount_; }
     // The directory of cgroup `path` under the mount.
     std::string directory_of(const std::string& path) const { return path == "/" ? mount_ : mount_ + path; }
 

@@ -103,14 +103,6 @@ TEST(Filters, UidSelectsOneUser) {
     EXPECT_TRUE(select(events, "exec", as_us).empty());
 }
 
-std::string cgroup2_mount() {
-    std::ifstream mounts("/proc/mounts");
-    std::string device, path, type, rest;
-    while (mounts >> device >> path >> type && std::getline(mounts, rest))
-        if (type == "cgroup2") return path;
-    return "";
-}
-
 TEST(Filters, CgroupSelectsProcessesInsideIt) {
     REQUIRE_BPF();
     std::string root = cgroup2_mount();

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <system_error>
 
@@ -109,6 +110,14 @@ ProgramCopy::ProgramCopy(const std::string& source, const std::string& name) {
 ProgramCopy::~ProgramCopy() {
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
+}
+
+std::string cgroup2_mount() {
+    std::ifstream mounts("/proc/mounts");
+    std::string device, path, type, rest;
+    while (mounts >> device >> path >> type && std::getline(mounts, rest))
+        if (type == "cgroup2") return path;
+    return "";
 }
 
 }  // namespace bootstrap::testing

@@ -53,6 +53,9 @@ private:
     int go_fd_ = -1;  // write end of the pipe the child waits on
 };
 
+// Where the cgroup2 hierarchy is mounted ("" when it is not).
+std::string cgroup2_mount();
+
 // A private copy of an existing program under a chosen name, removed with its directory at destruction.
 class ProgramCopy {
 public:

@@ -102,12 +102,30 @@ TEST(Plan, ConflictsNameTheOption) {
              {{"--"}, "--: "},
              {{"--ring-size", "64K", "--max-args-bytes", "32K"}, "--ring-size: "},
              {{"--wait"}, "--wait: "},
+             {{"--env"}, "--env: "},
+             {{"-j", "--context"}, "--context: "},
+             {{"--container", "abc", "--cgroup", "/sys/fs/cgroup"}, "--container: "},
+             {{"--container", "ABC"}, "--container: "},
+             {{"--pidns", "0"}, "--pidns: "},
+             {{"--pidns", "x"}, "--pidns: "},
          }) {
         auto outcome = parse(c.args);
         EXPECT_FALSE(outcome.plan);
         EXPECT_EQ(outcome.exit_status, 2);
         EXPECT_EQ(outcome.message.rfind("bootstrap: " + c.reason, 0), 0u) << outcome.message;
     }
+}
+
+TEST(Plan, ContextOptionsReachTheirLayers) {
+    auto outcome = parse(
+        {"-j", "--env", "--redact", "X_*", "--redact", "Y", "--redact-args", "--containers", "--pidns", "4026531836"});
+    ASSERT_TRUE(outcome.plan) << outcome.message;
+    EXPECT_TRUE(outcome.plan->tracer.capture_env);
+    EXPECT_EQ(outcome.plan->tracer.pid_namespace, 4026531836u);
+    EXPECT_TRUE(outcome.plan->output.env);
+    EXPECT_EQ(outcome.plan->output.redact_patterns, (std::vector<std::string>{"X_*", "Y"}));
+    EXPECT_TRUE(outcome.plan->output.redact_args);
+    EXPECT_TRUE(outcome.plan->output.containers_only);
 }
 
 class BadOption : public ::testing::TestWithParam<std::vector<std::string>> {};

@@ -1,0 +1,208 @@
+// The context options of the binary: the environment with its secrets hidden, arguments redacted on
+// request, the text markers and --context, and the container and pid-namespace filters. Each test's
+// children are its own: their environment, arguments and cgroup are what the test gave them.
+#include "children.h"
+#include "json_lines.h"
+#include "temp_file.h"
+#include "trace_session.h"
+#include "tracer_process.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace bootstrap::testing {
+namespace {
+
+// Runs `body` in a child once the tracer has printed its first line, then stops the tracer; returns
+// every line it wrote and the child's pid.
+struct TracedRun {
+    std::vector<std::string> lines;
+    pid_t child = -1;
+};
+
+TracedRun trace_child(std::vector<std::string> args, const std::function<int()>& body, bool header = true) {
+    TracerProcess tracer(args);
+    TracedRun run;
+    if (header) {
+        if (!tracer.read_line(10s)) return run;
+    } else {
+        std::this_thread::sleep_for(1500ms);  // JSON has no header: give it time to attach
+    }
+    run.child = reap(spawn(body)).pid;
+    std::this_thread::sleep_for(300ms);
+    tracer.send(SIGINT);
+    run.lines = tracer.read_remaining_lines(5s);
+    EXPECT_EQ(tracer.wait(3s), 0) << tracer.read_stderr(100ms);
+    return run;
+}
+
+int exec_env_with(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+    std::vector<std::string> args = argv;
+    std::vector<char*> arg_ptrs = c_argv(args);
+    std::vector<std::string> vars = env;
+    std::vector<char*> env_ptrs = c_argv(vars);
+    execve(args[0].c_str(), arg_ptrs.data(), env_ptrs.data());
+    return 127;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+    std::string all;
+    for (const auto& line : lines) all += line + "\n";
+    return all;
+}
+
+// --env: the environment the child passed, with the values of secret-looking names (and those of --redact)
+// hidden, so the secret is nowhere in the output.
+TEST(ContextOptions, EnvironmentWithSecretsHidden) {
+    REQUIRE_BPF();
+    auto run = trace_child(
+        {"-j", "--env", "--redact", "internal_*", "--ppid", std::to_string(getpid())},
+        [] {
+            return exec_env_with({"/bin/true"}, {"PLAIN=visible", "API_TOKEN=tok-s3cret", "db_password=pw-s3cret",
+                                                 "INTERNAL_URL=url-s3cret", "SSH_KEY_PATH=/k"});
+        },
+        false);
+    auto execs = select(parse_json_lines(run.lines), "exec", run.child);
+    ASSERT_EQ(execs.size(), 1u) << joined(run.lines);
+    EXPECT_EQ(execs[0]["env"], nlohmann::json({"PLAIN=visible", "API_TOKEN=<redacted>", "db_password=<redacted>",
+                                               "INTERNAL_URL=<redacted>", "SSH_KEY_PATH=<redacted>"}));
+    EXPECT_EQ(execs[0]["env_truncated"], false);
+    EXPECT_EQ(joined(run.lines).find("s3cret"), std::string::npos);
+}
+
+// --redact-args hides secret values in arguments: "--password=x", "--token x", "KEY=x".
+TEST(ContextOptions, ArgumentsRedactedOnRequest) {
+    REQUIRE_BPF();
+    std::vector<std::string> argv{"/bin/echo",  "--password=pw-s3cret",    "--token",
+                                  "tok-s3cret", "AWS_SECRET_KEY=k-s3cret", "plain"};
+    auto run = trace_child(
+        {"-j", "--redact-args", "--ppid", std::to_string(getpid())}, [&] { return exec_env_with(argv, {}); }, false);
+    auto execs = select(parse_json_lines(run.lines), "exec", run.child);
+    ASSERT_EQ(execs.size(), 1u) << joined(run.lines);
+    EXPECT_EQ(execs[0]["argv"], nlohmann::json({"/bin/echo", "--password=<redacted>", "--token", "<redacted>",
+                                                "AWS_SECRET_KEY=<redacted>", "plain"}));
+    EXPECT_EQ(joined(run.lines).find("s3cret"), std::string::npos);
+}
+
+// Text: an exec that raised privileges is marked after its program, and --context adds where it ran.
+TEST(ContextOptions, TextMarksRaisedPrivilegesAndShowsTheContext) {
+    REQUIRE_BPF();
+    ProgramCopy setuid_copy("/usr/bin/id", "id-setuid");
+    ASSERT_EQ(chmod(setuid_copy.path().c_str(), 04755), 0);
+    std::string dir = std::filesystem::path(setuid_copy.path()).parent_path();
+    auto run = trace_child({"--context", "--ppid", std::to_string(getpid())}, [&] {
+        if (chdir(dir.c_str()) != 0 || setgid(65534) != 0 || setuid(65534) != 0) return 125;
+        return exec_env_with({setuid_copy.path()}, {});
+    });
+    std::string line;
+    for (const auto& l : run.lines)
+        if (l.find(" EXEC ") != std::string::npos && l.find(" " + std::to_string(run.child) + " ") != std::string::npos)
+            line = l;
+    ASSERT_FALSE(line.empty()) << joined(run.lines);
+    EXPECT_NE(line.find(setuid_copy.path() + " [setuid] cwd=" + dir + " tty="), std::string::npos) << line;
+}
+
+// A cgroup named like Docker's for a container: a child placed in it has that container's id, and
+// --containers and --container keep its events and leave out the test's other child.
+class FakeContainer {
+public:
+    FakeContainer() : id_(64, '0') {
+        std::string suffix = std::to_string(getpid());
+        id_.replace(id_.size() - suffix.size(), suffix.size(), suffix);
+        id_[0] = 'c';
+        dir_ = cgroup2_mount() + "/docker-" + id_ + ".scope";
+        if (!cgroup2_mount().empty()) std::filesystem::create_directory(dir_, error_);
+    }
+    ~FakeContainer() { rmdir(dir_.c_str()); }
+    FakeContainer(const FakeContainer&) = delete;
+    FakeContainer& operator=(const FakeContainer&) = delete;
+
+    bool usable() const { return !cgroup2_mount().empty() && !error_; }
+    const std::string& id() const { return id_; }
+    // In a child: moves itself into the container's cgroup.
+    bool enter() const {
+        std::ofstream procs(dir_ + "/cgroup.procs");
+        procs << getpid() << std::flush;
+        return procs.good();
+    }
+
+private:
+    std::string id_, dir_;
+    std::error_code error_;
+};
+
+TEST(ContextOptions, ContainerIdAndContainerFilters) {
+    REQUIRE_BPF();
+    FakeContainer container;
+    if (!container.usable()) GTEST_SKIP() << "cannot make a cgroup here";
+    for (const std::vector<std::string>& filter :
+         {std::vector<std::string>{"--containers"},
+          std::vector<std::string>{"--container", container.id().substr(0, 12)}}) {
+        std::vector<std::string> args{"-j", "--ppid", std::to_string(getpid())};
+        args.insert(args.end(), filter.begin(), filter.end());
+        TracerProcess tracer(args);
+        std::this_thread::sleep_for(1500ms);
+        pid_t inside = reap(spawn([&] {
+                           if (!container.enter()) return 125;
+                           return exec_env_with({"/bin/true"}, {});
+                       })).pid;
+        pid_t outside = reap(spawn([] { return exec_env_with({"/bin/true"}, {}); })).pid;
+        std::this_thread::sleep_for(300ms);
+        tracer.send(SIGINT);
+        auto events = parse_json_lines(tracer.read_remaining_lines(5s));
+        EXPECT_EQ(tracer.wait(3s), 0);
+        auto execs = select(events, "exec", inside);
+        ASSERT_EQ(execs.size(), 1u) << filter[0];
+        EXPECT_EQ(execs[0]["container_id"], container.id());
+        EXPECT_EQ(execs[0]["cgroup"], "/docker-" + container.id() + ".scope");
+        EXPECT_EQ(select(events, "exit", inside).size(), 1u) << filter[0];
+        EXPECT_TRUE(select(events, "exec", outside).empty()) << filter[0] << ": not in a container";
+    }
+}
+
+// --pidns: only processes living in that pid namespace; a process of the test's own is left out.
+TEST(ContextOptions, PidNamespaceFilter) {
+    REQUIRE_BPF();
+    TempFile out("bootstrap-pidns-filter");
+    // unshare keeps the namespace's first process (sleep) alive while the tracer starts on its inode.
+    pid_t holder = spawn_exec("/usr/bin/unshare", {"unshare", "--pid", "--fork", "/bin/sleep", "30"});
+    std::string ns;
+    pid_t first = 0;
+    for (int i = 0; i < 200 && ns.empty(); ++i) {
+        std::this_thread::sleep_for(10ms);
+        std::ifstream children("/proc/" + std::to_string(holder) + "/task/" + std::to_string(holder) + "/children");
+        struct stat st {};
+        if (children >> first && stat(("/proc/" + std::to_string(first) + "/ns/pid").c_str(), &st) == 0)
+            ns = std::to_string(st.st_ino);
+    }
+    ASSERT_FALSE(ns.empty());
+    TracerProcess tracer({"-j", "--pidns", ns});
+    std::this_thread::sleep_for(1500ms);
+    pid_t ours = reap(spawn([] { return exec_env_with({"/bin/true"}, {}); })).pid;
+    // Inside the namespace: a process entered into it with nsenter.
+    Reaped entered = reap(spawn_exec("/usr/bin/nsenter", {"nsenter", "--target", std::to_string(first), "--pid", "--",
+                                                          "/bin/sh", "-c", "/bin/true inside"}));
+    EXPECT_EQ(WEXITSTATUS(entered.status), 0);
+    std::this_thread::sleep_for(300ms);
+    tracer.send(SIGINT);
+    auto events = parse_json_lines(tracer.read_remaining_lines(5s));
+    EXPECT_EQ(tracer.wait(3s), 0);
+    kill(first, SIGKILL);  // the namespace's first process: its end ends unshare too
+    reap(holder);
+    EXPECT_TRUE(select(events, "exec", ours).empty()) << "not in that namespace";
+    bool inside = false;
+    for (const auto& e : events) {
+        if (e.value("event", "") != "exec") continue;
+        EXPECT_EQ(std::to_string(e.value("pid_ns", 0L)), ns) << e.dump();
+        if (e["argv"].back() == "inside") inside = true;
+    }
+    EXPECT_TRUE(inside);
+}
+
+}  // namespace
+}  // namespace bootstrap::testing
