@@ -6,6 +6,8 @@
 #   make sanitize  build with ASan+UBSan+LSan in build-asan, run the unit and runtime tests
 #   make bench  build Release in build-bench, compare bootstrap with its peers (bench/run.sh, as root),
 #               then the decode+format micro-benchmarks; see bench/README.md
+#   make dist   build the release binaries for x86_64 and aarch64 (cross-compiled) into dist/:
+#               bootstrap-VERSION-ARCH and SHA256SUMS
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
@@ -15,9 +17,12 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = fuzz_decode fuzz_options
 ASAN_DIR ?= build-asan
 BENCH_DIR ?= build-bench
+DIST_DIR ?= dist
+# project()'s version; "." stands for its parenthesis, which make would try to pair.
+VERSION := $(shell sed -n 's/^project.bootstrap VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 
 # Every target is a command, not a file: make runs it even when a file of that name exists.
-.PHONY: all build deps test-deps run test clean fuzz-deps fuzz sanitize bench-deps bench
+.PHONY: all build deps test-deps run test clean fuzz-deps fuzz sanitize bench-deps bench dist-deps dist
 
 all: build
 
@@ -77,3 +82,19 @@ bench: bench-deps
 	cmake --build $(BENCH_DIR) -j $(JOBS)
 	BENCH_BUILD=$(abspath $(BENCH_DIR)) bench/run.sh
 	$(BENCH_DIR)/bench/format_bench
+
+dist-deps:
+	@scripts/install-deps.sh dist
+
+# Release, each binary linked as `make` links it (only glibc shared). This machine builds x86_64 itself and
+# aarch64 with Debian's cross compiler and arm64 libraries (cmake/aarch64-linux-gnu.cmake).
+dist: dist-deps
+	@[ "$$(uname -m)" = x86_64 ] || { echo "make dist builds on an x86_64 machine" >&2; exit 1; }
+	cmake -S . -B build-dist-x86_64 -DCMAKE_BUILD_TYPE=Release
+	cmake --build build-dist-x86_64 -j $(JOBS) --target bootstrap
+	cmake -S . -B build-dist-aarch64 -DCMAKE_BUILD_TYPE=Release \
+		-DCMAKE_TOOLCHAIN_FILE=$(abspath cmake/aarch64-linux-gnu.cmake)
+	cmake --build build-dist-aarch64 -j $(JOBS) --target bootstrap
+	mkdir -p $(DIST_DIR)
+	for arch in x86_64 aarch64; do cp build-dist-$$arch/bootstrap $(DIST_DIR)/bootstrap-$(VERSION)-$$arch || exit 1; done
+	cd $(DIST_DIR) && sha256sum bootstrap-$(VERSION)-x86_64 bootstrap-$(VERSION)-aarch64 >SHA256SUMS && cat SHA256SUMS

@@ -908,15 +908,18 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 
 	if (ret >= 0)
 		return 0;
-	/* A 32-bit task's numbers are another table's (59 is olduname there). */
-	if (bpf_get_current_task_btf()->thread_info.status & TS_COMPAT)
+	/* A 32-bit task's numbers are another table's (59 is olduname there on x86). */
+	if (SYSCALL_IS_COMPAT(regs))
 		return 0;
-	nr = regs->orig_ax;
-	if (nr == NR_execve)
-		filename = (const char *)regs->di, argv = (const char *const *)regs->si;
-	else if (nr == NR_execveat)
-		filename = (const char *)regs->si, argv = (const char *const *)regs->dx;
-	else
+	nr = SYSCALL_NR(regs);
+	if (nr == NR_execve) {
+		filename = (const char *)SYSCALL_ARG0(regs);
+		argv = (const char *const *)SYSCALL_ARG1(regs);
+	} else if (nr == NR_execveat) {
+		filename = (const char *)SYSCALL_ARG1(regs);
+		argv = (const char *const *)SYSCALL_ARG2(regs);
+	} else {
 		return 0;
+	}
 	return report_failed_exec(ret, filename, argv); /* one call site: verified once */
 }

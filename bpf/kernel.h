@@ -33,12 +33,14 @@ struct sched_entity {
 	u64 sum_exec_runtime; /* up to date at the last tick or switch */
 } __attribute__((preserve_access_index));
 
+#if defined(__TARGET_ARCH_x86)
 /* arch/x86/include/asm/thread_info.h: the task is in a 32-bit system call. */
 #define TS_COMPAT 0x0002
 
 struct thread_info {
 	u32 status;
 } __attribute__((preserve_access_index));
+#endif
 
 struct mm_struct {
 	unsigned long arg_start;
@@ -202,7 +204,9 @@ struct pid {
 } __attribute__((preserve_access_index));
 
 struct task_struct {
+#if defined(__TARGET_ARCH_x86)
 	struct thread_info thread_info;
+#endif
 	struct pid *thread_pid;
 	const struct cred *real_cred;
 	struct css_set *cgroups;
@@ -241,8 +245,13 @@ struct linux_binprm {
 	const char *interp; /* the #! interpreter of a script; else the same pointer as filename */
 } __attribute__((preserve_access_index));
 
-/* x86-64 user registers saved at system-call entry: number in orig_ax, arguments in di, si, dx,
- * r10, r8. */
+/*
+ * The user registers saved at system-call entry, as the sys_exit tracepoint passes them: the call's
+ * number, its first three arguments as the call received them, and whether its numbers are those of
+ * the 32-bit table. The build defines __TARGET_ARCH_<arch> for the architecture it targets.
+ */
+#if defined(__TARGET_ARCH_x86)
+/* x86-64: the number in orig_ax, arguments in di, si, dx. */
 #define NR_execve 59
 #define NR_execveat 322
 
@@ -251,9 +260,42 @@ struct pt_regs {
 	unsigned long di;
 	unsigned long si;
 	unsigned long dx;
-	unsigned long r10;
-	unsigned long r8;
 } __attribute__((preserve_access_index));
+
+#define SYSCALL_NR(regs) ((regs)->orig_ax)
+#define SYSCALL_ARG0(regs) ((regs)->di)
+#define SYSCALL_ARG1(regs) ((regs)->si)
+#define SYSCALL_ARG2(regs) ((regs)->dx)
+/* A 64-bit process can make 32-bit calls (int 0x80): this marks the call, not the process. */
+#define SYSCALL_IS_COMPAT(regs) (bpf_get_current_task_btf()->thread_info.status & TS_COMPAT)
+
+#elif defined(__TARGET_ARCH_arm64)
+/* arm64 (arch/arm64/include/asm/ptrace.h): the number in syscallno, arguments in x0, x1, x2. The
+ * return value overwrites x0, so at sys_exit the first argument is only in orig_x0. */
+#define NR_execve 221
+#define NR_execveat 281
+
+struct pt_regs {
+	u64 regs[31];
+	u64 pstate;
+	u64 orig_x0;
+	s32 syscallno;
+} __attribute__((preserve_access_index));
+
+/* PSTATE.M[4], set while the task runs AArch32 code: fixed by the architecture, where the kernel's
+ * own mark, the TIF_32BIT thread flag, is a bit number that may change (22 up to now, 18 in a
+ * proposed renumbering). */
+#define PSR_MODE32_BIT 0x10
+
+#define SYSCALL_NR(regs) ((regs)->syscallno)
+#define SYSCALL_ARG0(regs) ((regs)->orig_x0)
+#define SYSCALL_ARG1(regs) ((regs)->regs[1])
+#define SYSCALL_ARG2(regs) ((regs)->regs[2])
+#define SYSCALL_IS_COMPAT(regs) ((regs)->pstate & PSR_MODE32_BIT)
+
+#else
+#error "define __TARGET_ARCH_x86 or __TARGET_ARCH_arm64: the system-call registers differ"
+#endif
 
 /* The task iterator's context (iter/task, 5.8): each task in turn, then once with a NULL task. */
 struct seq_file;

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages the build and the tests need, when some are missing.
-# Usage: scripts/install-deps.sh [build|test|bench|fuzz|kernels]
+# Usage: scripts/install-deps.sh [build|test|bench|fuzz|kernels|arm64|dist]
 # Runs apt-get only as root and only for what is missing, so a second run costs a dpkg query.
 set -eu
 
@@ -12,15 +12,21 @@ bench_packages="libbenchmark-dev libbpf-tools bpftrace linux-perf"
 fuzz_packages="libclang-rt-dev"
 # The kernels tests boot Debian's other kernels under QEMU with a busybox initramfs (tests/kernels/).
 kernels_packages="qemu-system-x86 busybox-static python3"
+# The aarch64 build, cross-compiled here against Debian's arm64 libraries (multiarch), and the VM that
+# boots Debian's arm64 kernel with it (tests/kernels/, kernels.arm64). Header-only libraries need no
+# arm64 copy, except fmt, whose CMake package is found under the target's library folder.
+arm64_packages="crossbuild-essential-arm64 libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64
+libfmt-dev:arm64 qemu-system-arm"
 
 wanted=$build_packages
 case "${1:-build}" in
   build) ;;
-  test) wanted="$wanted $test_packages $kernels_packages" ;;
+  test) wanted="$wanted $test_packages $kernels_packages $arm64_packages" ;;
   bench) wanted="$wanted $test_packages $kernels_packages $bench_packages" ;;
   fuzz) wanted="$wanted $fuzz_packages" ;;
-  kernels) wanted="$wanted $kernels_packages" ;;
-  *) echo "usage: $0 [build|test|bench|fuzz|kernels]" >&2; exit 2 ;;
+  kernels) wanted="$wanted $kernels_packages $arm64_packages" ;;
+  arm64 | dist) wanted="$wanted $arm64_packages" ;;
+  *) echo "usage: $0 [build|test|bench|fuzz|kernels|arm64|dist]" >&2; exit 2 ;;
 esac
 
 missing=""
@@ -33,13 +39,24 @@ for pkg in $wanted; do
 done
 [ -z "$missing" ] && exit 0
 
+# arm64 packages come from the same mirror once dpkg knows the architecture.
+add_arm64=false
+case "$missing" in
+  *:arm64*) dpkg --print-foreign-architectures | grep -qx arm64 || add_arm64=true ;;
+esac
+
 if [ "$(id -u)" -ne 0 ]; then
   echo "missing Debian packages:$missing" >&2
-  echo "install them with: sudo apt-get install$missing   (or run this target as root)" >&2
+  if $add_arm64; then
+    echo "install them with: sudo dpkg --add-architecture arm64 && sudo apt-get update && sudo apt-get install$missing   (or run this target as root)" >&2
+  else
+    echo "install them with: sudo apt-get install$missing   (or run this target as root)" >&2
+  fi
   exit 1
 fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+if $add_arm64; then dpkg --add-architecture arm64; fi
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing
