@@ -376,7 +376,8 @@ static __noinline long cwd_step(u32 index, struct cwd_walk *walk)
 {
 	struct dentry *dentry = walk->dentry, *parent;
 	struct vfsmount *vfsmnt = walk->vfsmnt;
-	u32 base = walk->base, len = walk->len;
+	u32 len = walk->len;
+	u64 offset;
 	long copied;
 
 	if (dentry == walk->root_dentry && vfsmnt == walk->root_mnt)
@@ -395,11 +396,17 @@ static __noinline long cwd_step(u32 index, struct cwd_walk *walk)
 	parent = BPF_CORE_READ(dentry, d_parent);
 	if (parent == dentry)
 		goto done;
-	/* Bounds known at load time, for the verifier; the length cap also ends a path too long. */
-	if (base > 2 * BOOTSTRAP_FILENAME_MAX + settings.max_args_bytes ||
-	    len > BOOTSTRAP_CWD_MAX - NAME_BYTES)
+	if (len > BOOTSTRAP_CWD_MAX - NAME_BYTES) /* a path too long: cut */
 		return 1;
-	copied = bpf_probe_read_kernel_str(exec_data(walk->rec) + base + len, NAME_BYTES,
+	/*
+	 * A bound known at load time, checked in 64 bits on the value then used (older verifiers do
+	 * not carry a check over to a copy of the value the compiler reloads).
+	 */
+	offset = (u64)walk->base + len;
+	if (offset > 2 * BOOTSTRAP_FILENAME_MAX + settings.max_args_bytes + BOOTSTRAP_CWD_MAX)
+		return 1;
+	barrier_var(offset);
+	copied = bpf_probe_read_kernel_str(exec_data(walk->rec) + offset, NAME_BYTES,
 					   BPF_CORE_READ(dentry, d_name.name));
 	if (copied <= 0)
 		return 1;
@@ -521,7 +528,7 @@ static __always_inline u32 program_flags(struct linux_binprm *bprm, struct task_
 
 /* --env: the new image's environment, in place on its stack like argv, after the working directory.
  */
-static __always_inline u32 copy_env(struct exec_record *rec, struct mm_struct *mm, u32 offset)
+static __always_inline u32 copy_env(struct exec_record *rec, struct mm_struct *mm, u64 offset)
 {
 	unsigned long start = BPF_CORE_READ(mm, env_start), end = BPF_CORE_READ(mm, env_end);
 	u64 len = end > start ? end - start : 0;
@@ -534,6 +541,8 @@ static __always_inline u32 copy_env(struct exec_record *rec, struct mm_struct *m
 		len = BOOTSTRAP_ARGS_CEILING;
 	if (offset > 3 * BOOTSTRAP_FILENAME_MAX + settings.max_args_bytes) /* never taken */
 		return 0;
+	barrier_var(offset); /* the value checked is the one used: see cwd_step() */
+	barrier_var(len);
 	if (len && bpf_probe_read_user(exec_data(rec) + offset, len, (void *)start)) {
 		rec->flags |= EXEC_ENV_UNREADABLE;
 		return 0;

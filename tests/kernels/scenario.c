@@ -367,7 +367,7 @@ static int json_records(char **lines, int n, long pid, const char *event, char *
 struct tracer {
 	const char *name;
 	const char *label;	/* its command line, for the verdicts */
-	const char *options[5]; /* NULL-terminated */
+	const char *options[6]; /* NULL-terminated */
 	bool json;		/* -j: no header line, see json_ready() */
 	pid_t pid;
 	int status;
@@ -710,8 +710,8 @@ int main(int argc, char **argv)
 	 * not in the others' output.
 	 */
 	struct tracer json = {.name = "json",
-			      .label = "bootstrap -j -x --ancestors --existing",
-			      .options = {"-j", "-x", "--ancestors", "--existing"},
+			      .label = "bootstrap -j -x --ancestors --existing --env",
+			      .options = {"-j", "-x", "--ancestors", "--existing", "--env"},
 			      .json = true};
 	struct tracer plain = {.name = "plain", .label = "bootstrap"};
 	struct tracer failed = {.name = "failed",
