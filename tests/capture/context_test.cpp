@@ -180,8 +180,8 @@ TEST(Context, ProgramsFromAMemfdAndADeletedFile) {
         std::ifstream program("/bin/true", std::ios::binary);
         std::string bytes((std::istreambuf_iterator<char>(program)), std::istreambuf_iterator<char>());
         if (write(memfd, bytes.data(), bytes.size()) != static_cast<ssize_t>(bytes.size())) return 125;
-        char* const argv[] = {const_cast<char*>("payload"), nullptr};
-        fexecve(memfd, argv, environ);
+        std::string path = "/proc/self/fd/" + std::to_string(memfd);
+        execl(path.c_str(), "payload", static_cast<char*>(nullptr));
         return 127;
     });
     pid_t from_deleted = spawn([&] {
@@ -229,12 +229,12 @@ TEST(Context, ProgramInAnOverlayUpperLayer) {
     EXPECT_FALSE(lower_exec->context.exe_upper_layer);
 }
 
-// unshare -p -f: the program is its namespace's first process, in a namespace other than ours; the mount
-// namespace is ours unless asked otherwise.
+// unshare -p -f --mount-proc: the program is its namespace's first process, in pid and mount namespaces
+// other than ours.
 TEST(Context, NamespacesOfAProgramInItsOwnPidNamespace) {
     REQUIRE_BPF();
     TraceSession session;
-    Reaped unshare = reap(spawn_exec("/usr/bin/unshare", {"unshare", "--pid", "--fork", "/bin/true"}));
+    Reaped unshare = reap(spawn_exec("/usr/bin/unshare", {"unshare", "--pid", "--fork", "--mount-proc", "/bin/true"}));
     ASSERT_EQ(WEXITSTATUS(unshare.status), 0);
     const ExecEvent* inside = nullptr;
     session.drain_until([&] {
@@ -247,12 +247,14 @@ TEST(Context, NamespacesOfAProgramInItsOwnPidNamespace) {
     ASSERT_NE(inside, nullptr);
     EXPECT_EQ(inside->context.ns_pid, 1u);
     EXPECT_NE(inside->context.pid_ns, namespace_of_self("pid"));
-    EXPECT_EQ(inside->context.mnt_ns, namespace_of_self("mnt"));
+    EXPECT_NE(inside->context.mnt_ns, namespace_of_self("mnt"))
+        << "--mount-proc mounts /proc in a namespace of its own";
 
     const ExecEvent* outside = session.wait_for<ExecEvent>(unshare.pid);
     ASSERT_NE(outside, nullptr);
     EXPECT_EQ(outside->context.ns_pid, static_cast<uint32_t>(unshare.pid));
     EXPECT_EQ(outside->context.pid_ns, namespace_of_self("pid"));
+    EXPECT_EQ(outside->context.mnt_ns, namespace_of_self("mnt"));
 }
 
 }  // namespace

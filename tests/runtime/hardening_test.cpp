@@ -548,5 +548,26 @@ TEST(Hardening, StopEndsTheTracerWaitingForAFifoReader) {
     EXPECT_TRUE(tracer.wait(3s)) << "still waiting in open()";
 }
 
+// Started by root without sudo, or with --run-as root, the command runs as root but the tracer does not:
+// it switches to its own identity with only CAP_KILL, as with sudo (it used to stay root).
+TEST(Hardening, CommandModeStartedByRootLeavesRootToTheCommand) {
+    REQUIRE_BPF();
+    for (const std::vector<std::string>& run_as :
+         {std::vector<std::string>{}, std::vector<std::string>{"--run-as", "root"}}) {
+        std::vector<std::string> args{"-o", "/dev/null"};
+        args.insert(args.end(), run_as.begin(), run_as.end());
+        args.insert(args.end(), {"--", "/bin/sh", "-c", "sleep 1"});
+        TracerProcess tracer(args, true, {{"SUDO_UID", ""}, {"SUDO_GID", ""}});
+        std::this_thread::sleep_for(700ms);
+        std::string uids = status_field_of(tracer.pid(), "Uid");
+        auto columns = words(uids);
+        ASSERT_EQ(columns.size(), 4u) << uids;
+        for (const std::string& uid : columns) EXPECT_NE(uid, "0") << "the tracer gave up root: " << uids;
+        EXPECT_EQ(words(status_field_of(tracer.pid(), "CapEff")), (std::vector<std::string>{"0000000000000020"}))
+            << "CAP_KILL alone";
+        EXPECT_EQ(tracer.wait(10s), 0);
+    }
+}
+
 }  // namespace
 }  // namespace bootstrap::testing
