@@ -52,7 +52,7 @@ for tag in $TAG_MARK $TAG_COST $TAG_LOSS; do cp "$BUILD/bench/stormchild" "$WORK
 
 # ---------------------------------------------------------------------------------------------- tracers
 # name|events printed per exec of a storm child (exec line, exit line or both)
-TRACERS=("ours-text|2" "ours-json|2")
+TRACERS=("ours-text|2" "ours-json|2" "ours-env|2")
 if [ -n "$BASELINE" ]; then
   [ -x "$BASELINE/bootstrap" ] || die "no $BASELINE/bootstrap: build it with bench/build-baseline.sh REV"
   TRACERS+=("base-text|2" "base-json|2")
@@ -81,6 +81,7 @@ launch() {
   case $name in
     ours-text) "$OURS" -o "$out" 2>"$out.err" & ;;
     ours-json) "$OURS" -j -o "$out" 2>"$out.err" & ;;
+    ours-env) "$OURS" -j --env -o "$out" 2>"$out.err" & ;;
     base-text) "$BASELINE/bootstrap" -o "$out" 2>"$out.err" & ;;
     base-json) "$BASELINE/bootstrap" -j -o "$out" 2>"$out.err" & ;;
     seed) peer "$out" "$buffering" "$SEED" ;;
@@ -215,7 +216,7 @@ measure() {
   EXPECTED[$name]=$((EXECS * per_exec))
   case $name in
     ours-text | base-text) LOST_REPORTED[$name]=$(sed -n 's/^bootstrap: lost \([0-9]*\) events.*/\1/p' "$out.err" | awk '{ s += $1 } END { print s + 0 }') ;;
-    ours-json | base-json) LOST_REPORTED[$name]=$(grep '"event":"lost"' "$out" | sed -n 's/.*"count":\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }') ;;
+    ours-json | ours-env | base-json) LOST_REPORTED[$name]=$(grep '"event":"lost"' "$out" | sed -n 's/.*"count":\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }') ;;
   esac
   # The share of this run's lines that came from other processes on the host: noise in the cost figures.
   local total ours_lines

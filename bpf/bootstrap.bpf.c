@@ -132,8 +132,9 @@ static __always_inline void *scratch_space(void)
  * A struct pid's number in the tracer's pid namespace, or 0 when it has none there (the task lives
  * outside the namespace, or has no pid any more).
  */
-static __always_inline u32 number_in_tracer_ns(struct pid *pid)
+__noinline u32 number_in_tracer_ns_of(u64 address)
 {
+	struct pid *pid = (struct pid *)address;
 	u32 top = BPF_CORE_READ(pid, level), level = pidns_level;
 
 	if (!level) {
@@ -149,6 +150,16 @@ static __always_inline u32 number_in_tracer_ns(struct pid *pid)
 	if (level > top || BPF_CORE_READ(pid, numbers[level].ns, ns.inum) != settings.pidns_inum)
 		return 0;
 	return BPF_CORE_READ(pid, numbers[level].nr);
+}
+
+/*
+ * A global function, checked once by the verifier, however many places translate a pid; it takes
+ * the struct pid's address as a number because a global function's pointers must be to memory the
+ * verifier knows.
+ */
+static __always_inline u32 number_in_tracer_ns(struct pid *pid)
+{
+	return number_in_tracer_ns_of((u64)pid);
 }
 
 /*
@@ -357,7 +368,6 @@ static __always_inline u32 copy_interpreter(struct exec_record *rec, struct linu
 
 /* The working directory, walked from its leaf up to the task's root, one step per call. */
 struct cwd_walk {
-	struct exec_record *rec;
 	struct dentry *dentry;
 	struct vfsmount *vfsmnt;
 	struct dentry
@@ -371,14 +381,25 @@ struct cwd_walk {
 /* A component is at most NAME_MAX bytes. */
 #define NAME_BYTES 256
 
-/* One step up: a component copied, or a mount crossed. Returns 1 once the walk is over. */
-static __noinline long cwd_step(u32 index, struct cwd_walk *walk)
+/*
+ * One step up: a component copied into this CPU's record, or a mount crossed. Returns 1 once the
+ * walk is over. A global function: the verifier checks it once, on its own, however deep the walk
+ * goes.
+ */
+__noinline int cwd_step(struct cwd_walk *walk)
 {
-	struct dentry *dentry = walk->dentry, *parent;
-	struct vfsmount *vfsmnt = walk->vfsmnt;
-	u32 len = walk->len;
+	struct dentry *dentry, *parent;
+	struct vfsmount *vfsmnt;
+	struct exec_record *rec = scratch_space();
+	u32 len;
 	u64 offset;
 	long copied;
+
+	if (!walk || !rec)
+		return 1;
+	dentry = walk->dentry;
+	vfsmnt = walk->vfsmnt;
+	len = walk->len;
 
 	if (dentry == walk->root_dentry && vfsmnt == walk->root_mnt)
 		goto done;
@@ -406,7 +427,7 @@ static __noinline long cwd_step(u32 index, struct cwd_walk *walk)
 	if (offset > 2 * BOOTSTRAP_FILENAME_MAX + settings.max_args_bytes + BOOTSTRAP_CWD_MAX)
 		return 1;
 	barrier_var(offset);
-	copied = bpf_probe_read_kernel_str(exec_data(walk->rec) + offset, NAME_BYTES,
+	copied = bpf_probe_read_kernel_str(exec_data(rec) + offset, NAME_BYTES,
 					   BPF_CORE_READ(dentry, d_name.name));
 	if (copied <= 0)
 		return 1;
@@ -418,13 +439,6 @@ done:
 	return 1;
 }
 
-#ifdef BOOTSTRAP_LIGHT
-static long cwd_step_callback(u32 index, void *walk)
-{
-	return cwd_step(index, walk);
-}
-#endif
-
 /*
  * The working directory's components at `base` in the record's data (base is at most two PATH_MAX
  * and the argv cap); returns their length. Resolved here, at exec: by the time user space could
@@ -433,19 +447,15 @@ static long cwd_step_callback(u32 index, void *walk)
 static __always_inline u32 copy_cwd(struct exec_record *rec, struct task_struct *task, u32 base)
 {
 	struct fs_struct *fs = BPF_CORE_READ(task, fs);
-	struct cwd_walk walk = {.rec = rec, .base = base};
+	struct cwd_walk walk = {.base = base};
 
 	walk.dentry = BPF_CORE_READ(fs, pwd.dentry);
 	walk.vfsmnt = BPF_CORE_READ(fs, pwd.mnt);
 	walk.root_dentry = BPF_CORE_READ(fs, root.dentry);
 	walk.root_mnt = BPF_CORE_READ(fs, root.mnt);
-#ifdef BOOTSTRAP_LIGHT
-	bpf_loop(BOOTSTRAP_CWD_DEPTH, cwd_step_callback, &walk, 0);
-#else
 	for (u32 i = 0; i < BOOTSTRAP_CWD_DEPTH; i++)
-		if (cwd_step(i, &walk))
+		if (cwd_step(&walk))
 			break;
-#endif
 	if (!walk.done)
 		rec->flags |= EXEC_CWD_TRUNCATED;
 	return walk.len > BOOTSTRAP_CWD_MAX ? BOOTSTRAP_CWD_MAX : walk.len;

@@ -64,13 +64,15 @@ std::string CgroupPaths::container_directory(const std::string& prefix) {
 }
 
 void CgroupPaths::rescan() {
-    if (auto root = id_of_directory("/")) paths_[*root] = "/";
+    // Strings built by appending: GCC 12 warns wrongly (-Wrestrict) about `"/" + string` at -O3.
+    if (auto root = id_of_directory("/")) paths_.insert_or_assign(*root, std::string(1, '/'));
     std::error_code ec;
     namespace fs = std::filesystem;
     for (fs::recursive_directory_iterator it(mount_, fs::directory_options::skip_permission_denied, ec), end;
          !ec && it != end; it.increment(ec)) {
         if (!it->is_directory(ec) || it->is_symlink(ec)) continue;
-        std::string path = "/" + fs::relative(it->path(), mount_, ec).string();
+        std::string path(1, '/');
+        path.append(fs::relative(it->path(), mount_, ec).native());
         if (auto id = id_of_directory(path)) paths_[*id] = path;
     }
 }
