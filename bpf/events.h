@@ -35,7 +35,7 @@
  * cap of slack because the verifier bounds each copy's offset and length separately.
  */
 #define BOOTSTRAP_SCRATCH_BYTES(args_cap)                                                          \
-	(sizeof(struct exec_record) + 4 * BOOTSTRAP_FILENAME_MAX + 2 * (__u64)(args_cap))
+	(sizeof(struct exec_record) + 4 * (__u64)BOOTSTRAP_FILENAME_MAX + 2 * (__u64)(args_cap))
 
 /*
  * Load-time settings: the programs' one read-only global, written by the user side between open and
