@@ -506,11 +506,16 @@ static __always_inline u32 program_flags(struct linux_binprm *bprm, struct task_
 	if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) && egid != gid &&
 	    egid == BPF_CORE_READ(inode, i_gid.val))
 		flags |= EXEC_SETGID;
-	/* Not root, an exec keeps only ambient capabilities: any other effective one came from the
-	 * file. */
+	/*
+	 * An exec that gained privileges without a set-id bit, and has effective capabilities
+	 * beyond the ambient ones it keeps, gained them from the file. The kernel judges "gained"
+	 * against the root of the process's own user namespace, so root in a container is not taken
+	 * for a file's gift.
+	 */
 	bpf_core_read(&effective, sizeof(effective), &cred->cap_effective);
 	bpf_core_read(&ambient, sizeof(ambient), &cred->cap_ambient);
-	if (euid != 0 && (effective & ~ambient))
+	if (BPF_CORE_READ_BITFIELD_PROBED(bprm, secureexec) &&
+	    !(flags & (EXEC_SETUID | EXEC_SETGID)) && (effective & ~ambient))
 		flags |= EXEC_FILE_CAPS;
 
 	if (BPF_CORE_READ(inode, i_nlink) == 0)

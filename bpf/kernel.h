@@ -240,6 +240,11 @@ struct trace_event_raw_sched_process_exit {
 } __attribute__((preserve_access_index));
 
 struct linux_binprm {
+	/*
+	 * Set when the exec gained privileges (set-id bits, or capabilities for a process that is
+	 * not its user namespace's root): the kernel's AT_SECURE.
+	 */
+	unsigned int secureexec : 1;
 	struct file *file;
 	const char *filename;
 	const char *interp; /* the #! interpreter of a script; else the same pointer as filename */

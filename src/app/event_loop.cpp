@@ -77,7 +77,7 @@ void EventLoop::check_command() {
     if (!command_ || command_status_) return;
     command_status_ = command_->poll_exit();
     if (!command_status_) return;
-    if (stop_passed_on_) session_.output().give_up_after(kStopGrace);
+    if (stop_passed_on_ && !wait_for_descendants_) session_.output().give_up_after(kStopGrace);
     drain();
     session_.command_ended(session_.live_processes());
 }
@@ -128,7 +128,8 @@ void EventLoop::stop() {
 // stop passed on to the command, once the command has ended.
 void EventLoop::while_output_waits() {
     handle_signals();
-    if (stop_passed_on_ && command_ && command_->ended()) session_.output().give_up_after(kStopGrace);
+    if (stop_passed_on_ && !wait_for_descendants_ && command_ && command_->ended())
+        session_.output().give_up_after(kStopGrace);
 }
 
 void EventLoop::watch_reader() {

@@ -74,6 +74,8 @@ std::function<bool(const ExistingEvent&)> existing_filter(const RunPlan& plan,
         if (filter.ppid && e.proc.ppid != *filter.ppid) return false;
         if (filter.uid && e.proc.uid != *filter.uid) return false;
         if (filter.comm && e.proc.comm != *filter.comm) return false;
+        if (filter.pid_namespace && pid_namespace_of(static_cast<pid_t>(e.proc.pid)) != *filter.pid_namespace)
+            return false;
         return !cgroup || in_cgroup(static_cast<pid_t>(e.proc.pid), *cgroup);
     };
 }
@@ -91,10 +93,16 @@ void check_followable(pid_t pid) {
 int run(const RunPlan& plan) {
     uint64_t run_start = WallClock::monotonic_now_ns();  // the summary's and the timeline's start
     check_can_trace();
-    if (own_pid_namespace() != 0)
+    if (own_pid_namespace() != 0) {
         std::fprintf(stderr,
                      "bootstrap: running in a pid namespace of its own: only its processes are traced, with its "
                      "pids (run in the host's pid namespace to see every process)\n");
+        if (!proc_shows_own_pid_namespace())
+            std::fprintf(stderr,
+                         "bootstrap: this /proc shows another pid namespace: -p, --existing and --ancestors would "
+                         "read other processes than the kernel reports (mount /proc for this namespace, as "
+                         "unshare --mount-proc does)\n");
+    }
     if (plan.follow_pid) check_followable(static_cast<pid_t>(*plan.follow_pid));
     std::optional<std::string> cgroup_path = plan.cgroup_path;
     if (plan.container) cgroup_path = CgroupPaths().container_directory(*plan.container);
@@ -117,6 +125,11 @@ int run(const RunPlan& plan) {
     // files close when it execs); it waits to exec until the tracer follows it.
     std::optional<HeldCommand> command;
     if (!plan.command.empty()) command.emplace(plan.command, plan.command_user);
+    // Messages must not hold up a stop either: on a pipe (often the output's own, with 2>&1), stderr
+    // becomes a non-blocking description of our own, and a message the reader has no room for is
+    // dropped. The command, forked already, keeps the blocking one.
+    FileDescriptor stderr_twin = nonblocking_pipe_twin(STDERR_FILENO);
+    if (stderr_twin) dup2(stderr_twin.get(), STDERR_FILENO);
     TracerConfig tracer_config = plan.tracer;
     tracer_config.cgroup_fd = cgroup.get();
     Tracer tracer(tracer_config, [&session](std::span<const std::byte> record) { session.handle(record); });

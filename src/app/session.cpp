@@ -146,7 +146,7 @@ void Session::command_ended(size_t descendants) {
 void Session::dispatch(const Event& event) {
     if (stream_stopped_) {
         for (auto& sink : file_sinks_) sink->on_event(event);
-        ++unwritten_;
+        if (!std::holds_alternative<ForkEvent>(event)) ++unwritten_;  // forks are never lines
         return;
     }
     for (auto& sink : stream_sinks_) sink->on_event(event);
@@ -208,6 +208,8 @@ void Session::end(bool output_open) {
             for (auto& sink : stream_sinks_) sink->end();
             out_.flush();
         } catch (const OutputClosed&) {
+        } catch (const OutputStalled&) {
+            stop_stream();  // the summary is what is left: counted with the rest
         }
     }
     if (unwritten_ > 0)

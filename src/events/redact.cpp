@@ -27,6 +27,21 @@ void Redactor::redact_assignments(std::vector<std::string>& entries) const {
     }
 }
 
+// "scheme://user:password@host": the password, whatever the variable or argument is called.
+void Redactor::redact_url_passwords(std::vector<std::string>& entries) {
+    for (std::string& entry : entries) {
+        for (size_t scheme = entry.find("://"); scheme != std::string::npos; scheme = entry.find("://", scheme + 3)) {
+            size_t start = scheme + 3;
+            size_t end = entry.find_first_of("/?# ", start);
+            size_t at = entry.rfind('@', end == std::string::npos ? std::string::npos : end);
+            if (at == std::string::npos || at < start) continue;
+            size_t colon = entry.find(':', start);
+            if (colon == std::string::npos || colon > at) continue;
+            entry.replace(colon + 1, at - colon - 1, kHidden);
+        }
+    }
+}
+
 // "--password=x", "PASSWORD=x" and "--password x": an option or assignment with a secret name.
 void Redactor::redact_arguments(std::vector<std::string>& argv) const {
     redact_assignments(argv);
@@ -40,11 +55,22 @@ void Redactor::redact_arguments(std::vector<std::string>& argv) const {
 
 void Redactor::apply(Event& event) const {
     if (auto* exec = std::get_if<ExecEvent>(&event)) {
-        if (exec->context.env) redact_assignments(*exec->context.env);
-        if (arguments_) redact_arguments(exec->argv);
+        if (exec->context.env) {
+            redact_assignments(*exec->context.env);
+            redact_url_passwords(*exec->context.env);
+        }
+        if (arguments_) {
+            redact_arguments(exec->argv);
+            redact_url_passwords(exec->argv);
+        }
     } else if (arguments_) {
-        if (auto* failed = std::get_if<ExecFailedEvent>(&event)) redact_arguments(failed->argv);
-        if (auto* existing = std::get_if<ExistingEvent>(&event)) redact_arguments(existing->argv);
+        std::vector<std::string>* argv = nullptr;
+        if (auto* failed = std::get_if<ExecFailedEvent>(&event)) argv = &failed->argv;
+        if (auto* existing = std::get_if<ExistingEvent>(&event)) argv = &existing->argv;
+        if (argv) {
+            redact_arguments(*argv);
+            redact_url_passwords(*argv);
+        }
     }
 }
 

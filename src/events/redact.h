@@ -1,5 +1,6 @@
-// Secrets out of what the output shows: the values of environment variables whose names look secret, and
-// on request the same values in arguments ("--password=..."). Applied to each event before any sink sees
+// Secrets out of what the output shows: the values of environment variables whose names look secret, the
+// password of any URL in the environment ("postgres://user:PASSWORD@host"), and on request the same in
+// arguments ("--password=..."). Applied to each event before any sink sees
 // it, so a secret reaches neither the stream, nor the timeline, nor a file.
 #pragma once
 
@@ -14,7 +15,10 @@ namespace bootstrap {
 class Redactor {
 public:
     // Names matching any of these (shell patterns, case-insensitive) are secret, besides the caller's.
-    static constexpr const char* kDefaultPatterns[] = {"*TOKEN*", "*SECRET*", "*PASSWORD*", "*KEY*"};
+    // ("*_PWD" is MYSQL_PWD's kind, not PWD, the working directory.)
+    static constexpr const char* kDefaultPatterns[] = {"*TOKEN*",      "*SECRET*", "*PASSWORD*", "*PASSWD*",
+                                                       "*PASSPHRASE*", "*_PASS",   "*_PWD",      "*KEY*",
+                                                       "*CREDENTIAL*", "*_AUTH"};
     // What a secret value becomes.
     static constexpr std::string_view kHidden = "<redacted>";
 
@@ -27,6 +31,7 @@ public:
 
 private:
     void redact_assignments(std::vector<std::string>& entries) const;
+    static void redact_url_passwords(std::vector<std::string>& entries);
     void redact_arguments(std::vector<std::string>& argv) const;
 
     std::vector<std::string> patterns_;

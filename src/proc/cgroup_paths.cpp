@@ -66,14 +66,16 @@ std::string CgroupPaths::container_directory(const std::string& prefix) {
 void CgroupPaths::rescan() {
     // Strings built by appending: GCC 12 warns wrongly (-Wrestrict) about `"/" + string` at -O3.
     if (auto root = id_of_directory("/")) paths_.insert_or_assign(*root, std::string(1, '/'));
-    std::error_code ec;
     namespace fs = std::filesystem;
-    for (fs::recursive_directory_iterator it(mount_, fs::directory_options::skip_permission_denied, ec), end;
-         !ec && it != end; it.increment(ec)) {
-        if (!it->is_directory(ec) || it->is_symlink(ec)) continue;
+    std::error_code walk_error;
+    for (fs::recursive_directory_iterator it(mount_, fs::directory_options::skip_permission_denied, walk_error), end;
+         !walk_error && it != end; it.increment(walk_error)) {
+        // A cgroup removed during the walk (containers come and go) is skipped; the walk goes on.
+        std::error_code entry_error;
+        if (!it->is_directory(entry_error) || it->is_symlink(entry_error)) continue;
         std::string path(1, '/');
-        path.append(fs::relative(it->path(), mount_, ec).native());
-        if (auto id = id_of_directory(path)) paths_[*id] = path;
+        path.append(fs::relative(it->path(), mount_, entry_error).native());
+        if (auto id = id_of_directory(path); id && !entry_error) paths_[*id] = path;
     }
 }
 

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
@@ -132,6 +133,17 @@ std::optional<pid_t> thread_group_of(pid_t tid) {
 
 bool process_exists(pid_t pid) {
     return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+std::optional<uint32_t> pid_namespace_of(pid_t pid) {
+    struct stat st {};
+    if (stat(("/proc/" + std::to_string(pid) + "/ns/pid").c_str(), &st) != 0) return std::nullopt;
+    return static_cast<uint32_t>(st.st_ino);
+}
+
+bool proc_shows_own_pid_namespace() {
+    std::error_code ec;
+    return std::filesystem::read_symlink("/proc/self", ec).string() == std::to_string(getpid());
 }
 
 std::vector<pid_t> process_tree(pid_t root) {

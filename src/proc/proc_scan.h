@@ -20,6 +20,12 @@ std::vector<pid_t> process_tree(pid_t root);
 
 bool process_exists(pid_t pid);
 
+// The inode number of the pid namespace process `pid` lives in; nothing when it is gone.
+std::optional<uint32_t> pid_namespace_of(pid_t pid);
+
+// Whether this /proc shows our own pid namespace (false under `unshare -p` without --mount-proc).
+bool proc_shows_own_pid_namespace();
+
 // The process (thread group) that thread `tid` belongs to, from /proc; nothing when it is gone.
 std::optional<pid_t> thread_group_of(pid_t tid);
 

@@ -53,11 +53,25 @@ FileDescriptor open_private_output(const std::string& path, std::string_view opt
     return fd;
 }
 
+namespace {
+
+FileDescriptor reopen_nonblocking(int fd) {
+    std::string path = "/proc/self/fd/" + std::to_string(fd);
+    return FileDescriptor(open(path.c_str(), O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+}
+
+}  // namespace
+
 FileDescriptor nonblocking_twin(int fd) {
     struct stat st {};
     if (fstat(fd, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) return FileDescriptor();
-    std::string path = "/proc/self/fd/" + std::to_string(fd);
-    return FileDescriptor(open(path.c_str(), O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    return reopen_nonblocking(fd);
+}
+
+FileDescriptor nonblocking_pipe_twin(int fd) {
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode)) return FileDescriptor();
+    return reopen_nonblocking(fd);
 }
 
 }  // namespace bootstrap

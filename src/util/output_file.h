@@ -21,5 +21,7 @@ FileDescriptor open_private_output(const std::string& path, std::string_view opt
 // traced command) keep their blocking one. Empty for anything else (a regular file never stalls for
 // good; a socket cannot be reopened) or when it cannot be opened: then `fd` is written as it is.
 FileDescriptor nonblocking_twin(int fd);
+// The same for a pipe or FIFO only.
+FileDescriptor nonblocking_pipe_twin(int fd);
 
 }  // namespace bootstrap

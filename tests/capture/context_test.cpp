@@ -170,6 +170,25 @@ TEST(Context, PrivilegesTheExecRaised) {
                  plain_exec->context.exe_upper_layer);
 }
 
+// Root of a user namespace of its own (unshare -r, as rootless containers run) has every capability in it
+// at each exec: nothing the exec raised.
+TEST(Context, RootOfAUserNamespaceRaisesNothing) {
+    REQUIRE_BPF();
+    TraceSession session;
+    Reaped run = reap(spawn_exec("/usr/bin/setpriv", {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                                      "--", "/usr/bin/unshare", "--map-root-user", "/bin/true"}));
+    if (WEXITSTATUS(run.status) != 0) GTEST_SKIP() << "user namespaces are not open to nobody here";
+    const ExecEvent* inside = nullptr;
+    session.drain_until([&] {
+        for (const ExecEvent* e : session.of<ExecEvent>(run.pid))
+            if (e->filename == "/bin/true") inside = e;
+        return inside != nullptr;
+    });
+    ASSERT_NE(inside, nullptr);
+    EXPECT_EQ(inside->proc.uid, 65534u);
+    EXPECT_TRUE(privileges_raised(inside->context).empty());
+}
+
 // Programs that are not (or no longer) files: from a memfd, and from a file unlinked before fexecve.
 TEST(Context, ProgramsFromAMemfdAndADeletedFile) {
     REQUIRE_BPF();

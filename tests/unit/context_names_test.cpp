@@ -47,6 +47,25 @@ TEST(Redactor, EnvironmentValuesOfSecretNames) {
     EXPECT_EQ(std::get<ExecEvent>(event).argv[1], "--password=x") << "arguments only on request";
 }
 
+TEST(Redactor, PasswordsInUrlsAndMoreSecretNames) {
+    Redactor redactor;
+    ExecEvent exec;
+    exec.context.env = std::vector<std::string>{"DATABASE_URL=postgres://app:pw1@db:5432/x",
+                                                "HTTPS_PROXY=http://u:p%40ss@proxy:3128",
+                                                "PLAIN_URL=https://example.org/a:b@c",
+                                                "MYSQL_PWD=pw2",
+                                                "PWD=/home/u",
+                                                "DB_PASS=pw3",
+                                                "NPM_CONFIG__AUTH=pw4"};
+    Event event{exec};
+    redactor.apply(event);
+    EXPECT_EQ(*std::get<ExecEvent>(event).context.env,
+              (std::vector<std::string>{"DATABASE_URL=postgres://app:<redacted>@db:5432/x",
+                                        "HTTPS_PROXY=http://u:<redacted>@proxy:3128",
+                                        "PLAIN_URL=https://example.org/a:b@c", "MYSQL_PWD=<redacted>", "PWD=/home/u",
+                                        "DB_PASS=<redacted>", "NPM_CONFIG__AUTH=<redacted>"}));
+}
+
 TEST(Redactor, ArgumentsOnRequest) {
     Redactor redactor({}, /*arguments=*/true);
     ExecFailedEvent failed;
