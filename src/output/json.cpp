@@ -69,28 +69,16 @@ void JsonSink::write(const ExecEvent& event) {
 void JsonSink::context_fields(const ExecContext& context) {
     json_.field("cwd", context.cwd);
     json_.field("cwd_truncated", context.cwd_truncated);
-    if (context.tty)
-        json_.field("tty", tty_name(*context.tty));
-    else
-        json_.field("tty", nullptr);
+    json_.field("tty", context.tty ? std::optional(tty_name(*context.tty)) : std::nullopt);
     json_.field("sid", context.sid);
-    if (context.auid)
-        json_.field("auid", *context.auid);
-    else
-        json_.field("auid", nullptr);
+    json_.field("auid", context.auid);
     json_.field("euid", context.euid);
     json_.field("egid", context.egid);
     json_.field("ns_pid", context.ns_pid);
     json_.field("pid_ns", context.pid_ns);
     json_.field("mnt_ns", context.mnt_ns);
-    if (context.cgroup)
-        json_.field("cgroup", *context.cgroup);
-    else
-        json_.field("cgroup", nullptr);
-    if (context.container_id)
-        json_.field("container_id", *context.container_id);
-    else
-        json_.field("container_id", nullptr);
+    json_.field("cgroup", context.cgroup);
+    json_.field("container_id", context.container_id);
 }
 
 void JsonSink::write_ancestors(const std::vector<Ancestor>& ancestors) {
@@ -119,10 +107,7 @@ void JsonSink::write(const ExitEvent& event) {
     common("exit", event.proc);
     if (event.thread_only) json_.field("thread_only", true);
     exit_status_fields(event.status, [this](std::string_view key, const auto& value) { json_.field(key, value); });
-    if (event.duration_ns)
-        json_.field("duration_ns", *event.duration_ns);
-    else
-        json_.field("duration_ns", nullptr);
+    json_.field("duration_ns", event.duration_ns);
     json_.field("age_ns", event.age_ns);
     json_.field("cpu_user_ns", event.cpu_user_ns);
     json_.field("cpu_system_ns", event.cpu_system_ns);

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,14 @@ public:
     void field(std::string_view key, bool value);
     void field(std::string_view key, std::nullptr_t);
     void field(std::string_view key, const std::vector<std::string>& values);
+    // The value, or null when there is none.
+    template <typename T>
+    void field(std::string_view key, const std::optional<T>& value) {
+        if (value)
+            field(key, *value);
+        else
+            field(key, nullptr);
+    }
     // "key":[{...},{...}]: each object between begin_element() and end_element(), its fields as above.
     void begin_array(std::string_view key);
     void begin_element();
