@@ -270,10 +270,10 @@ TEST(Resources, UserCpuTimeMatchesWait4) {
 TEST(Resources, SwitchesMatchWait4) {
     REQUIRE_BPF();
     TraceSession session;
-    Reaped child = run_child([] {
+    Reaped child = reap_after_last_switch(spawn([] {
         for (int i = 0; i < 20; ++i) usleep(1000);  // each sleep is a voluntary switch
         return 0;
-    });
+    }));
     const ExitEvent* exit = session.wait_for<ExitEvent>(child.pid);
     ASSERT_NE(exit, nullptr);
     ASSERT_GE(child.usage.ru_nvcsw, 20);

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 
 namespace bootstrap::testing {
 
@@ -67,6 +68,15 @@ Reaped reap(pid_t pid) {
     if (wait4(pid, &r.status, 0, &r.usage) != pid) throw std::system_error(errno, std::generic_category(), "wait4");
     r.lifetime = std::chrono::steady_clock::now() - start_time_of(pid);
     return r;
+}
+
+Reaped reap_after_last_switch(pid_t pid) {
+    siginfo_t info{};
+    if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) != 0)
+        throw std::system_error(errno, std::generic_category(), "waitid");
+    // The dying task has nothing left to run but its last switch; 50 ms is ample even under TCG.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return reap(pid);
 }
 
 Reaped run_child(const std::function<int()>& body) {

@@ -34,6 +34,11 @@ pid_t spawn_exec(const std::string& path, const std::vector<std::string>& argv);
 // Waits for `pid` and returns what wait4 said.
 Reaped reap(pid_t pid);
 
+// Like reap(), but first lets the zombie finish dying. A parent woken by the exit can reap the child
+// on another CPU before the child's last switch away (in do_task_dead) is counted, so wait4's
+// ru_nvcsw is one short at random; waiting a moment with the zombie left in place settles it.
+Reaped reap_after_last_switch(pid_t pid);
+
 // Runs `body` in a child and waits for it.
 Reaped run_child(const std::function<int()>& body);
 
