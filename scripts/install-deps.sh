@@ -5,8 +5,10 @@
 set -eu
 
 build_packages="cmake make g++ clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-libcli11-dev libfmt-dev nlohmann-json3-dev libxxhash-dev pkg-config"
-test_packages="googletest libgtest-dev python3 xxhash clang-format clang-tidy libcap2-bin util-linux bsdutils"
+libcli11-dev libfmt-dev nlohmann-json3-dev libxxhash-dev pkg-config dpkg-dev"
+# prometheus: the metrics tests scrape the tracer with Debian's server and check it with promtool.
+test_packages="googletest libgtest-dev python3 xxhash clang-format clang-tidy libcap2-bin util-linux bsdutils
+prometheus"
 bench_packages="libbenchmark-dev libbpf-tools bpftrace linux-perf"
 # libFuzzer and the sanitizer runtimes for the default clang (the build group has clang and llvm).
 fuzz_packages="libclang-rt-dev"
@@ -29,6 +31,41 @@ case "${1:-build}" in
   *) echo "usage: $0 [build|test|bench|fuzz|kernels|arm64|dist]" >&2; exit 2 ;;
 esac
 
+# The metrics endpoint's libraries, prometheus-cpp and the civetweb HTTP server it embeds, are linked in
+# statically like libbpf; Debian ships them as shared libraries only, so they are built from Debian's own
+# source packages, unpacked into third_party/ (see CMakeLists.txt). This needs deb-src entries: when
+# the system has none, one is added for each deb entry, with the same mirror and suites.
+third_party=$(cd "$(dirname "$0")/.." && pwd)/third_party
+source_packages="prometheus-cpp civetweb"
+
+fetch_sources() {
+  [ -f "$third_party/prometheus-cpp/CMakeLists.txt" ] && [ -f "$third_party/civetweb/src/civetweb.c" ] && return 0
+  if [ "$(id -u)" -ne 0 ] && ! apt-get source --print-uris -qq $source_packages >/dev/null 2>&1; then
+    echo "missing: the Debian source packages $source_packages in $third_party" >&2
+    echo "fetch them with: sudo $0   (it adds deb-src entries when there are none)" >&2
+    exit 1
+  fi
+  if ! apt-get source --print-uris -qq $source_packages >/dev/null 2>&1; then
+    for list in /etc/apt/sources.list.d/*.sources; do
+      [ -f "$list" ] && sed -e 's/^Types:.*/Types: deb-src/' "$list" && echo
+    done >/etc/apt/sources.list.d/bootstrap-deb-src.sources
+    [ -f /etc/apt/sources.list ] && sed -n 's/^deb[[:space:]]/deb-src /p' /etc/apt/sources.list \
+      >/etc/apt/sources.list.d/bootstrap-deb-src.list
+    apt-get update -qq
+  fi
+  unpacked=$(mktemp -d)
+  (cd "$unpacked" && apt-get source -qq $source_packages 2>/dev/null >/dev/null)
+  mkdir -p "$third_party"
+  for pkg in $source_packages; do
+    rm -rf "${third_party:?}/$pkg"
+    mv "$unpacked/$pkg"-[0-9]*/ "$third_party/$pkg"
+  done
+  rm -rf "$unpacked"
+  # prometheus-cpp builds the civetweb it embeds from 3rdparty/civetweb, left empty in Debian's source.
+  rmdir "$third_party/prometheus-cpp/3rdparty/civetweb" 2>/dev/null || rm -f "$third_party/prometheus-cpp/3rdparty/civetweb"
+  ln -s ../../civetweb "$third_party/prometheus-cpp/3rdparty/civetweb"
+}
+
 missing=""
 for pkg in $wanted; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
@@ -37,7 +74,10 @@ for pkg in $wanted; do
     *) missing="$missing $pkg" ;;
   esac
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+  fetch_sources
+  exit 0
+fi
 
 # arm64 packages come from the same mirror once dpkg knows the architecture.
 add_arm64=false
@@ -60,3 +100,4 @@ if $add_arm64; then dpkg --add-architecture arm64; fi
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing
+fetch_sources

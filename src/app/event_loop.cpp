@@ -97,8 +97,7 @@ void EventLoop::drain() {
     if (!output_open_) return;
     WallClock::resync();  // the records of this drain get the wall clock's time of now
     try {
-        tracer_.consume();
-        session_.after_drain(tracer_);
+        session_.drain(tracer_);
     } catch (const OutputClosed&) {
         output_open_ = false;
     } catch (const OutputStalled&) {
@@ -132,6 +131,18 @@ void EventLoop::while_output_waits() {
         session_.output().give_up_after(kStopGrace);
 }
 
+// SIGHUP with -o FILE: logrotate moved the file away. Without a file to reopen it stops, as it always has.
+bool EventLoop::reopen_output() {
+    try {
+        return session_.reopen_output();
+    } catch (const OutputStalled&) {
+        return true;  // a regular file never stalls
+    } catch (const Error& e) {
+        survive_write_error(e);
+        return true;
+    }
+}
+
 void EventLoop::watch_reader() {
     if (slots_[kReader].fd >= 0 && (slots_[kReader].revents & (POLLERR | POLLHUP))) output_open_ = false;
 }
@@ -139,7 +150,8 @@ void EventLoop::watch_reader() {
 void EventLoop::handle_signals() {
     while (auto info = signals_.take()) {
         if (info->ssi_signo == SIGCHLD) continue;  // only wakes us: poll_exit() follows
-        if (!command_ || command_status_) {        // nothing to pass it on to: the command has exited (--wait)
+        if (info->ssi_signo == SIGHUP && reopen_output()) continue;
+        if (!command_ || command_status_) {  // nothing to pass it on to: the command has exited (--wait)
             stop();
             continue;
         }

@@ -43,6 +43,7 @@ private:
     void drain();
     void watch_reader();
     void handle_signals();
+    bool reopen_output();
     void survive_write_error(const Error& error);
     void while_output_waits();
     void stop();

@@ -4,6 +4,8 @@
 #include "app/session.h"
 #include "bpf/tracer.h"
 #include "events/clock.h"
+#include "output/log_file.h"
+#include "output/metrics.h"
 #include "output/writer.h"
 #include "proc/cgroup_paths.h"
 #include "proc/command.h"
@@ -80,6 +82,24 @@ std::function<bool(const ExistingEvent&)> existing_filter(const RunPlan& plan,
     };
 }
 
+bool is_regular_file(int fd) {
+    struct stat st {};
+    return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// Rotating renames the file and creates a new one: its directory must be writable by whom the tracer
+// has become. Found now rather than at the first rotation, hours later.
+void check_can_rotate(const std::string& path) {
+    std::string directory = std::filesystem::path(path).parent_path().string();
+    if (directory.empty()) directory = ".";
+    if (access(directory.c_str(), W_OK | X_OK) != 0)
+        throw Error("--max-size: cannot rotate " + path + ": once attached the tracer runs as uid " +
+                        std::to_string(getuid()) + ", which cannot write " + directory,
+                    "give it a directory it can write (install -d -o " + std::to_string(getuid()) + " " + directory +
+                        "), or run it as the owner of " + directory +
+                        " with CAP_BPF and CAP_PERFMON, as the systemd unit does");
+}
+
 // -p takes a process: the kernel follows processes (thread groups), so a thread's id would match nothing.
 void check_followable(pid_t pid) {
     if (!process_exists(pid)) throw usage_error("-p/--pid", "no process with pid " + std::to_string(pid));
@@ -104,6 +124,7 @@ int run(const RunPlan& plan) {
                          "unshare --mount-proc does)\n");
     }
     if (plan.follow_pid) check_followable(static_cast<pid_t>(*plan.follow_pid));
+    if (plan.output.metrics) check_can_listen(*plan.output.metrics);
     std::optional<std::string> cgroup_path = plan.cgroup_path;
     if (plan.container) cgroup_path = CgroupPaths().container_directory(*plan.container);
     FileDescriptor cgroup = cgroup_path ? open_cgroup(*cgroup_path) : FileDescriptor();
@@ -118,7 +139,14 @@ int run(const RunPlan& plan) {
     int output_fd = output_file ? output_file.get() : STDOUT_FILENO;
     FileDescriptor output_twin = nonblocking_twin(output_fd);
     Writer out(output_twin ? output_twin.get() : output_fd, plan.output.path.value_or("standard output"));
-    Session session(plan.output, out, run_start);  // opens the --trace file
+    // A regular file is rotated, reopened and kept through a full disk (a FIFO or a device is not).
+    std::optional<LogFile> log_file;
+    if (plan.output.path && is_regular_file(output_file.get()))
+        log_file.emplace(*plan.output.path, std::move(output_file), plan.output.file_limits);
+    std::optional<Metrics> metrics;
+    if (plan.output.metrics) metrics.emplace(plan.output.metrics_comm_limit);
+    Session session(plan.output, out, log_file ? &*log_file : nullptr, metrics ? &*metrics : nullptr,
+                    run_start);  // opens the --trace file
 
     SignalFd signals({SIGINT, SIGTERM, SIGHUP, SIGCHLD});
     // The command is forked before anything is loaded, so it inherits no BPF descriptor (the output
@@ -140,6 +168,9 @@ int run(const RunPlan& plan) {
     if (command) tracer.trace_process(static_cast<uint32_t>(command->pid()));
     // Everything privileged is done: the ring buffer and counters are read through what we hold.
     drop_privileges(unprivileged_identity(), /*keep_kill=*/command.has_value());
+    if (log_file && plan.output.file_limits.max_bytes > 0) check_can_rotate(*plan.output.path);
+    // The server's threads start only now, with nothing left to drop.
+    if (metrics) metrics->serve(*plan.output.metrics);
     // Only now, so that the command never sees a tracer it could signal (unless it runs as root).
     if (command) command->release();
 

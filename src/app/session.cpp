@@ -22,17 +22,20 @@
 
 namespace bootstrap {
 
-Session::Session(const OutputPlan& plan, Writer& out, uint64_t run_start)
+Session::Session(const OutputPlan& plan, Writer& out, LogFile* log_file, Metrics* metrics, uint64_t run_start)
     : out_(out),
+      log_file_(log_file),
+      metrics_(metrics),
       page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))),
       plan_(plan),
       redactor_(plan.redact_patterns, plan.redact_args) {
     if (plan.ancestors) table_.emplace();
     WallClock clock;
     TimeFormatter times(clock, plan.time_format, run_start);
-    if (plan.json)
+    if (log_file) out.write_to(*log_file);
+    if (plan.events && plan.json)
         stream_sinks_.push_back(std::make_unique<JsonSink>(out, times, ExecIds(read_boot_id()), plan.env));
-    else
+    else if (plan.events)
         stream_sinks_.push_back(std::make_unique<TextSink>(out, times, plan.text));
     if (plan.summary) {
         auto summary = std::make_unique<SummarySink>(out, plan.json, times, run_start);
@@ -40,7 +43,8 @@ Session::Session(const OutputPlan& plan, Writer& out, uint64_t run_start)
         stream_sinks_.push_back(std::move(summary));
     }
     if (plan.trace_path)
-        file_sinks_.push_back(std::make_unique<TraceSink>(*plan.trace_path, clock, TraceLimits{}, run_start));
+        side_sinks_.push_back(std::make_unique<TraceSink>(*plan.trace_path, clock, TraceLimits{}, run_start));
+    if (metrics) side_sinks_.push_back(std::make_unique<MetricsSink>(*metrics));
 }
 
 namespace {
@@ -88,6 +92,7 @@ void Session::begin() {
 }
 
 void Session::handle(std::span<const std::byte> record) {
+    if (metrics_) metrics_->record_read();
     DecodeResult decoded = decode(record, page_size_);
     auto* event = std::get_if<Event>(&decoded);
     if (!event) {
@@ -145,12 +150,12 @@ void Session::command_ended(size_t descendants) {
 
 void Session::dispatch(const Event& event) {
     if (stream_stopped_) {
-        for (auto& sink : file_sinks_) sink->on_event(event);
+        for (auto& sink : side_sinks_) sink->on_event(event);
         if (!std::holds_alternative<ForkEvent>(event)) ++unwritten_;  // forks are never lines
         return;
     }
     for (auto& sink : stream_sinks_) sink->on_event(event);
-    for (auto& sink : file_sinks_) sink->on_event(event);
+    for (auto& sink : side_sinks_) sink->on_event(event);
     out_.flush_if_large();
 }
 
@@ -162,15 +167,49 @@ void Session::stop_stream() {
     out_.buffer().clear();
 }
 
+void Session::drain(Tracer& tracer) {
+    if (metrics_) metrics_->set_ring_fill(tracer.ring_fill());
+    tracer.consume();
+    after_drain(tracer);
+}
+
+bool Session::reopen_output() {
+    if (!log_file_) return false;
+    flush();  // what was read before the signal goes to the file it was meant for
+    log_file_->reopen();
+    return true;
+}
+
 void Session::after_drain(const Tracer& tracer) {
     report_untracked(tracer.untracked_forks());
     if (uint64_t lost = take_lost(tracer.lost_events())) {
         uint64_t now = WallClock::monotonic_now_ns();
         if (!stream_stopped_)
             for (auto& sink : stream_sinks_) sink->on_lost(lost, now);
-        for (auto& sink : file_sinks_) sink->on_lost(lost, now);
+        for (auto& sink : side_sinks_) sink->on_lost(lost, now);
     }
-    flush();
+    try {
+        flush();
+    } catch (...) {
+        update_metrics(tracer);
+        throw;
+    }
+    update_metrics(tracer);
+}
+
+// Totals kept here and in the output file, copied into the metrics once per drain.
+void Session::update_metrics(const Tracer& tracer) {
+    if (!metrics_) return;
+    uint64_t dropped = unwritten_, write_errors = 0, rotations = 0;
+    if (log_file_) {
+        dropped += log_file_->lines_dropped();
+        write_errors = log_file_->write_errors();
+        rotations = log_file_->rotations();
+    }
+    metrics_->set_lines_not_written(dropped);
+    metrics_->set_output_write_errors(write_errors);
+    metrics_->set_rotations(rotations);
+    metrics_->set_untracked_forks(tracer.untracked_forks());
 }
 
 // Forks -p or command mode could not follow: their events are missing, so say so once per batch.
@@ -196,7 +235,7 @@ uint64_t Session::take_lost(uint64_t total) {
 // does not keep the summary from being: the first error is thrown once both are done.
 void Session::end(bool output_open) {
     std::optional<Error> file_error;
-    for (auto& sink : file_sinks_) {
+    for (auto& sink : side_sinks_) {
         try {
             sink->end();
         } catch (const Error& e) {

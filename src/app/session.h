@@ -1,12 +1,15 @@
 // Where records become output: each record from the ring is decoded once and the event handed to every
 // sink. The event stream (text or JSON) and the summary write to the output; the timeline writes its own
-// file at the end. A new consumer of events (metrics, a process table) is one more sink here.
+// file at the end, and the metrics count what the output holds. A new consumer of events is one more
+// sink here.
 #pragma once
 
 #include "bpf/tracer.h"
 #include "cli/plan.h"
 #include "events/process_table.h"
 #include "events/redact.h"
+#include "output/log_file.h"
+#include "output/metrics.h"
 #include "output/sink.h"
 #include "output/writer.h"
 #include "proc/cgroup_paths.h"
@@ -28,8 +31,9 @@ class SummarySink;
 class Session {
 public:
     // Opens the timeline file now, so a bad path fails before anything is loaded. `run_start_ns`
-    // (CLOCK_MONOTONIC) is when the run began, before the command was forked. Throws Error.
-    Session(const OutputPlan& plan, Writer& out, uint64_t run_start_ns);
+    // (CLOCK_MONOTONIC) is when the run began, before the command was forked. `log_file` is the -o file
+    // when it is a regular file, and `metrics` what --metrics serves; either may be null. Throws Error.
+    Session(const OutputPlan& plan, Writer& out, LogFile* log_file, Metrics* metrics, uint64_t run_start_ns);
 
     // The processes running now, from the tracer's task list: all into the process table, and with
     // --existing one event for each that `wanted` accepts, written once begin() has written the headers.
@@ -38,8 +42,11 @@ public:
     void begin();
     // One record from the ring buffer.
     void handle(std::span<const std::byte> record);
-    // After each drain of the ring: reports what the kernel could not deliver since the last one.
-    void after_drain(const Tracer& tracer);
+    // Reads every waiting record (handle()), then reports what the kernel could not deliver since the
+    // last drain and writes the output.
+    void drain(Tracer& tracer);
+    // SIGHUP: opens the -o file again (logrotate moved it away). False when there is no such file.
+    bool reopen_output();
     Writer& output() { return out_; }
     // Writes what is buffered. Throws OutputClosed when the reader has gone, OutputStalled when a stop
     // came while it was not reading, Error on a write error.
@@ -64,12 +71,16 @@ private:
     void dispatch(const Event& event);
     bool prepare(Event& event);
     void count_live(const Event& event);
+    void after_drain(const Tracer& tracer);
+    void update_metrics(const Tracer& tracer);
     void report_untracked(uint64_t total);
     uint64_t take_lost(uint64_t total);
 
     Writer& out_;
     std::vector<std::unique_ptr<EventSink>> stream_sinks_;
-    std::vector<std::unique_ptr<EventSink>> file_sinks_;
+    std::vector<std::unique_ptr<EventSink>> side_sinks_;  // those that go on when the stream stops
+    LogFile* log_file_;
+    Metrics* metrics_;
     uint64_t page_size_;
     const OutputPlan& plan_;
     std::optional<ProcessTable> table_;  // --ancestors

@@ -11,6 +11,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -233,6 +234,36 @@ void check_can_trace() {
                     "distributions since 2020); install such a kernel, or one from your distribution");
 }
 
+// Read-only views of the ring buffer's two position pages, for its fill level: libbpf's ring_buffer keeps
+// its own mappings to itself. Positions only grow; their difference is what waits to be read.
+class RingPositions {
+public:
+    RingPositions(int map_fd, uint32_t ring_bytes)
+        : page_(static_cast<size_t>(sysconf(_SC_PAGESIZE))),
+          consumer_(mmap(nullptr, page_, PROT_READ, MAP_SHARED, map_fd, 0)),
+          producer_(mmap(nullptr, page_, PROT_READ, MAP_SHARED, map_fd, static_cast<off_t>(page_))),
+          ring_bytes_(ring_bytes) {}
+    ~RingPositions() {
+        if (consumer_ != MAP_FAILED) munmap(consumer_, page_);
+        if (producer_ != MAP_FAILED) munmap(producer_, page_);
+    }
+    RingPositions(const RingPositions&) = delete;
+    RingPositions& operator=(const RingPositions&) = delete;
+
+    double fill() const {
+        if (consumer_ == MAP_FAILED || producer_ == MAP_FAILED) return 0;
+        uint64_t consumed = __atomic_load_n(static_cast<const uint64_t*>(consumer_), __ATOMIC_ACQUIRE);
+        uint64_t produced = __atomic_load_n(static_cast<const uint64_t*>(producer_), __ATOMIC_ACQUIRE);
+        return produced > consumed ? static_cast<double>(produced - consumed) / ring_bytes_ : 0;
+    }
+
+private:
+    size_t page_;
+    void* consumer_;
+    void* producer_;
+    double ring_bytes_;
+};
+
 struct Tracer::Impl {
     RecordHandler handler;
     std::exception_ptr handler_error;
@@ -240,10 +271,13 @@ struct Tracer::Impl {
     LoadedObject object;
     std::vector<FileDescriptor> links;
     std::unique_ptr<ring_buffer, RingBufferDeleter> ring;
+    RingPositions positions;
     uint64_t last_consume_start_ns = 0;  // CLOCK_MONOTONIC, like .bss's last_wakeup_ns
 
     Impl(const TracerConfig& config, RecordHandler record_handler)
-        : handler(std::move(record_handler)), object(load(config)) {}
+        : handler(std::move(record_handler)),
+          object(load(config)),
+          positions(object.handles.events_fd, config.ring_bytes) {}
 
     const object_handles& handles() const { return object.handles; }
 
@@ -298,6 +332,10 @@ int Tracer::wakeup_fd() const {
 bool Tracer::records_may_be_held() const {
     uint64_t last_wakeup = __atomic_load_n(impl_->handles().last_wakeup_ns, __ATOMIC_RELAXED);
     return impl_->last_consume_start_ns < last_wakeup + BOOTSTRAP_WAKEUP_INTERVAL_NS;
+}
+
+double Tracer::ring_fill() const {
+    return impl_->positions.fill();
 }
 
 size_t Tracer::consume() {

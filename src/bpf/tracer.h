@@ -93,6 +93,9 @@ public:
     // record wakes the reader at once.
     bool records_may_be_held() const;
 
+    // How full the ring buffer is now, from 0 to 1: what the kernel has written and we have not read.
+    double ring_fill() const;
+
     // Hands every waiting record to the handler; returns how many.
     size_t consume();
 

@@ -20,6 +20,13 @@ constexpr const char* kUsage =
     "Usage: bootstrap [-h] [-V] [-v] [-d MS] [-x] [-a] [-j] [-s] [-p PID] [OPTIONS...] [-- COMMAND [ARGS...]]";
 // Past this a duration is a mistake rather than a wish (about 11.5 days), and ms * 1e6 stays far from overflow.
 constexpr uint64_t kMaxDurationMs = 1'000'000'000;
+// Rotation: a file smaller than a page rotates at nearly every line; more than a thousand files is a
+// mistake in the count.
+constexpr uint64_t kMinFileBytes = 4096;
+constexpr uint64_t kMaxFileBytes = uint64_t{1024} * 1024 * 1024 * 1024;
+constexpr uint64_t kMaxRotatedFiles = 1000;
+// Series per metric: Prometheus copes with thousands, but each costs memory on every scraping server.
+constexpr uint64_t kMaxCommLimit = 10'000;
 // The kernel's PID_MAX_LIMIT is 2^22.
 constexpr uint64_t kMaxPid = 1u << 22;
 
@@ -39,13 +46,17 @@ constexpr const char* kExamples =
     "  sudo bootstrap -p 1234             process 1234 and everything it starts\n"
     "  sudo bootstrap --trace build.json -- make -j2\n"
     "                                     trace a build; open build.json in ui.perfetto.dev\n"
+    "  sudo bootstrap -j -o /var/log/bootstrap/events.json --max-size 100M --metrics 9469\n"
+    "                                     as a service: rotated NDJSON and Prometheus metrics\n"
     "\nNeeds root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF (CONFIG_DEBUG_INFO_BTF=y).\n"
+    "SIGINT and SIGTERM stop; so does SIGHUP, except that with -o FILE it reopens FILE (logrotate).\n"
     "Exit status: 0 when stopped by SIGINT/SIGTERM, COMMAND's status in command mode, 1 on errors,\n"
     "2 on bad options.";
 
 // Option values as CLI11 hands them over, before each is converted and checked.
 struct RawValues {
     std::string duration, ring, args, pid, ppid, uid, comm, time, cgroup, output, trace, run_as, pidns, container;
+    std::string metrics, comm_limit, max_size, max_files;
     bool summary = false;
 };
 
@@ -57,17 +68,18 @@ std::optional<uint64_t> parse_unsigned(const std::string& text) {
     return value;
 }
 
-// "4096", "256K", "1M" -> bytes.
-std::optional<uint64_t> parse_size(std::string text) {
+// "4096", "256K", "1M", "2G" -> bytes, at most `max`.
+std::optional<uint64_t> parse_size(std::string text, uint64_t max = std::numeric_limits<uint32_t>::max()) {
     uint64_t scale = 1;
     if (!text.empty()) {
         char unit = text.back();
         if (unit == 'K' || unit == 'k') scale = 1024;
         if (unit == 'M' || unit == 'm') scale = uint64_t{1024} * 1024;
+        if (unit == 'G' || unit == 'g') scale = uint64_t{1024} * 1024 * 1024;
         if (scale != 1) text.pop_back();
     }
     auto value = parse_unsigned(text);
-    if (!value || *value > std::numeric_limits<uint32_t>::max() / scale) return std::nullopt;
+    if (!value || *value > max / scale) return std::nullopt;
     return *value * scale;
 }
 
@@ -146,6 +158,27 @@ std::string container_prefix(const std::string& text) {
     return text;
 }
 
+uint64_t max_file_bytes(const std::string& text) {
+    auto bytes = parse_size(text, kMaxFileBytes);
+    if (!bytes || *bytes < kMinFileBytes)
+        throw usage_error("--max-size", "'" + text + "' is not a size from 4K to 1024G (examples: 64K, 100M, 1G)");
+    return *bytes;
+}
+
+uint32_t max_files(const std::string& text) {
+    auto value = parse_unsigned(text);
+    if (!value || *value == 0 || *value > kMaxRotatedFiles)
+        throw usage_error("--max-files", "'" + text + "' is not a number of files from 1 to 1000");
+    return static_cast<uint32_t>(*value);
+}
+
+uint32_t comm_limit(const std::string& text) {
+    auto value = parse_unsigned(text);
+    if (!value || *value > kMaxCommLimit)
+        throw usage_error("--metrics-comm-limit", "'" + text + "' is not a number of names from 0 to 10000");
+    return static_cast<uint32_t>(*value);
+}
+
 TimeFormat time_format(const std::string& text) {
     if (text == "local") return TimeFormat::Local;
     if (text == "utc") return TimeFormat::Utc;
@@ -216,6 +249,19 @@ void add_options(CLI::App& app, Options& options, RawValues& raw) {
         ->option_text("FILE")
         ->group(output);
     app.add_flag("-v,--verbose", options.verbose, "Show libbpf's and the verifier's log on stderr")->group(output);
+    const char* service = "Service";
+    app.add_option("--metrics", raw.metrics,
+                   "Serve Prometheus metrics at http://ADDR:PORT/metrics\n(ADDR 127.0.0.1 unless given)")
+        ->option_text("[ADDR:]PORT")
+        ->group(service);
+    app.add_flag("--metrics-only", options.metrics_only, "Write no events: metrics only")->group(service);
+    app.add_option("--metrics-comm-limit", raw.comm_limit, "Command names with a series of their own (default 100)")
+        ->option_text("N")
+        ->group(service);
+    app.add_option("--max-size", raw.max_size, "Rotate -o FILE before it grows past SIZE (FILE.1, ...)")
+        ->option_text("SIZE")
+        ->group(service);
+    app.add_option("--max-files", raw.max_files, "Rotated files kept (default 5)")->option_text("N")->group(service);
     app.add_option("--run-as", raw.run_as, "Run COMMAND as USER (default: the user who ran sudo)")
         ->option_text("USER")
         ->group("Command mode");
@@ -241,6 +287,10 @@ void apply_values(const CLI::App& app, const RawValues& raw, Options& options) {
     if (given("--output")) options.output_path = raw.output;
     if (given("--trace")) options.trace_path = raw.trace;
     if (given("--run-as")) options.run_as = raw.run_as;
+    if (given("--metrics")) options.metrics = parse_metrics_address(raw.metrics);
+    if (given("--metrics-comm-limit")) options.metrics_comm_limit = comm_limit(raw.comm_limit);
+    if (given("--max-size")) options.max_size = max_file_bytes(raw.max_size);
+    if (given("--max-files")) options.max_files = max_files(raw.max_files);
 }
 
 std::string usage_text(const std::string& reason) {

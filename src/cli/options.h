@@ -35,10 +35,11 @@ struct Options {
     bool containers = false;                // --containers: only processes in a container
 
     // Output.
-    bool json = false;       // -j
-    bool show_args = false;  // -a
-    bool existing = false;   // --existing: a record for each process running at start
-    bool ancestors = false;  // --ancestors: each exec's chain of parents
+    bool json = false;          // -j
+    bool show_args = false;     // -a
+    bool existing = false;      // --existing: a record for each process running at start
+    bool ancestors = false;     // --ancestors: each exec's chain of parents
+    bool metrics_only = false;  // --metrics-only: no event output, only --metrics
     TimeFormat time_format = TimeFormat::Local;
     std::optional<bool> summary;             // -s; unset: on in command mode only
     std::optional<std::string> output_path;  // -o
@@ -49,11 +50,17 @@ struct Options {
     std::vector<std::string> redact;         // --redact PATTERN: more secret names
     bool redact_args = false;                // --redact-args: hide secret values in arguments too
 
+    // Service.
+    std::optional<MetricsAddress> metrics;       // --metrics [ADDR:]PORT
+    std::optional<uint32_t> metrics_comm_limit;  // --metrics-comm-limit N
+    std::optional<uint32_t> max_files;           // --max-files: rotated files kept
+    std::optional<uint64_t> max_size;            // --max-size: rotate -o FILE past this many bytes
+
     // Command mode: bootstrap [OPTIONS] -- CMD [ARGS...]
     bool command_mode = false;  // a "--" was given
+    bool wait = false;          // --wait: also for the command's descendants
     std::vector<std::string> command;
     std::optional<std::string> run_as;  // --run-as USER
-    bool wait = false;                  // --wait: also for the command's descendants
 };
 
 // Either a plan to run, or an exit: status 0 with text for stdout (--help, --version), or status 2 with

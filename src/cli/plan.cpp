@@ -8,6 +8,7 @@ namespace bootstrap {
 namespace {
 
 constexpr uint64_t kNsPerMs = 1'000'000;
+constexpr uint32_t kDefaultMaxFiles = 5;
 
 void check_combination(const Options& options, const TracerConfig& tracer) {
     if (options.command_mode && options.command.empty())
@@ -29,6 +30,17 @@ void check_combination(const Options& options, const TracerConfig& tracer) {
         throw usage_error("--env", "adds the environment to JSON records: use it with -j");
     if (options.context && options.json)
         throw usage_error("--context", "is for text lines: JSON records always carry the context");
+    if (options.metrics_only && !options.metrics)
+        throw usage_error("--metrics-only", "needs --metrics [ADDR:]PORT: the metrics are then the only output");
+    if (options.metrics_only && (options.output_path || options.json || options.show_args || options.context ||
+                                 options.env || options.summary.value_or(false)))
+        throw usage_error("--metrics-only", "writes no events: not with -o, -j, -a, --context, --env or -s");
+    if (options.metrics_comm_limit && !options.metrics)
+        throw usage_error("--metrics-comm-limit", "applies to --metrics [ADDR:]PORT");
+    if (options.max_size && !options.output_path)
+        throw usage_error("--max-size", "rotates the file of -o FILE: give one");
+    if (options.max_files && !options.max_size)
+        throw usage_error("--max-files", "counts the files --max-size rotates: give --max-size too");
     if (tracer.ring_bytes < TracerConfig::min_ring_bytes(tracer.max_args_bytes, tracer.capture_env))
         throw usage_error("--ring-size", options.env ? "must be at least six times --max-args-bytes plus 37K"
                                                      : "must be at least three times --max-args-bytes plus 37K");
@@ -79,6 +91,15 @@ OutputPlan output_plan(const Options& options) {
     output.redact_patterns = options.redact;
     output.redact_args = options.redact_args;
     output.containers_only = options.containers;
+    output.events = !options.metrics_only;
+    output.summary = output.summary && output.events;
+    output.metrics = options.metrics;
+    output.metrics_comm_limit = options.metrics_comm_limit.value_or(OutputPlan::kDefaultCommLimit);
+    output.file_limits.max_bytes = options.max_size.value_or(0);
+    output.file_limits.max_files = options.max_files.value_or(kDefaultMaxFiles);
+    // A service's output (rotated, or beside metrics) rides out a full disk; a command run by hand
+    // stops with the error.
+    output.file_limits.survive_errors = options.max_size.has_value() || options.metrics.has_value();
     return output;
 }
 

@@ -5,6 +5,8 @@
 #pragma once
 
 #include "bpf/tracer.h"
+#include "output/log_file.h"
+#include "output/metrics_address.h"
 #include "output/text.h"
 #include "output/time_format.h"
 #include "proc/command.h"
@@ -19,6 +21,9 @@ namespace bootstrap {
 struct Options;
 
 struct OutputPlan {
+    static constexpr size_t kDefaultCommLimit = 100;
+
+    bool events = true;  // the event stream, text or JSON; --metrics-only turns it off
     bool json = false;
     TextOptions text;
     TimeFormat time_format = TimeFormat::Local;
@@ -34,6 +39,9 @@ struct OutputPlan {
     std::vector<std::string> redact_patterns;                   // secret names besides the defaults
     bool redact_args = false;                                   // hide secret values in arguments too
     bool containers_only = false;                               // --containers (decided in user space)
+    std::optional<MetricsAddress> metrics;                      // --metrics: serve Prometheus metrics there
+    size_t metrics_comm_limit = kDefaultCommLimit;              // command names with a series of their own
+    LogFileLimits file_limits;                                  // -o FILE: rotation, surviving write errors
 };
 
 struct RunPlan {

@@ -1,5 +1,6 @@
 #include "output/writer.h"
 
+#include "output/log_file.h"
 #include "util/error.h"
 
 #include <poll.h>
@@ -8,10 +9,17 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 namespace bootstrap {
 
 void Writer::flush() {
+    if (log_file_) {
+        std::string_view lines(buffer_.data(), buffer_.size());
+        buffer_.clear();  // the view stays valid: clear() keeps the storage
+        log_file_->write(lines);
+        return;
+    }
     size_t written = 0;
     while (written < buffer_.size()) {
         ssize_t n = ::write(fd_, buffer_.data() + written, buffer_.size() - written);

@@ -12,6 +12,8 @@
 
 namespace bootstrap {
 
+class LogFile;
+
 // The reader of our output went away (EPIPE): a normal way to end, as with `bootstrap | head`.
 struct OutputClosed {};
 
@@ -27,6 +29,10 @@ public:
     explicit Writer(int fd, std::string name = "standard output") : fd_(fd), name_(std::move(name)) {}
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
+
+    // From now on flush() hands the buffer to `file` (a regular -o file: rotation, reopening, surviving a
+    // full disk) instead of writing the descriptor itself.
+    void write_to(LogFile& file) { log_file_ = &file; }
 
     fmt::memory_buffer& buffer() { return buffer_; }
     int fd() const { return fd_; }
@@ -58,6 +64,7 @@ private:
     int fd_;
     std::string name_;
     fmt::memory_buffer buffer_;
+    LogFile* log_file_ = nullptr;
     int watched_fd_ = -1;
     std::function<void()> on_readable_;
     std::optional<std::chrono::steady_clock::time_point> give_up_at_;

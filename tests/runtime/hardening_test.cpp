@@ -34,17 +34,6 @@ std::string status_field_of(pid_t pid, const std::string& name) {
     return "";
 }
 
-// Everything a shell command prints on standard output.
-std::string command_output_of(const std::string& command) {
-    std::string out;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe) return out;
-    char buffer[4096];
-    for (size_t n; (n = fread(buffer, 1, sizeof(buffer), pipe)) > 0;) out.append(buffer, n);
-    pclose(pipe);
-    return out;
-}
-
 std::vector<std::string> words(const std::string& line) {
     std::istringstream in(line);
     return {std::istream_iterator<std::string>(in), std::istream_iterator<std::string>()};
@@ -451,7 +440,7 @@ TEST(Hardening, AnotherUsersFileIsNotWritten) {
 
 TEST(Hardening, CommandModeWithFileCapabilitiesOnly) {
     REQUIRE_BPF();
-    std::string out = command_output_of(
+    std::string out = command_output(
         "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+bpf,+perfmon "
         "--ambient-caps=+bpf,+perfmon " BOOTSTRAP_BINARY " -o /dev/null -- /bin/sh -c 'exit 6' 2>&1; echo status=$?");
     EXPECT_NE(out.find("status=6"), std::string::npos) << out;

@@ -36,17 +36,6 @@ uint64_t hex_field(pid_t pid, const std::string& field) {
     return std::stoull(status_field(pid, field), nullptr, 16);
 }
 
-std::string command_output(const std::string& command) {
-    std::string out;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe) return out;
-    char buffer[4096];
-    size_t n;
-    while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
-    pclose(pipe);
-    return out;
-}
-
 // Ids of BPF objects of one kind ("prog", "map", "link") that exist right now.
 std::set<long> bpf_object_ids(const std::string& kind) {
     std::set<long> ids;

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -77,6 +78,16 @@ Reaped reap_after_last_switch(pid_t pid) {
     // The dying task has nothing left to run but its last switch; 50 ms is ample even under TCG.
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     return reap(pid);
+}
+
+std::string command_output(const std::string& command) {
+    std::string out;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe) return out;
+    char buffer[4096];
+    for (size_t n; (n = fread(buffer, 1, sizeof(buffer), pipe)) > 0;) out.append(buffer, n);
+    pclose(pipe);
+    return out;
 }
 
 Reaped run_child(const std::function<int()>& body) {

@@ -58,6 +58,9 @@ private:
     int go_fd_ = -1;  // write end of the pipe the child waits on
 };
 
+// Everything a shell command prints on standard output.
+std::string command_output(const std::string& command);
+
 // Where the cgroup2 hierarchy is mounted ("" when it is not).
 std::string cgroup2_mount();
 

@@ -1,0 +1,266 @@
+// The service pieces that need no BPF: the options, the bounded label, the metrics address, and the
+// rotating output file, each against what the test itself wrote.
+#include "cli/options.h"
+#include "output/log_file.h"
+#include "output/metrics.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace bootstrap {
+namespace {
+
+ParseOutcome parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "bootstrap");
+    std::vector<const char*> argv;
+    for (const auto& a : args) argv.push_back(a.c_str());
+    return parse_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(ServiceOptions, MetricsAddressForms) {
+    auto port_only = parse({"--metrics", "9469"});
+    ASSERT_TRUE(port_only.plan) << port_only.message;
+    EXPECT_EQ(port_only.plan->output.metrics->listening_port(), "127.0.0.1:9469");
+    auto v4 = parse({"--metrics", "0.0.0.0:9470"});
+    ASSERT_TRUE(v4.plan) << v4.message;
+    EXPECT_EQ(v4.plan->output.metrics->listening_port(), "0.0.0.0:9470");
+    auto v6 = parse({"--metrics", "[::1]:9471"});
+    ASSERT_TRUE(v6.plan) << v6.message;
+    EXPECT_EQ(v6.plan->output.metrics->listening_port(), "[::1]:9471");
+    EXPECT_EQ(port_only.plan->output.metrics_comm_limit, 100u);
+}
+
+TEST(ServiceOptions, RotationSizesAndDefaults) {
+    auto outcome = parse({"-o", "/tmp/x", "--max-size", "100M"});
+    ASSERT_TRUE(outcome.plan) << outcome.message;
+    EXPECT_EQ(outcome.plan->output.file_limits.max_bytes, 100u << 20);
+    EXPECT_EQ(outcome.plan->output.file_limits.max_files, 5u);
+    EXPECT_TRUE(outcome.plan->output.file_limits.survive_errors);
+    auto big = parse({"-o", "/tmp/x", "--max-size", "2G", "--max-files", "12"});
+    ASSERT_TRUE(big.plan) << big.message;
+    EXPECT_EQ(big.plan->output.file_limits.max_bytes, uint64_t{2} << 30);
+    EXPECT_EQ(big.plan->output.file_limits.max_files, 12u);
+    // By hand, a full disk still ends the run with the error.
+    auto plain = parse({"-o", "/tmp/x"});
+    ASSERT_TRUE(plain.plan);
+    EXPECT_FALSE(plain.plan->output.file_limits.survive_errors);
+    EXPECT_EQ(plain.plan->output.file_limits.max_bytes, 0u);
+}
+
+TEST(ServiceOptions, MetricsOnlyWritesNoEvents) {
+    auto outcome = parse({"--metrics", "9469", "--metrics-only", "--", "true"});
+    ASSERT_TRUE(outcome.plan) << outcome.message;
+    EXPECT_FALSE(outcome.plan->output.events);
+    EXPECT_FALSE(outcome.plan->output.summary);
+}
+
+TEST(ServiceOptions, BadValuesAndCombinationsNameTheOption) {
+    struct Case {
+        std::vector<std::string> args;
+        std::string reason;
+    };
+    const std::vector<Case> cases = {
+        {{"--metrics", "x"}, "--metrics: 'x' is not [ADDRESS:]PORT"},
+        {{"--metrics", "70000"}, "--metrics: '70000' is not [ADDRESS:]PORT"},
+        {{"--metrics", "80"}, "--metrics: port 80 needs a privilege"},
+        {{"--metrics", "host.example:9469"}, "--metrics: 'host.example' is not an IPv4 or IPv6 address"},
+        {{"--metrics-only"}, "--metrics-only: needs --metrics"},
+        {{"--metrics", "9469", "--metrics-only", "-j"}, "--metrics-only: writes no events"},
+        {{"--metrics-comm-limit", "5"}, "--metrics-comm-limit: applies to --metrics"},
+        {{"--metrics", "9469", "--metrics-comm-limit", "x"}, "--metrics-comm-limit: 'x' is not a number"},
+        {{"--max-size", "1M"}, "--max-size: rotates the file of -o FILE"},
+        {{"-o", "f", "--max-size", "100"}, "--max-size: '100' is not a size from 4K"},
+        {{"-o", "f", "--max-size", "2000G"}, "--max-size: '2000G' is not a size from 4K"},
+        {{"-o", "f", "--max-files", "3"}, "--max-files: counts the files --max-size rotates"},
+        {{"-o", "f", "--max-size", "1M", "--max-files", "0"}, "--max-files: '0' is not a number of files"},
+    };
+    for (const Case& c : cases) {
+        auto outcome = parse(c.args);
+        EXPECT_EQ(outcome.exit_status, 2) << c.args[0];
+        EXPECT_EQ(outcome.message.rfind("bootstrap: " + c.reason, 0), 0u) << outcome.message;
+        EXPECT_NE(outcome.message.find("\nUsage: bootstrap "), std::string::npos) << outcome.message;
+    }
+}
+
+TEST(BoundedLabel, ANameGetsASeriesOnItsSecondSightingWhileThereIsRoom) {
+    BoundedLabel label(2);
+    EXPECT_EQ(label.value_for("sshd"), "other");  // seen once: may be a one-off
+    EXPECT_EQ(label.value_for("sshd"), "sshd");
+    EXPECT_EQ(label.value_for("sshd"), "sshd");
+    EXPECT_EQ(label.value_for("tmp.x1"), "other");
+    EXPECT_EQ(label.value_for("cron"), "other");
+    EXPECT_EQ(label.value_for("cron"), "cron");
+    EXPECT_EQ(label.series(), 2u);
+    // Full: later names stay in "other" however often they come, and the early ones keep their series.
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(label.value_for("bash"), "other");
+    EXPECT_EQ(label.value_for("sshd"), "sshd");
+    EXPECT_EQ(label.series(), 2u);
+}
+
+TEST(BoundedLabel, TenThousandNamesKeepTheSeriesWithinTheLimit) {
+    BoundedLabel label(100);
+    for (int round = 0; round < 2; ++round)
+        for (int i = 0; i < 10'000; ++i) label.value_for("name" + std::to_string(i));
+    EXPECT_EQ(label.series(), 100u);
+}
+
+TEST(MetricsRegistry, CountsWhatTheEventsSay) {
+    Metrics metrics(10);
+    auto exec = [](const char* comm) {
+        ExecEvent e;
+        e.proc.comm = comm;
+        return Event{e};
+    };
+    auto exit = [](uint32_t raw_status, uint64_t age_ns) {
+        ExitEvent e;
+        e.status.raw = raw_status;
+        e.age_ns = age_ns;
+        return Event{e};
+    };
+    for (int i = 0; i < 3; ++i) metrics.count(exec("make"));
+    metrics.count(exit(0, 500'000));             // success, 0.5 ms
+    metrics.count(exit(2 << 8, 2'000'000'000));  // status 2, 2 s
+    metrics.count(exit(9, 1'000));               // SIGKILL
+    metrics.count(exit(11 | 0x80, 1'000));       // SIGSEGV, core dumped
+    ExitEvent thread;
+    thread.thread_only = true;
+    metrics.count(Event{thread});  // a thread's end is not a process's
+    ExecFailedEvent failed;
+    failed.error = ENOENT;
+    metrics.count(Event{failed});
+    metrics.count_lost(4);
+
+    std::map<std::string, double> values;  // "name{labels}" -> value
+    for (const auto& family : metrics.registry()->Collect()) {
+        for (const auto& metric : family.metric) {
+            std::string key = family.name;
+            for (const auto& label : metric.label) key += "{" + label.name + "=" + label.value + "}";
+            if (family.type == prometheus::MetricType::Histogram)
+                values[key + "_count"] = static_cast<double>(metric.histogram.sample_count);
+            else
+                values[key] = family.type == prometheus::MetricType::Gauge ? metric.gauge.value : metric.counter.value;
+        }
+    }
+    EXPECT_EQ(values["bootstrap_execs_total{comm=other}"], 1);  // make's first sighting
+    EXPECT_EQ(values["bootstrap_execs_total{comm=make}"], 2);
+    EXPECT_EQ(values["bootstrap_exits_total{outcome=success}"], 1);
+    EXPECT_EQ(values["bootstrap_exits_total{outcome=failure}"], 1);
+    EXPECT_EQ(values["bootstrap_exits_total{outcome=signaled}"], 1);
+    EXPECT_EQ(values["bootstrap_exits_total{outcome=core_dumped}"], 1);
+    EXPECT_EQ(values["bootstrap_exit_signals_total{signal=SIGKILL}"], 1);
+    EXPECT_EQ(values["bootstrap_exit_signals_total{signal=SIGSEGV}"], 1);
+    EXPECT_EQ(values["bootstrap_exec_failures_total{error=ENOENT}"], 1);
+    EXPECT_EQ(values["bootstrap_events_lost_total"], 4);
+    EXPECT_EQ(values["bootstrap_process_lifetime_seconds_count"], 4);
+    EXPECT_EQ(values["bootstrap_build_info{version=" BOOTSTRAP_VERSION "}"], 1);
+}
+
+// A directory of its own for each LogFile test, removed at the end.
+class LogFileTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/bootstrap-logfile-XXXXXX";
+        ASSERT_NE(mkdtemp(pattern), nullptr);
+        dir_ = pattern;
+        path_ = dir_ + "/events.json";
+    }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
+
+    FileDescriptor open_file() const { return FileDescriptor(open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600)); }
+    static std::string read(const std::string& path) {
+        std::ifstream in(path);
+        return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    }
+
+    std::string dir_;
+    std::string path_;
+};
+
+TEST_F(LogFileTest, RotatesAtLineBoundariesKeepingEveryLineOnce) {
+    LogFile file(path_, open_file(), {.max_bytes = 4096, .max_files = 100, .survive_errors = false});
+    std::string expected;
+    std::string batch;
+    for (int i = 0; i < 1000; ++i) {
+        std::string line =
+            "{\"n\":" + std::to_string(i) + ",\"pad\":\"" + std::string(static_cast<size_t>(i % 97), 'x') + "\"}\n";
+        expected += line;
+        batch += line;
+        if (i % 13 == 0) {  // batches of every size, as drains write them
+            file.write(batch);
+            batch.clear();
+        }
+    }
+    file.write(batch);
+    std::string all;
+    for (uint32_t n = 100; n >= 1; --n) {
+        std::string rotated = path_ + "." + std::to_string(n);
+        if (!std::filesystem::exists(rotated)) continue;
+        std::string text = read(rotated);
+        EXPECT_LE(text.size(), 4096u) << rotated;
+        EXPECT_EQ(text.back(), '\n') << rotated;
+        all += text;
+    }
+    all += read(path_);
+    EXPECT_EQ(all, expected);
+    EXPECT_GT(file.rotations(), 10u);
+}
+
+TEST_F(LogFileTest, KeepsOnlyMaxFilesRotatedFiles) {
+    LogFile file(path_, open_file(), {.max_bytes = 4096, .max_files = 2, .survive_errors = false});
+    for (int i = 0; i < 100; ++i) file.write(std::string(200, 'a' + static_cast<char>(i % 26)) + "\n");
+    EXPECT_TRUE(std::filesystem::exists(path_ + ".1"));
+    EXPECT_TRUE(std::filesystem::exists(path_ + ".2"));
+    EXPECT_FALSE(std::filesystem::exists(path_ + ".3"));
+    // The newest lines are in FILE, those just before in FILE.1.
+    std::string newest = read(path_);
+    std::string last_line = std::string(200, 'a' + 99 % 26) + "\n";
+    ASSERT_GE(newest.size(), last_line.size());
+    EXPECT_EQ(newest.substr(newest.size() - last_line.size()), last_line);
+    EXPECT_EQ(read(path_ + ".1").size() % last_line.size(), 0u) << "whole lines only";
+}
+
+TEST_F(LogFileTest, ALineLongerThanTheLimitGetsAFileOfItsOwn) {
+    LogFile file(path_, open_file(), {.max_bytes = 4096, .max_files = 5, .survive_errors = false});
+    file.write("short\n");
+    std::string long_line = std::string(10'000, 'L') + "\n";
+    file.write(long_line);
+    file.write("after\n");
+    EXPECT_EQ(read(path_ + ".2"), "short\n");
+    EXPECT_EQ(read(path_ + ".1"), long_line);
+    EXPECT_EQ(read(path_), "after\n");
+}
+
+TEST_F(LogFileTest, ReopenFollowsAFileMovedAway) {
+    LogFile file(path_, open_file(), {});
+    file.write("before\n");
+    std::filesystem::rename(path_, dir_ + "/moved.json");
+    file.write("still the old file\n");
+    ASSERT_TRUE(file.reopen());
+    file.write("after\n");
+    EXPECT_EQ(read(dir_ + "/moved.json"), "before\nstill the old file\n");
+    EXPECT_EQ(read(path_), "after\n");
+    struct stat st {};
+    ASSERT_EQ(stat(path_.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << "a new file is private to its owner";
+}
+
+TEST_F(LogFileTest, WriteErrorEndsTheRunUnlessSurvived) {
+    LogFile strict("/dev/full", FileDescriptor(open("/dev/full", O_WRONLY)), {});
+    EXPECT_THROW(strict.write("x\n"), Error);
+    LogFile service("/dev/full", FileDescriptor(open("/dev/full", O_WRONLY)), {.survive_errors = true});
+    service.write("one\ntwo\n");
+    service.write("three\n");
+    EXPECT_EQ(service.lines_dropped(), 3u);
+    EXPECT_EQ(service.write_errors(), 2u);
+}
+
+}  // namespace
+}  // namespace bootstrap
