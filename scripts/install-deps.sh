@@ -19,8 +19,9 @@ arm64_packages="crossbuild-essential-arm64 libbpf-dev:arm64 libelf-dev:arm64 zli
 libfmt-dev:arm64 qemu-system-arm"
 # make deb (debian/, scripts/build-deb.sh) and the package test: debhelper builds the package, scdoc renders
 # the man page, lintian checks the result; man-db, bash-completion and systemd (systemd-analyze) are what
-# the package test uses to read the man page, load the completion and verify the unit.
-deb_packages="debhelper dpkg-dev scdoc lintian man-db bash-completion systemd"
+# the package test uses to read the man page, load the completion and verify the unit; python3-yaml
+# parses the configurations under packaging/.
+deb_packages="debhelper dpkg-dev scdoc lintian man-db bash-completion systemd python3-yaml"
 
 wanted=$build_packages
 case "${1:-build}" in
