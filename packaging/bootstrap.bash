@@ -25,7 +25,7 @@ _bootstrap() {
             return
             ;;
         -u | --uid | --run-as)
-            COMPREPLY=($(compgen -u -- "$cur"))
+            mapfile -t COMPREPLY < <(compgen -u -- "$cur")
             return
             ;;
         -p | --pid | --ppid)
@@ -37,7 +37,7 @@ _bootstrap() {
             return
             ;;
         -t | --time)
-            COMPREPLY=($(compgen -W 'local utc iso rel' -- "$cur"))
+            mapfile -t COMPREPLY < <(compgen -W 'local utc iso rel' -- "$cur")
             return
             ;;
         # Values with nothing to offer: numbers, sizes, addresses, patterns, ids.
@@ -49,13 +49,13 @@ _bootstrap() {
     $split && return
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W '-h --help -V --version
+        mapfile -t COMPREPLY < <(compgen -W '-h --help -V --version
             -d --duration -x --failed --threads --exec-only --exit-only --max-args-bytes --ring-size
             -p --pid --ppid -c --comm -u --uid --cgroup --container --containers --pidns
             -j --json -a --args --ancestors --existing --context --env --redact --redact-args -t --time
             -s --summary -o --output --max-size --max-files --trace -v --verbose
             --metrics --metrics-only --metrics-comm-limit
-            --run-as --wait --' -- "$cur"))
+            --run-as --wait --' -- "$cur")
     fi
 } &&
     complete -F _bootstrap bootstrap

@@ -98,5 +98,5 @@ verify=$(systemd-analyze verify "$unit" 2>&1) || fail "systemd-analyze verify $u
 
 trap - EXIT
 dpkg --purge "$package" >/dev/null || fail "dpkg --purge failed"
-[ ! -e /usr/bin/bootstrap ] && [ ! -e "$unit" ] || fail "files are left after the purge"
+if [ -e /usr/bin/bootstrap ] || [ -e "$unit" ]; then fail "files are left after the purge"; fi
 echo "PASS: $deb installs, works and purges (${#options[@]} long options checked)"
