@@ -8,6 +8,8 @@
 #               then the decode+format micro-benchmarks; see bench/README.md
 #   make dist   build the release binaries for x86_64 and aarch64 (cross-compiled) into dist/:
 #               bootstrap-VERSION-ARCH and SHA256SUMS
+#   make deb    build the Debian package (debian/) into dist/: bootstrap-tracer_VERSION_ARCH.deb with the
+#               release binary, its man page, shell completions, systemd unit and docs; lintian checks it
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
@@ -22,7 +24,7 @@ DIST_DIR ?= dist
 VERSION := $(shell sed -n 's/^project.bootstrap VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 
 # Every target is a command, not a file: make runs it even when a file of that name exists.
-.PHONY: all build deps test-deps run test clean fuzz-deps fuzz sanitize bench-deps bench dist-deps dist
+.PHONY: all build deps test-deps run test clean fuzz-deps fuzz sanitize bench-deps bench dist-deps dist deb-deps deb
 
 all: build
 
@@ -98,3 +100,11 @@ dist: dist-deps
 	mkdir -p $(DIST_DIR)
 	for arch in x86_64 aarch64; do cp build-dist-$$arch/bootstrap $(DIST_DIR)/bootstrap-$(VERSION)-$$arch || exit 1; done
 	cd $(DIST_DIR) && sha256sum bootstrap-$(VERSION)-x86_64 bootstrap-$(VERSION)-aarch64 >SHA256SUMS && cat SHA256SUMS
+
+deb-deps:
+	@scripts/install-deps.sh deb
+
+# The package's binary is built as `make dist` builds it (Release, in build-deb); scripts/build-deb.sh
+# says how, and the package test in `make test` runs it too. See docs/fleet.md for what to do with it.
+deb: deb-deps
+	scripts/build-deb.sh $(DIST_DIR) $(JOBS)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages the build and the tests need, when some are missing.
-# Usage: scripts/install-deps.sh [build|test|bench|fuzz|kernels|arm64|dist]
+# Usage: scripts/install-deps.sh [build|test|bench|fuzz|kernels|arm64|dist|deb]
 # Runs apt-get only as root and only for what is missing, so a second run costs a dpkg query.
 set -eu
 
@@ -19,16 +19,22 @@ kernels_packages="qemu-system-x86 busybox-static python3"
 # arm64 copy, except fmt, whose CMake package is found under the target's library folder.
 arm64_packages="crossbuild-essential-arm64 libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64
 libfmt-dev:arm64 qemu-system-arm"
+# make deb (debian/, scripts/build-deb.sh) and the package test: debhelper builds the package, scdoc renders
+# the man page, lintian checks the result; man-db, bash-completion and systemd (systemd-analyze) are what
+# the package test uses to read the man page, load the completion and verify the unit; python3-yaml
+# parses the configurations under packaging/.
+deb_packages="debhelper dpkg-dev scdoc lintian man-db bash-completion systemd python3-yaml"
 
 wanted=$build_packages
 case "${1:-build}" in
   build) ;;
-  test) wanted="$wanted $test_packages $kernels_packages $arm64_packages" ;;
+  test) wanted="$wanted $test_packages $kernels_packages $arm64_packages $deb_packages" ;;
   bench) wanted="$wanted $test_packages $kernels_packages $bench_packages" ;;
   fuzz) wanted="$wanted $fuzz_packages" ;;
   kernels) wanted="$wanted $kernels_packages $arm64_packages" ;;
   arm64 | dist) wanted="$wanted $arm64_packages" ;;
-  *) echo "usage: $0 [build|test|bench|fuzz|kernels|arm64|dist]" >&2; exit 2 ;;
+  deb) wanted="$wanted $deb_packages" ;;
+  *) echo "usage: $0 [build|test|bench|fuzz|kernels|arm64|dist|deb]" >&2; exit 2 ;;
 esac
 
 # The metrics endpoint's libraries, prometheus-cpp and the civetweb HTTP server it embeds, are linked in
