@@ -17,6 +17,7 @@
 #include "util/signal_fd.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <linux/magic.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -90,14 +91,15 @@ bool is_regular_file(int fd) {
 // Rotating renames the file and creates a new one: its directory must be writable by whom the tracer
 // has become. Found now rather than at the first rotation, hours later.
 void check_can_rotate(const std::string& path) {
-    std::string directory = std::filesystem::path(path).parent_path().string();
-    if (directory.empty()) directory = ".";
-    if (access(directory.c_str(), W_OK | X_OK) != 0)
-        throw Error("--max-size: cannot rotate " + path + ": once attached the tracer runs as uid " +
-                        std::to_string(getuid()) + ", which cannot write " + directory,
-                    "give it a directory it can write (install -d -o " + std::to_string(getuid()) + " " + directory +
-                        "), or run it as the owner of " + directory +
-                        " with CAP_BPF and CAP_PERFMON, as the systemd unit does");
+    std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    std::string directory = parent.empty() ? std::string(".") : parent.string();
+    if (access(directory.c_str(), W_OK | X_OK) == 0) return;
+    throw Error(fmt::format("--max-size: cannot rotate {}: once attached the tracer runs as uid {}, which cannot "
+                            "write {}",
+                            path, getuid(), directory),
+                fmt::format("give it a directory it can write (install -d -o {} {}), or run it as the owner of {} "
+                            "with CAP_BPF and CAP_PERFMON, as the systemd unit does",
+                            getuid(), directory, directory));
 }
 
 // -p takes a process: the kernel follows processes (thread groups), so a thread's id would match nothing.
