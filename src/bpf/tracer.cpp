@@ -41,9 +41,10 @@ int libbpf_log(enum libbpf_print_level, const char* format, va_list args) {
 const char* kVerboseHint = "run again with -v to see libbpf's log";
 
 // The kernel's BPF_LOG_STATS: each program's verification time and size, and the reason for a refusal,
-// in a few lines whatever the program.
+// in a few lines whatever the program. Before them the kernel logs each CO-RE relocation it applies, a
+// few hundred bytes apiece, and refuses the load (ENOSPC) when they do not all fit: hence the size.
 constexpr uint32_t kVerifierLogStats = 4;
-constexpr uint32_t kVerifierLogBytes = 64 * 1024;
+constexpr uint32_t kVerifierLogBytes = 1024 * 1024;
 
 struct LibbpfSkeletonDeleter {
     void operator()(bootstrap_bpf* skel) const { bootstrap_bpf__destroy(skel); }
