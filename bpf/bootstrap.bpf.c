@@ -185,6 +185,20 @@ static __always_inline void *scratch_space(void)
 #define MAX_PID_NS_LEVEL 32
 
 /*
+ * A pid namespace's inode number. The kernel keeps the CO-RE candidates it found for a type name in
+ * a small table indexed by a hash of the name, where pid, pid_namespace and fs_struct share an
+ * entry: each switch from one to another in the relocations costs a new search of the whole kernel
+ * BTF (about half a millisecond) at every start. Read in this one global function, pid_namespace
+ * comes once per program instead of between every two reads of a struct pid.
+ */
+__noinline u32 pid_ns_inum(u64 address)
+{
+	struct pid_namespace *ns = (struct pid_namespace *)address;
+
+	return BPF_CORE_READ(ns, ns.inum);
+}
+
+/*
  * A struct pid's number in the tracer's pid namespace, or 0 when it has none there (the task lives
  * outside the namespace, or has no pid any more).
  */
@@ -195,7 +209,8 @@ __noinline u32 number_in_tracer_ns_of(u64 address)
 
 	if (!level) {
 		for (u32 i = 1; i <= MAX_PID_NS_LEVEL && i <= top; i++) {
-			if (BPF_CORE_READ(pid, numbers[i].ns, ns.inum) == settings.pidns_inum) {
+			if (pid_ns_inum((u64)BPF_CORE_READ(pid, numbers[i].ns)) ==
+			    settings.pidns_inum) {
 				level = pidns_level = i;
 				break;
 			}
@@ -203,7 +218,8 @@ __noinline u32 number_in_tracer_ns_of(u64 address)
 		if (!level)
 			return 0;
 	}
-	if (level > top || BPF_CORE_READ(pid, numbers[level].ns, ns.inum) != settings.pidns_inum)
+	if (level > top ||
+	    pid_ns_inum((u64)BPF_CORE_READ(pid, numbers[level].ns)) != settings.pidns_inum)
 		return 0;
 	return BPF_CORE_READ(pid, numbers[level].nr);
 }
@@ -243,7 +259,7 @@ static __always_inline u32 own_pid_namespace(struct task_struct *task)
 	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
 	u32 level = BPF_CORE_READ(pid, level);
 
-	return BPF_CORE_READ(pid, numbers[level].ns, ns.inum);
+	return pid_ns_inum((u64)BPF_CORE_READ(pid, numbers[level].ns));
 }
 
 /* Any struct pid's number (a session's, a process group's) as the tracer's namespace sees it. */
@@ -349,6 +365,7 @@ static __always_inline void fill_header(struct record_header *hdr, u32 type,
 	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
 }
 
+#ifndef BOOTSTRAP_EXEC_EXIT_ONLY
 /* A new process (not a thread) under -p / command mode joins the traced set: its events are wanted.
  */
 static __always_inline bool follow_fork(u32 parent_tgid, u32 child_tgid)
@@ -386,6 +403,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	emit(rec, sizeof(*rec), now);
 	return 0;
 }
+#endif /* BOOTSTRAP_EXEC_EXIT_ONLY */
 
 /* The variable part that follows the fixed exec_record: filename, then argv. */
 static __always_inline char *exec_data(struct exec_record *rec)
@@ -414,18 +432,17 @@ static __always_inline u32 copy_filename(struct exec_record *rec, const char *fi
  * argv (at `offset`, which is at most the filename and the argv cap); returns its length, 0 if
  * none.
  */
-static __always_inline u32 copy_interpreter(struct exec_record *rec, struct linux_binprm *bprm,
-					    u64 offset)
+static __always_inline u32 copy_interpreter(struct exec_record *rec, const char *filename,
+					    const char *interp, u64 offset)
 {
 	long len;
 
-	if (bprm->interp == bprm->filename)
+	if (interp == filename)
 		return 0;
 	if (offset >
 	    BOOTSTRAP_FILENAME_MAX + BOOTSTRAP_ARGS_CEILING) /* never taken; for the verifier */
 		return 0;
-	len = bpf_probe_read_kernel_str(exec_data(rec) + offset, BOOTSTRAP_FILENAME_MAX,
-					bprm->interp);
+	len = bpf_probe_read_kernel_str(exec_data(rec) + offset, BOOTSTRAP_FILENAME_MAX, interp);
 	if (len <= 0)
 		return 0;
 	return len > BOOTSTRAP_FILENAME_MAX ? BOOTSTRAP_FILENAME_MAX : len;
@@ -478,10 +495,9 @@ __noinline int cwd_step(struct cwd_walk *walk)
 		READ_PAIR(mnt, mnt_parent, up, mnt_mountpoint, mountpoint);
 		if (up == mnt) /* the top of the mount tree */
 			goto done;
-		vfsmnt = (void *)up + bpf_core_field_offset(struct mount, mnt);
 		walk->dentry = mountpoint;
-		walk->vfsmnt = vfsmnt;
-		walk->mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+		walk->vfsmnt = (void *)up + bpf_core_field_offset(struct mount, mnt);
+		walk->mnt_root = BPF_CORE_READ(up, mnt.mnt_root);
 		return 0;
 	}
 	READ_PAIR(dentry, d_parent, parent, d_name.name, name);
@@ -520,7 +536,7 @@ __noinline u32 copy_cwd_of(u64 fs_address, u32 base)
 	struct fs_struct *fs = (struct fs_struct *)fs_address;
 	struct exec_record *rec = scratch_space();
 	struct cwd_walk walk = {.base = base};
-	struct vfsmount *vfsmnt;
+	struct mount *mnt;
 	u64 buf[4], root_mnt = FIELD_OFFSET(fs, root.mnt);
 	u64 root_dentry = FIELD_OFFSET(fs, root.dentry), pwd_mnt = FIELD_OFFSET(fs, pwd.mnt);
 	u64 pwd_dentry = FIELD_OFFSET(fs, pwd.dentry), window = WINDOW_BASE(root_mnt, pwd_mnt);
@@ -535,8 +551,10 @@ __noinline u32 copy_cwd_of(u64 fs_address, u32 base)
 	WINDOW_FIELD(walk.root_dentry, in, buf, window, fs, root.dentry, root_dentry);
 	WINDOW_FIELD(walk.vfsmnt, in, buf, window, fs, pwd.mnt, pwd_mnt);
 	WINDOW_FIELD(walk.dentry, in, buf, window, fs, pwd.dentry, pwd_dentry);
-	vfsmnt = walk.vfsmnt;
-	walk.mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	/* Through struct mount, not vfsmount, whose name shares a CO-RE cache entry: see
+	 * pid_ns_inum(). */
+	mnt = (void *)walk.vfsmnt - bpf_core_field_offset(struct mount, mnt);
+	walk.mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
 	for (u32 i = 0; i < BOOTSTRAP_CWD_DEPTH; i++)
 		if (cwd_step(&walk))
 			break;
@@ -634,7 +652,7 @@ static __always_inline void fill_context(struct exec_record *rec, struct task_st
 	rec->sid = number_seen(session);
 	rec->tty = terminal(tty);
 	READ_PAIR(own, nr, rec->ns_pid, ns, pid_ns);
-	rec->pid_ns = BPF_CORE_READ(pid_ns, ns.inum);
+	rec->pid_ns = pid_ns_inum((u64)pid_ns);
 	rec->mnt_ns = BPF_CORE_READ(nsproxy, mnt_ns, ns.inum);
 	rec->cwd_len = rec->env_len = 0;
 }
@@ -832,7 +850,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 		rec->flags |= EXEC_ARGS_UNREADABLE;
 	}
 	rec->args_len = args_len;
-	interp_len = copy_interpreter(rec, bprm, filename_len + args_len);
+	interp_len = copy_interpreter(rec, bprm->filename, bprm->interp, filename_len + args_len);
 	rec->interp_len = interp_len;
 
 	cwd_len = copy_cwd(context.fs, filename_len + args_len + interp_len);
@@ -991,6 +1009,13 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	emit(rec, sizeof(*rec), now);
 	return 0;
 }
+
+#ifndef BOOTSTRAP_EXEC_EXIT_ONLY
+/*
+ * Left out of the light object that serves the common run (BOOTSTRAP_EXEC_EXIT_ONLY): its loader
+ * loads every program it holds, and each one costs start-up time in the verifier and in the
+ * kernel's CO-RE relocations.
+ */
 
 /*
  * The processes running now, one RECORD_RUNNING each, read by the user side through an iterator it
@@ -1156,3 +1181,4 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	}
 	return report_failed_exec(ret, filename, argv); /* one call site: verified once */
 }
+#endif /* BOOTSTRAP_EXEC_EXIT_ONLY */
