@@ -167,10 +167,10 @@ static __always_inline void *scratch_space(void)
 			value = 0;                                                                 \
 	})
 
-/* Two fields of *src, in one read when they lie within 64 bytes of each other. */
+/* Two fields of *src, in one read when they lie within 48 bytes of each other. */
 #define READ_PAIR(src, field1, value1, field2, value2)                                             \
 	({                                                                                         \
-		u64 __buf[8], __at1 = FIELD_OFFSET(src, field1),                                   \
+		u64 __buf[6], __at1 = FIELD_OFFSET(src, field1),                                   \
 			      __at2 = FIELD_OFFSET(src, field2);                                   \
 		u64 __base = WINDOW_BASE(__at1, __at2);                                            \
 		bool __in = IN_WINDOW(__buf, __base, __at1, sizeof((src)->field1)) &&              \
@@ -662,9 +662,8 @@ static __always_inline void fill_context(struct exec_record *rec, struct task_st
 #define S_IXGRP 00010
 
 /* What the exec raised, from the ids it left and the file's mode and owner. */
-static __always_inline u32 raised_privileges(struct linux_binprm *bprm,
-					     struct exec_context *context, struct inode *inode,
-					     u32 mode)
+static __always_inline u32 raised_privileges(bool secureexec, struct exec_context *context,
+					     struct inode *inode, u32 mode)
 {
 	u32 flags = 0;
 	u64 effective = 0, ambient = 0;
@@ -683,7 +682,7 @@ static __always_inline u32 raised_privileges(struct linux_binprm *bprm,
 	 * against the root of the process's own user namespace, so root in a container is not taken
 	 * for a file's gift. The capabilities are read only then: secureexec is rare.
 	 */
-	if (!BPF_CORE_READ_BITFIELD(bprm, secureexec) || (flags & (EXEC_SETUID | EXEC_SETGID)))
+	if (!secureexec || (flags & (EXEC_SETUID | EXEC_SETGID)))
 		return flags;
 	cred = context->cred;
 	bpf_core_read(&effective, sizeof(effective), &cred->cap_effective);
@@ -693,10 +692,14 @@ static __always_inline u32 raised_privileges(struct linux_binprm *bprm,
 	return flags;
 }
 
-/* What the exec raised, and what kind of file the program came from. */
-static __always_inline u32 program_flags(struct linux_binprm *bprm, struct exec_context *context)
+/*
+ * What the exec raised, and what kind of file the program came from. A global function: checked
+ * once, and its windows are not on the exec program's stack, which the verifier caps (512 bytes
+ * for the deepest chain of calls) with the cwd walk's frames added.
+ */
+__noinline u32 program_flags_of(u64 file_address, bool secureexec, struct exec_context *context)
 {
-	struct file *file = BPF_CORE_READ(bprm, file);
+	struct file *file = (struct file *)file_address;
 	struct inode *inode;
 	struct dentry *dentry;
 	struct super_block *sb;
@@ -717,7 +720,9 @@ static __always_inline u32 program_flags(struct linux_binprm *bprm, struct exec_
 	WINDOW_FIELD(mode, in, buf, base, inode, i_mode, mode_at);
 	WINDOW_FIELD(sb, in, buf, base, inode, i_sb, sb_at);
 	WINDOW_FIELD(nlink, in, buf, base, inode, i_nlink, nlink_at);
-	flags = raised_privileges(bprm, context, inode, mode);
+	if (!context)
+		return 0;
+	flags = raised_privileges(secureexec, context, inode, mode);
 	if (nlink == 0)
 		flags |= EXEC_DELETED;
 	/* memfd_create names its file "memfd:NAME" (mm/memfd.c). */
@@ -828,7 +833,8 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	 * before the copies below leave it with many combinations of lengths.
 	 */
 	fill_context(rec, task, &context);
-	rec->flags = program_flags(bprm, &context);
+	rec->flags = program_flags_of((u64)BPF_CORE_READ(bprm, file),
+				      BPF_CORE_READ_BITFIELD(bprm, secureexec), &context);
 
 	filename_len = copy_filename(rec, bprm->filename, false);
 	rec->filename_len = filename_len;
