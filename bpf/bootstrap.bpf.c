@@ -651,8 +651,13 @@ static __always_inline void fill_context(struct exec_record *rec, struct task_st
 	READ_PAIR(signal, pids[PIDTYPE_SID], session, tty, tty);
 	rec->sid = number_seen(session);
 	rec->tty = terminal(tty);
-	READ_PAIR(own, nr, rec->ns_pid, ns, pid_ns);
-	rec->pid_ns = pid_ns_inum((u64)pid_ns);
+	if (level == 0) { /* the host's namespace: its numbers are the host's, its inode is fixed */
+		rec->ns_pid = task->tgid;
+		rec->pid_ns = PROC_PID_INIT_INO;
+	} else {
+		READ_PAIR(own, nr, rec->ns_pid, ns, pid_ns);
+		rec->pid_ns = pid_ns_inum((u64)pid_ns);
+	}
 	rec->mnt_ns = BPF_CORE_READ(nsproxy, mnt_ns, ns.inum);
 	rec->cwd_len = rec->env_len = 0;
 }
@@ -723,13 +728,17 @@ __noinline u32 program_flags_of(u64 file_address, bool secureexec, struct exec_c
 	if (!context)
 		return 0;
 	flags = raised_privileges(secureexec, context, inode, mode);
-	if (nlink == 0)
+	if (nlink == 0) {
 		flags |= EXEC_DELETED;
-	/* memfd_create names its file "memfd:NAME" (mm/memfd.c). */
-	bpf_probe_read_kernel(name, sizeof(name), BPF_CORE_READ(dentry, d_name.name));
-	if (name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' &&
-	    name[4] == 'd' && name[5] == ':')
-		flags |= EXEC_MEMFD;
+		/*
+		 * memfd_create names its file "memfd:NAME" (mm/memfd.c), and its inode never has a
+		 * link (shmem and hugetlbfs clear it): the name is read only for such a file.
+		 */
+		bpf_probe_read_kernel(name, sizeof(name), BPF_CORE_READ(dentry, d_name.name));
+		if (name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' &&
+		    name[4] == 'd' && name[5] == ':')
+			flags |= EXEC_MEMFD;
+	}
 	if (BPF_CORE_READ(sb, s_magic) == OVERLAYFS_SUPER_MAGIC) {
 		/*
 		 * struct ovl_inode (fs/overlayfs/ovl_entry.h) embeds the VFS inode and has the
