@@ -125,8 +125,78 @@ static __always_inline void *scratch_space(void)
 	return bpf_map_lookup_elem(&scratch, &cpu);
 }
 
+/*
+ * A probe read costs tens of nanoseconds whatever its size, and an exec record needs dozens of
+ * kernel fields, so fields that lie together in a struct are read in one copy: a window of
+ * sizeof(buf) bytes of the struct from offset `base`. Whether a field lies in the window is a
+ * question about CO-RE constants (its offset in this kernel), answered at load: the verifier
+ * follows only the path taken. A kernel that lays a struct out otherwise (randomized layouts)
+ * reads each field on its own, at the same offset.
+ */
+/*
+ * Taken once into a variable the compiler cannot see through: otherwise it materializes the
+ * constant again at each use, each one a relocation more for the loader (and a line more in its
+ * log).
+ */
+#define FIELD_OFFSET(src, field)                                                                   \
+	({                                                                                         \
+		u64 __offset = bpf_core_field_offset((src)->field);                                \
+		barrier_var(__offset);                                                             \
+		__offset;                                                                          \
+	})
+#define IN_WINDOW(buf, base, at, size) ((at) >= (base) && (at) + (size) <= (base) + sizeof(buf))
+/* Windows start 8-byte aligned, as the verifier wants the pointers loaded from them. */
+#define WINDOW_BASE(at1, at2) (((at1) < (at2) ? (at1) : (at2)) & ~7ULL)
+#define READ_WINDOW(buf, base, src) bpf_probe_read_kernel(buf, sizeof(buf), (void *)(src) + (base))
+
+/*
+ * The field at offset `at` of *src into `value`: from the window when it is in it, else on its
+ * own. Its place in the window is worked out apart: the verifier refuses a pointer moved down.
+ */
+#define WINDOW_FIELD(value, in_window, buf, base, src, field, at)                                  \
+	({                                                                                         \
+		u64 __rel = (at) - (base), __raw = 0;                                              \
+		barrier_var(__rel);                                                                \
+		if (in_window)                                                                     \
+			value = *(typeof((src)->field) *)((void *)(buf) + __rel);                  \
+		else if (!bpf_probe_read_kernel(&__raw, sizeof((src)->field),                      \
+						(void *)(src) + (at)))                             \
+			value = (typeof((src)->field))                                             \
+			    __raw; /* a number or a pointer, in the low bytes */                   \
+		else                                                                               \
+			value = 0;                                                                 \
+	})
+
+/* Two fields of *src, in one read when they lie within 48 bytes of each other. */
+#define READ_PAIR(src, field1, value1, field2, value2)                                             \
+	({                                                                                         \
+		u64 __buf[6], __at1 = FIELD_OFFSET(src, field1),                                   \
+			      __at2 = FIELD_OFFSET(src, field2);                                   \
+		u64 __base = WINDOW_BASE(__at1, __at2);                                            \
+		bool __in = IN_WINDOW(__buf, __base, __at1, sizeof((src)->field1)) &&              \
+			    IN_WINDOW(__buf, __base, __at2, sizeof((src)->field2));                \
+		if (__in)                                                                          \
+			READ_WINDOW(__buf, __base, src);                                           \
+		WINDOW_FIELD(value1, __in, __buf, __base, src, field1, __at1);                     \
+		WINDOW_FIELD(value2, __in, __buf, __base, src, field2, __at2);                     \
+	})
+
 /* include/linux/pid_namespace.h: namespaces nest at most this deep. */
 #define MAX_PID_NS_LEVEL 32
+
+/*
+ * A pid namespace's inode number. The kernel keeps the CO-RE candidates it found for a type name in
+ * a small table indexed by a hash of the name, where pid, pid_namespace and fs_struct share an
+ * entry: each switch from one to another in the relocations costs a new search of the whole kernel
+ * BTF (about half a millisecond) at every start. Read in this one global function, pid_namespace
+ * comes once per program instead of between every two reads of a struct pid.
+ */
+__noinline u32 pid_ns_inum(u64 address)
+{
+	struct pid_namespace *ns = (struct pid_namespace *)address;
+
+	return BPF_CORE_READ(ns, ns.inum);
+}
 
 /*
  * A struct pid's number in the tracer's pid namespace, or 0 when it has none there (the task lives
@@ -139,7 +209,8 @@ __noinline u32 number_in_tracer_ns_of(u64 address)
 
 	if (!level) {
 		for (u32 i = 1; i <= MAX_PID_NS_LEVEL && i <= top; i++) {
-			if (BPF_CORE_READ(pid, numbers[i].ns, ns.inum) == settings.pidns_inum) {
+			if (pid_ns_inum((u64)BPF_CORE_READ(pid, numbers[i].ns)) ==
+			    settings.pidns_inum) {
 				level = pidns_level = i;
 				break;
 			}
@@ -147,7 +218,8 @@ __noinline u32 number_in_tracer_ns_of(u64 address)
 		if (!level)
 			return 0;
 	}
-	if (level > top || BPF_CORE_READ(pid, numbers[level].ns, ns.inum) != settings.pidns_inum)
+	if (level > top ||
+	    pid_ns_inum((u64)BPF_CORE_READ(pid, numbers[level].ns)) != settings.pidns_inum)
 		return 0;
 	return BPF_CORE_READ(pid, numbers[level].nr);
 }
@@ -187,7 +259,7 @@ static __always_inline u32 own_pid_namespace(struct task_struct *task)
 	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
 	u32 level = BPF_CORE_READ(pid, level);
 
-	return BPF_CORE_READ(pid, numbers[level].ns, ns.inum);
+	return pid_ns_inum((u64)BPF_CORE_READ(pid, numbers[level].ns));
 }
 
 /* Any struct pid's number (a session's, a process group's) as the tracer's namespace sees it. */
@@ -251,17 +323,26 @@ static __always_inline bool wanted(struct task_struct *task)
 
 /*
  * The process's image and its parent's. The parent is the thread that forked it (or a reaper), so
- * the start time is that of its group leader. Through CO-RE reads: see the top of this file.
+ * the start time is that of its group leader. The parent through CO-RE reads: see the top of this
+ * file; `task` must be a trusted pointer.
  */
 static __always_inline void fill_images(struct record_header *hdr, struct task_struct *task)
 {
 	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+	int parent_pid, parent_tgid;
 
-	hdr->ppid = process_id_of(parent); /* 0 for a namespace's init: its parent is outside */
-	hdr->image.start_time_ns = BPF_CORE_READ(task, group_leader, start_time);
+	READ_PAIR(parent, pid, parent_pid, tgid, parent_tgid);
+	/* 0 for a namespace's init: its parent is outside */
+	hdr->ppid = settings.pidns_inum ? process_id_of(parent) : parent_tgid;
+	/* A leader's start time is its own: one hop fewer, and a direct load for `task`. */
+	hdr->image.start_time_ns = task->pid == task->tgid
+				       ? task->start_time
+				       : BPF_CORE_READ(task, group_leader, start_time);
 	hdr->image.exec_seq = task->self_exec_id;
 	if (hdr->ppid) {
-		hdr->parent_image.start_time_ns = BPF_CORE_READ(parent, group_leader, start_time);
+		hdr->parent_image.start_time_ns =
+		    parent_pid == parent_tgid ? BPF_CORE_READ(parent, start_time)
+					      : BPF_CORE_READ(parent, group_leader, start_time);
 		hdr->parent_image.exec_seq = BPF_CORE_READ(parent, self_exec_id);
 	} else {
 		hdr->parent_image.start_time_ns = hdr->parent_image.exec_seq = 0;
@@ -284,6 +365,7 @@ static __always_inline void fill_header(struct record_header *hdr, u32 type,
 	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
 }
 
+#ifndef BOOTSTRAP_EXEC_EXIT_ONLY
 /* A new process (not a thread) under -p / command mode joins the traced set: its events are wanted.
  */
 static __always_inline bool follow_fork(u32 parent_tgid, u32 child_tgid)
@@ -321,6 +403,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	emit(rec, sizeof(*rec), now);
 	return 0;
 }
+#endif /* BOOTSTRAP_EXEC_EXIT_ONLY */
 
 /* The variable part that follows the fixed exec_record: filename, then argv. */
 static __always_inline char *exec_data(struct exec_record *rec)
@@ -349,18 +432,17 @@ static __always_inline u32 copy_filename(struct exec_record *rec, const char *fi
  * argv (at `offset`, which is at most the filename and the argv cap); returns its length, 0 if
  * none.
  */
-static __always_inline u32 copy_interpreter(struct exec_record *rec, struct linux_binprm *bprm,
-					    u64 offset)
+static __always_inline u32 copy_interpreter(struct exec_record *rec, const char *filename,
+					    const char *interp, u64 offset)
 {
 	long len;
 
-	if (bprm->interp == bprm->filename)
+	if (interp == filename)
 		return 0;
 	if (offset >
 	    BOOTSTRAP_FILENAME_MAX + BOOTSTRAP_ARGS_CEILING) /* never taken; for the verifier */
 		return 0;
-	len = bpf_probe_read_kernel_str(exec_data(rec) + offset, BOOTSTRAP_FILENAME_MAX,
-					bprm->interp);
+	len = bpf_probe_read_kernel_str(exec_data(rec) + offset, BOOTSTRAP_FILENAME_MAX, interp);
 	if (len <= 0)
 		return 0;
 	return len > BOOTSTRAP_FILENAME_MAX ? BOOTSTRAP_FILENAME_MAX : len;
@@ -370,6 +452,7 @@ static __always_inline u32 copy_interpreter(struct exec_record *rec, struct linu
 struct cwd_walk {
 	struct dentry *dentry;
 	struct vfsmount *vfsmnt;
+	struct dentry *mnt_root; /* vfsmnt's root: read once per mount crossed */
 	struct dentry
 	    *root_dentry; /* the task's root (a chroot, a container's): the walk ends there */
 	struct vfsmount *root_mnt;
@@ -391,6 +474,7 @@ __noinline int cwd_step(struct cwd_walk *walk)
 	struct dentry *dentry, *parent;
 	struct vfsmount *vfsmnt;
 	struct exec_record *rec = scratch_space();
+	const unsigned char *name;
 	u32 len;
 	u64 offset;
 	long copied;
@@ -403,18 +487,20 @@ __noinline int cwd_step(struct cwd_walk *walk)
 
 	if (dentry == walk->root_dentry && vfsmnt == walk->root_mnt)
 		goto done;
-	if (dentry ==
-	    BPF_CORE_READ(vfsmnt, mnt_root)) { /* the top of a mount: on to its mountpoint */
+	if (dentry == walk->mnt_root) { /* the top of a mount: on to its mountpoint */
 		struct mount *mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
-		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+		struct mount *up;
+		struct dentry *mountpoint;
 
+		READ_PAIR(mnt, mnt_parent, up, mnt_mountpoint, mountpoint);
 		if (up == mnt) /* the top of the mount tree */
 			goto done;
-		walk->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		walk->dentry = mountpoint;
 		walk->vfsmnt = (void *)up + bpf_core_field_offset(struct mount, mnt);
+		walk->mnt_root = BPF_CORE_READ(up, mnt.mnt_root);
 		return 0;
 	}
-	parent = BPF_CORE_READ(dentry, d_parent);
+	READ_PAIR(dentry, d_parent, parent, d_name.name, name);
 	if (parent == dentry)
 		goto done;
 	if (len > BOOTSTRAP_CWD_MAX - NAME_BYTES) /* a path too long: cut */
@@ -427,8 +513,7 @@ __noinline int cwd_step(struct cwd_walk *walk)
 	if (offset > 2 * BOOTSTRAP_FILENAME_MAX + settings.max_args_bytes + BOOTSTRAP_CWD_MAX)
 		return 1;
 	barrier_var(offset);
-	copied = bpf_probe_read_kernel_str(exec_data(rec) + offset, NAME_BYTES,
-					   BPF_CORE_READ(dentry, d_name.name));
+	copied = bpf_probe_read_kernel_str(exec_data(rec) + offset, NAME_BYTES, name);
 	if (copied <= 0)
 		return 1;
 	walk->len = len + copied;
@@ -440,19 +525,36 @@ done:
 }
 
 /*
- * The working directory's components at `base` in the record's data (base is at most two PATH_MAX
+ * The working directory's components at `base` in this CPU's record (base is at most two PATH_MAX
  * and the argv cap); returns their length. Resolved here, at exec: by the time user space could
- * read /proc/PID/cwd a short-lived process is gone.
+ * read /proc/PID/cwd a short-lived process is gone. A global function, like cwd_step(): the
+ * verifier checks its loop once. Inlined, the loop was checked again for every combination of
+ * copy lengths the caller arrived with (30,000 instructions and 40 ms at every start on 6.18).
  */
-static __always_inline u32 copy_cwd(struct exec_record *rec, struct task_struct *task, u32 base)
+__noinline u32 copy_cwd_of(u64 fs_address, u32 base)
 {
-	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	struct fs_struct *fs = (struct fs_struct *)fs_address;
+	struct exec_record *rec = scratch_space();
 	struct cwd_walk walk = {.base = base};
+	struct mount *mnt;
+	u64 buf[4], root_mnt = FIELD_OFFSET(fs, root.mnt);
+	u64 root_dentry = FIELD_OFFSET(fs, root.dentry), pwd_mnt = FIELD_OFFSET(fs, pwd.mnt);
+	u64 pwd_dentry = FIELD_OFFSET(fs, pwd.dentry), window = WINDOW_BASE(root_mnt, pwd_mnt);
+	bool in = IN_WINDOW(buf, window, root_mnt, 8) && IN_WINDOW(buf, window, root_dentry, 8) &&
+		  IN_WINDOW(buf, window, pwd_mnt, 8) && IN_WINDOW(buf, window, pwd_dentry, 8);
 
-	walk.dentry = BPF_CORE_READ(fs, pwd.dentry);
-	walk.vfsmnt = BPF_CORE_READ(fs, pwd.mnt);
-	walk.root_dentry = BPF_CORE_READ(fs, root.dentry);
-	walk.root_mnt = BPF_CORE_READ(fs, root.mnt);
+	if (!rec)
+		return 0;
+	if (in) /* root and pwd, side by side */
+		READ_WINDOW(buf, window, fs);
+	WINDOW_FIELD(walk.root_mnt, in, buf, window, fs, root.mnt, root_mnt);
+	WINDOW_FIELD(walk.root_dentry, in, buf, window, fs, root.dentry, root_dentry);
+	WINDOW_FIELD(walk.vfsmnt, in, buf, window, fs, pwd.mnt, pwd_mnt);
+	WINDOW_FIELD(walk.dentry, in, buf, window, fs, pwd.dentry, pwd_dentry);
+	/* Through struct mount, not vfsmount, whose name shares a CO-RE cache entry: see
+	 * pid_ns_inum(). */
+	mnt = (void *)walk.vfsmnt - bpf_core_field_offset(struct mount, mnt);
+	walk.mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
 	for (u32 i = 0; i < BOOTSTRAP_CWD_DEPTH; i++)
 		if (cwd_step(&walk))
 			break;
@@ -461,27 +563,102 @@ static __always_inline u32 copy_cwd(struct exec_record *rec, struct task_struct 
 	return walk.len > BOOTSTRAP_CWD_MAX ? BOOTSTRAP_CWD_MAX : walk.len;
 }
 
-/* Who, from where, in which namespaces: for exec and failed exec records. */
-static __always_inline void fill_context(struct exec_record *rec, struct task_struct *task)
+static __always_inline u32 copy_cwd(struct fs_struct *fs, u32 base)
+{
+	u32 len = copy_cwd_of((u64)fs, base);
+
+	return len > BOOTSTRAP_CWD_MAX ? BOOTSTRAP_CWD_MAX
+				       : len; /* never taken; for the verifier */
+}
+
+/*
+ * What fill_context() read that later steps use again: the credentials the exec left (to tell what
+ * it raised) and the task's fs (for the working directory).
+ */
+struct exec_context {
+	const struct cred *cred;
+	u32 uid;
+	u32 gid;
+	u32 euid;
+	u32 egid;
+	struct fs_struct *fs;
+};
+
+static __always_inline void read_creds(struct task_struct *task, struct exec_context *context)
 {
 	const struct cred *cred = BPF_CORE_READ(task, cred);
-	struct signal_struct *signal = BPF_CORE_READ(task, signal);
-	struct tty_struct *tty = BPF_CORE_READ(signal, tty);
-	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
-	u32 level = BPF_CORE_READ(pid, level);
+	u64 buf[4], uid = FIELD_OFFSET(cred, uid), gid = FIELD_OFFSET(cred, gid);
+	u64 euid = FIELD_OFFSET(cred, euid), egid = FIELD_OFFSET(cred, egid);
+	u64 base = WINDOW_BASE(uid, gid);
+	bool in = IN_WINDOW(buf, base, uid, 4) && IN_WINDOW(buf, base, gid, 4) &&
+		  IN_WINDOW(buf, base, euid, 4) && IN_WINDOW(buf, base, egid, 4);
 
+	if (in) /* uid, gid, suid, sgid, euid, egid */
+		READ_WINDOW(buf, base, cred);
+	WINDOW_FIELD(context->uid, in, buf, base, cred, uid.val, uid);
+	WINDOW_FIELD(context->gid, in, buf, base, cred, gid.val, gid);
+	WINDOW_FIELD(context->euid, in, buf, base, cred, euid.val, euid);
+	WINDOW_FIELD(context->egid, in, buf, base, cred, egid.val, egid);
+	context->cred = cred;
+}
+
+/* The controlling terminal's device number: the driver's major and minor_start plus the index. */
+static __always_inline u32 terminal(struct tty_struct *tty)
+{
+	struct tty_driver *driver;
+	int index, major, minor_start;
+
+	if (!tty)
+		return 0;
+	READ_PAIR(tty, driver, driver, index, index);
+	READ_PAIR(driver, major, major, minor_start, minor_start);
+	return (major << 20) | (minor_start + index);
+}
+
+/*
+ * Who, from where, in which namespaces: for exec and failed exec records. `task` is a trusted
+ * pointer (a program argument, or the current task's BTF pointer).
+ */
+static __always_inline void fill_context(struct exec_record *rec, struct task_struct *task,
+					 struct exec_context *context)
+{
+	struct signal_struct *signal;
+	struct nsproxy *nsproxy;
+	/* After exec the task is the leader; a failed exec may come from another thread. */
+	struct pid *pid = task->pid == task->tgid ? BPF_CORE_READ(task, thread_pid)
+						  : BPF_CORE_READ(task, group_leader, thread_pid);
+	u32 level = BPF_CORE_READ(pid, level);
+	struct upid *own = &pid->numbers[level]; /* the pid as its own namespace numbers it */
+	struct pid_namespace *pid_ns;
+	struct pid *session;
+	struct tty_struct *tty;
+	u64 buf[5], fs = FIELD_OFFSET(task, fs), nsproxy_at = FIELD_OFFSET(task, nsproxy);
+	u64 signal_at = FIELD_OFFSET(task, signal), base = WINDOW_BASE(fs, signal_at);
+	bool in = IN_WINDOW(buf, base, fs, 8) && IN_WINDOW(buf, base, nsproxy_at, 8) &&
+		  IN_WINDOW(buf, base, signal_at, 8);
+
+	if (in) /* fs, files, io_uring, nsproxy, signal */
+		READ_WINDOW(buf, base, task);
+	WINDOW_FIELD(context->fs, in, buf, base, task, fs, fs);
+	WINDOW_FIELD(nsproxy, in, buf, base, task, nsproxy, nsproxy_at);
+	WINDOW_FIELD(signal, in, buf, base, task, signal, signal_at);
+	read_creds(task, context);
+	rec->euid = context->euid;
+	rec->egid = context->egid;
+	/* A number, not a pointer: loaded directly, without a helper call. */
+	rec->auid = bpf_core_field_exists(task->loginuid) ? task->loginuid.val : -1;
 	/* Sessions and namespaces: the sid as the tracer sees it, the pid as the process does. */
-	rec->euid = BPF_CORE_READ(cred, euid.val);
-	rec->egid = BPF_CORE_READ(cred, egid.val);
-	rec->auid = bpf_core_field_exists(task->loginuid) ? BPF_CORE_READ(task, loginuid.val) : -1;
-	rec->sid = number_seen(BPF_CORE_READ(signal, pids[PIDTYPE_SID]));
-	rec->tty = 0;
-	if (tty)
-		rec->tty = (BPF_CORE_READ(tty, driver, major) << 20) |
-			   (BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index));
-	rec->ns_pid = BPF_CORE_READ(pid, numbers[level].nr);
-	rec->pid_ns = BPF_CORE_READ(pid, numbers[level].ns, ns.inum);
-	rec->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	READ_PAIR(signal, pids[PIDTYPE_SID], session, tty, tty);
+	rec->sid = number_seen(session);
+	rec->tty = terminal(tty);
+	if (level == 0) { /* the host's namespace: its numbers are the host's, its inode is fixed */
+		rec->ns_pid = task->tgid;
+		rec->pid_ns = PROC_PID_INIT_INO;
+	} else {
+		READ_PAIR(own, nr, rec->ns_pid, ns, pid_ns);
+		rec->pid_ns = pid_ns_inum((u64)pid_ns);
+	}
+	rec->mnt_ns = BPF_CORE_READ(nsproxy, mnt_ns, ns.inum);
 	rec->cwd_len = rec->env_len = 0;
 }
 
@@ -489,44 +666,80 @@ static __always_inline void fill_context(struct exec_record *rec, struct task_st
 #define S_ISGID 02000
 #define S_IXGRP 00010
 
-/* What the exec raised, and what kind of file the program came from. */
-static __always_inline u32 program_flags(struct linux_binprm *bprm, struct task_struct *task)
+/* What the exec raised, from the ids it left and the file's mode and owner. */
+static __always_inline u32 raised_privileges(bool secureexec, struct exec_context *context,
+					     struct inode *inode, u32 mode)
 {
-	const struct cred *cred = BPF_CORE_READ(task, cred);
-	struct inode *inode = BPF_CORE_READ(bprm, file, f_inode);
-	u32 mode = BPF_CORE_READ(inode, i_mode), flags = 0;
-	u32 uid = BPF_CORE_READ(cred, uid.val), euid = BPF_CORE_READ(cred, euid.val);
-	u32 gid = BPF_CORE_READ(cred, gid.val), egid = BPF_CORE_READ(cred, egid.val);
+	u32 flags = 0;
 	u64 effective = 0, ambient = 0;
-	char name[6] = {};
+	const struct cred *cred;
 
 	/* The new credentials are in place: a set-id bit that took effect left them apart. */
-	if ((mode & S_ISUID) && euid != uid && euid == BPF_CORE_READ(inode, i_uid.val))
+	if ((mode & S_ISUID) && context->euid != context->uid &&
+	    context->euid == BPF_CORE_READ(inode, i_uid.val))
 		flags |= EXEC_SETUID;
-	if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) && egid != gid &&
-	    egid == BPF_CORE_READ(inode, i_gid.val))
+	if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) && context->egid != context->gid &&
+	    context->egid == BPF_CORE_READ(inode, i_gid.val))
 		flags |= EXEC_SETGID;
 	/*
 	 * An exec that gained privileges without a set-id bit, and has effective capabilities
 	 * beyond the ambient ones it keeps, gained them from the file. The kernel judges "gained"
 	 * against the root of the process's own user namespace, so root in a container is not taken
-	 * for a file's gift.
+	 * for a file's gift. The capabilities are read only then: secureexec is rare.
 	 */
+	if (!secureexec || (flags & (EXEC_SETUID | EXEC_SETGID)))
+		return flags;
+	cred = context->cred;
 	bpf_core_read(&effective, sizeof(effective), &cred->cap_effective);
 	bpf_core_read(&ambient, sizeof(ambient), &cred->cap_ambient);
-	if (BPF_CORE_READ_BITFIELD_PROBED(bprm, secureexec) &&
-	    !(flags & (EXEC_SETUID | EXEC_SETGID)) && (effective & ~ambient))
+	if (effective & ~ambient)
 		flags |= EXEC_FILE_CAPS;
+	return flags;
+}
 
-	if (BPF_CORE_READ(inode, i_nlink) == 0)
+/*
+ * What the exec raised, and what kind of file the program came from. A global function: checked
+ * once, and its windows are not on the exec program's stack, which the verifier caps (512 bytes
+ * for the deepest chain of calls) with the cwd walk's frames added.
+ */
+__noinline u32 program_flags_of(u64 file_address, bool secureexec, struct exec_context *context)
+{
+	struct file *file = (struct file *)file_address;
+	struct inode *inode;
+	struct dentry *dentry;
+	struct super_block *sb;
+	u32 mode, nlink, flags;
+	u64 buf[10], mode_at, sb_at, nlink_at, base;
+	bool in;
+	char name[6] = {};
+
+	READ_PAIR(file, f_inode, inode, f_path.dentry, dentry);
+	mode_at = FIELD_OFFSET(inode, i_mode);
+	sb_at = FIELD_OFFSET(inode, i_sb);
+	nlink_at = FIELD_OFFSET(inode, i_nlink);
+	base = WINDOW_BASE(mode_at, sb_at);
+	in = IN_WINDOW(buf, base, mode_at, 2) && IN_WINDOW(buf, base, sb_at, 8) &&
+	     IN_WINDOW(buf, base, nlink_at, 4);
+	if (in) /* i_mode to i_nlink */
+		READ_WINDOW(buf, base, inode);
+	WINDOW_FIELD(mode, in, buf, base, inode, i_mode, mode_at);
+	WINDOW_FIELD(sb, in, buf, base, inode, i_sb, sb_at);
+	WINDOW_FIELD(nlink, in, buf, base, inode, i_nlink, nlink_at);
+	if (!context)
+		return 0;
+	flags = raised_privileges(secureexec, context, inode, mode);
+	if (nlink == 0) {
 		flags |= EXEC_DELETED;
-	/* memfd_create names its file "memfd:NAME" (mm/memfd.c). */
-	bpf_probe_read_kernel(name, sizeof(name),
-			      BPF_CORE_READ(bprm, file, f_path.dentry, d_name.name));
-	if (name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' &&
-	    name[4] == 'd' && name[5] == ':')
-		flags |= EXEC_MEMFD;
-	if (BPF_CORE_READ(inode, i_sb, s_magic) == OVERLAYFS_SUPER_MAGIC) {
+		/*
+		 * memfd_create names its file "memfd:NAME" (mm/memfd.c), and its inode never has a
+		 * link (shmem and hugetlbfs clear it): the name is read only for such a file.
+		 */
+		bpf_probe_read_kernel(name, sizeof(name), BPF_CORE_READ(dentry, d_name.name));
+		if (name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' &&
+		    name[4] == 'd' && name[5] == ':')
+			flags |= EXEC_MEMFD;
+	}
+	if (BPF_CORE_READ(sb, s_magic) == OVERLAYFS_SUPER_MAGIC) {
 		/*
 		 * struct ovl_inode (fs/overlayfs/ovl_entry.h) embeds the VFS inode and has the
 		 * upper dentry right after it, set once the file exists in the upper layer.
@@ -541,11 +754,37 @@ static __always_inline u32 program_flags(struct linux_binprm *bprm, struct task_
 	return flags;
 }
 
+/* Where the new image's argv and environment are, in place on its stack. */
+struct image_strings {
+	unsigned long arg_start;
+	unsigned long arg_end;
+	unsigned long env_start;
+	unsigned long env_end;
+};
+
+static __always_inline void read_strings(struct task_struct *task, struct image_strings *strings)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	u64 buf[4], arg_start = FIELD_OFFSET(mm, arg_start), arg_end = FIELD_OFFSET(mm, arg_end);
+	u64 env_start = FIELD_OFFSET(mm, env_start), env_end = FIELD_OFFSET(mm, env_end);
+	u64 base = WINDOW_BASE(arg_start, env_start);
+	bool in = IN_WINDOW(buf, base, arg_start, 8) && IN_WINDOW(buf, base, arg_end, 8) &&
+		  IN_WINDOW(buf, base, env_start, 8) && IN_WINDOW(buf, base, env_end, 8);
+
+	if (in)
+		READ_WINDOW(buf, base, mm);
+	WINDOW_FIELD(strings->arg_start, in, buf, base, mm, arg_start, arg_start);
+	WINDOW_FIELD(strings->arg_end, in, buf, base, mm, arg_end, arg_end);
+	WINDOW_FIELD(strings->env_start, in, buf, base, mm, env_start, env_start);
+	WINDOW_FIELD(strings->env_end, in, buf, base, mm, env_end, env_end);
+}
+
 /* --env: the new image's environment, in place on its stack like argv, after the working directory.
  */
-static __always_inline u32 copy_env(struct exec_record *rec, struct mm_struct *mm, u64 offset)
+static __always_inline u32 copy_env(struct exec_record *rec, struct image_strings *strings,
+				    u64 offset)
 {
-	unsigned long start = BPF_CORE_READ(mm, env_start), end = BPF_CORE_READ(mm, env_end);
+	unsigned long start = strings->env_start, end = strings->env_end;
 	u64 len = end > start ? end - start : 0;
 
 	if (len > settings.max_args_bytes) {
@@ -571,8 +810,8 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	u64 now = bpf_ktime_get_ns();
 	struct task_state *state;
 	struct exec_record *rec;
-	struct mm_struct *mm;
-	unsigned long arg_start, arg_end;
+	struct exec_context context;
+	struct image_strings strings;
 	u32 filename_len, interp_len, cwd_len, env_len = 0;
 	u64 args_len;
 
@@ -598,16 +837,20 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	else
 		rec->old_pid = old_pid == task->pid ? rec->hdr.tid : 0;
 	rec->error = 0;
-	rec->flags = 0;
+	/*
+	 * The context first: it has no part of variable length, so the verifier checks it once,
+	 * before the copies below leave it with many combinations of lengths.
+	 */
+	fill_context(rec, task, &context);
+	rec->flags = program_flags_of((u64)BPF_CORE_READ(bprm, file),
+				      BPF_CORE_READ_BITFIELD(bprm, secureexec), &context);
 
 	filename_len = copy_filename(rec, bprm->filename, false);
 	rec->filename_len = filename_len;
 
 	/* The new image's argv is in place on its stack at this point: read it in one copy. */
-	mm = BPF_CORE_READ(task, mm);
-	arg_start = BPF_CORE_READ(mm, arg_start);
-	arg_end = BPF_CORE_READ(mm, arg_end);
-	args_len = arg_end > arg_start ? arg_end - arg_start : 0;
+	read_strings(task, &strings);
+	args_len = strings.arg_end > strings.arg_start ? strings.arg_end - strings.arg_start : 0;
 	if (args_len > settings.max_args_bytes) {
 		args_len = settings.max_args_bytes;
 		rec->flags |= EXEC_ARGS_TRUNCATED;
@@ -616,21 +859,19 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 		args_len = BOOTSTRAP_ARGS_CEILING;
 	if (filename_len > BOOTSTRAP_FILENAME_MAX)
 		filename_len = BOOTSTRAP_FILENAME_MAX;
-	if (args_len &&
-	    bpf_probe_read_user(exec_data(rec) + filename_len, args_len, (void *)arg_start)) {
+	if (args_len && bpf_probe_read_user(exec_data(rec) + filename_len, args_len,
+					    (void *)strings.arg_start)) {
 		args_len = 0;
 		rec->flags |= EXEC_ARGS_UNREADABLE;
 	}
 	rec->args_len = args_len;
-	interp_len = copy_interpreter(rec, bprm, filename_len + args_len);
+	interp_len = copy_interpreter(rec, bprm->filename, bprm->interp, filename_len + args_len);
 	rec->interp_len = interp_len;
 
-	fill_context(rec, task);
-	rec->flags |= program_flags(bprm, task);
-	cwd_len = copy_cwd(rec, task, filename_len + args_len + interp_len);
+	cwd_len = copy_cwd(context.fs, filename_len + args_len + interp_len);
 	rec->cwd_len = cwd_len;
 	if (settings.capture_env)
-		env_len = copy_env(rec, mm, filename_len + args_len + interp_len + cwd_len);
+		env_len = copy_env(rec, &strings, filename_len + args_len + interp_len + cwd_len);
 	rec->env_len = env_len;
 
 	emit(rec, sizeof(*rec) + filename_len + args_len + interp_len + cwd_len + env_len, now);
@@ -784,6 +1025,13 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	return 0;
 }
 
+#ifndef BOOTSTRAP_EXEC_EXIT_ONLY
+/*
+ * Left out of the light object that serves the common run (BOOTSTRAP_EXEC_EXIT_ONLY): its loader
+ * loads every program it holds, and each one costs start-up time in the verifier and in the
+ * kernel's CO-RE relocations.
+ */
+
 /*
  * The processes running now, one RECORD_RUNNING each, read by the user side through an iterator it
  * creates once at start. Not attached to anything: it runs only while that iterator is read.
@@ -860,6 +1108,7 @@ static __always_inline int report_failed_exec(long ret, const char *filename,
 					      const char *const *argv)
 {
 	struct argv_copy copy = {.argv = argv};
+	struct exec_context context;
 	struct task_struct *task;
 	struct exec_record *rec;
 	u32 cwd_len;
@@ -876,6 +1125,7 @@ static __always_inline int report_failed_exec(long ret, const char *filename,
 	rec->error = ret;
 	rec->flags = 0;
 	rec->interp_len = 0;
+	fill_context(rec, task, &context); /* before the copies: see handle_exec() */
 	copy.filename_len = copy_filename(rec, filename, true);
 	rec->filename_len = copy.filename_len;
 	copy.rec = rec;
@@ -905,8 +1155,7 @@ static __always_inline int report_failed_exec(long ret, const char *filename,
 	if (copy.filename_len > BOOTSTRAP_FILENAME_MAX)
 		copy.filename_len = BOOTSTRAP_FILENAME_MAX;
 	rec->args_len = copy.off;
-	fill_context(rec, task);
-	cwd_len = copy_cwd(rec, task, copy.filename_len + copy.off);
+	cwd_len = copy_cwd(context.fs, copy.filename_len + copy.off);
 	rec->cwd_len = cwd_len;
 	size = sizeof(*rec) + rec->filename_len + rec->args_len + cwd_len;
 	if (size >
@@ -947,3 +1196,4 @@ int BPF_PROG(handle_sys_exit, struct pt_regs *regs, long ret)
 	}
 	return report_failed_exec(ret, filename, argv); /* one call site: verified once */
 }
+#endif /* BOOTSTRAP_EXEC_EXIT_ONLY */

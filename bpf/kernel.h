@@ -185,6 +185,9 @@ struct ns_common {
 	unsigned int inum;
 } __attribute__((preserve_access_index));
 
+/* include/linux/proc_ns.h: the inode number of the host's pid namespace, fixed since 3.8. */
+#define PROC_PID_INIT_INO 0xEFFFFFFCU
+
 struct pid_namespace {
 	struct ns_common ns;
 } __attribute__((preserve_access_index));

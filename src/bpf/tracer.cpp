@@ -42,21 +42,22 @@ int libbpf_log(enum libbpf_print_level, const char* format, va_list args) {
 const char* kVerboseHint = "run again with -v to see libbpf's log";
 
 // The kernel's BPF_LOG_STATS: each program's verification time and size, and the reason for a refusal,
-// in a few lines whatever the program.
+// in a few lines whatever the program. Before them the kernel logs each CO-RE relocation it applies, a
+// few hundred bytes apiece, and refuses the load (ENOSPC) when they do not all fit: hence the size.
 constexpr uint32_t kVerifierLogStats = 4;
-constexpr uint32_t kVerifierLogBytes = 64 * 1024;
+constexpr uint32_t kVerifierLogBytes = 1024 * 1024;
 
 struct LibbpfSkeletonDeleter {
     void operator()(bootstrap_bpf* skel) const { bootstrap_bpf__destroy(skel); }
 };
 struct LightSkeletonDeleter {
-    void operator()(bootstrap_light_bpf* skel) const { light_destroy(skel); }
+    void operator()(light_skeleton* skel) const { light_destroy(skel); }
 };
 struct RingBufferDeleter {
     void operator()(ring_buffer* rb) const { ring_buffer__free(rb); }
 };
 using LibbpfSkeleton = std::unique_ptr<bootstrap_bpf, LibbpfSkeletonDeleter>;
-using LightSkeleton = std::unique_ptr<bootstrap_light_bpf, LightSkeletonDeleter>;
+using LightSkeleton = std::unique_ptr<light_skeleton, LightSkeletonDeleter>;
 
 // The loaded object, from whichever skeleton loaded it; the handles point into that skeleton.
 struct LoadedObject {
@@ -127,6 +128,12 @@ uint32_t possible_cpus() {
     return static_cast<uint32_t>(ncpus);
 }
 
+// A run that reports only execs and exits, the common one, loads the light skeleton without the other
+// programs: less for the kernel to verify and relocate at start.
+bool needs_only_exec_and_exit(const TracerConfig& config) {
+    return !config.failed_execs && !needs_fork_program(config) && !config.list_running;
+}
+
 // The light object's scratch space is sized for the default argv cap.
 bool light_can_serve(const TracerConfig& config) {
     return !config.libbpf_only && config.max_args_bytes <= BOOTSTRAP_ARGS_DEFAULT;
@@ -138,7 +145,7 @@ bool light_can_serve(const TracerConfig& config) {
 std::optional<LoadedObject> load_light(const TracerConfig& config) {
     tracer_settings settings = settings_for(config);
     light_map_sizes sizes{config.ring_bytes, possible_cpus(), traced_tgids_entries(config)};
-    LightSkeleton skel(light_open(&settings, &sizes));
+    LightSkeleton skel(light_open(&settings, &sizes, needs_only_exec_and_exit(config)));
     if (!skel) throw Error("failed to open the BPF object: " + errno_text(errno), kVerboseHint);
 
     std::vector<char> log(config.verbose ? kVerifierLogBytes : 0);

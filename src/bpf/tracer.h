@@ -47,7 +47,7 @@ struct TracerConfig {
     bool failed_execs = false;  // report execve/execveat errors (a probe on every system call's exit)
     bool thread_exits = false;
     bool report_forks = false;     // a ForkEvent for every new process (the process table's ancestry)
-    bool list_running = false;     // load the task iterator for list_running() (the light loader always does)
+    bool list_running = false;     // load the task iterator for list_running()
     bool capture_env = false;      // exec records carry the environment
     uint64_t min_duration_ns = 0;  // drop exits of processes younger than this (since exec, else fork)
     uint32_t max_args_bytes = kDefaultArgsBytes;
