@@ -289,6 +289,10 @@ TEST(Rotation, EveryRecordInExactlyOneFileAcrossRotationsAndAReopen) {
     // As logrotate's create mode does: move the file away, then SIGHUP.
     ASSERT_EQ(rename(events.c_str(), (dir / "moved.json").c_str()), 0);
     tracer.send(SIGHUP);
+    // Records read before the signal is handled still go to the moved file, as they should: the children
+    // below start once the tracer has created the new one.
+    for (int i = 0; i < 200 && access(events.c_str(), F_OK) != 0; ++i) std::this_thread::sleep_for(10ms);
+    ASSERT_EQ(access(events.c_str(), F_OK), 0) << "SIGHUP reopened " << events;
     for (int i = 0; i < 100; ++i) after.insert(reap(spawn_exec("/bin/true", {"true"})).pid);
     scrape_until([](const Samples& s) { return sum_of(s, "bootstrap_records_read_total") >= 4200; });
     tracer.send(SIGINT);
