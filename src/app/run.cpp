@@ -90,8 +90,9 @@ bool is_regular_file(int fd) {
 // Rotating renames the file and creates a new one: its directory must be writable by whom the tracer
 // has become. Found now rather than at the first rotation, hours later.
 void check_can_rotate(const std::string& path) {
-    std::string directory = std::filesystem::path(path).parent_path().string();
-    if (directory.empty()) directory = ".";
+    // Built in one go: assigning "." afterwards trips GCC 12's -Wrestrict in Release (a false positive).
+    std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    const std::string directory = parent.empty() ? std::string(".") : parent.string();
     if (access(directory.c_str(), W_OK | X_OK) != 0)
         throw Error("--max-size: cannot rotate " + path + ": once attached the tracer runs as uid " +
                         std::to_string(getuid()) + ", which cannot write " + directory,
