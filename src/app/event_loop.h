@@ -41,6 +41,7 @@ private:
     bool running();
     void wait();
     void drain();
+    void plan_next_drain(size_t records, double fill, uint64_t start_ns);
     void watch_reader();
     void handle_signals();
     bool reopen_output();
@@ -61,6 +62,8 @@ private:
     bool stop_requested_ = false;
     bool stop_passed_on_ = false;  // command mode: a stop signal was passed on to the command
     std::optional<int> command_status_;
+    uint64_t last_drain_ns_ = 0;  // when the last drain began (CLOCK_MONOTONIC)
+    uint64_t next_drain_ns_ = 0;  // in a flow, when the next drain is due; 0 waits for the kernel's wake-up
 };
 
 }  // namespace bootstrap
