@@ -14,9 +14,10 @@ namespace {
 // The kernel wakes us at once after a quiet spell, then at most every 20 ms in a burst (or when a batch
 // waits): the traced processes pay for its wake-ups. While it may be holding records back we drain every
 // few ms on our own timer, so none waits longer than that; otherwise its next record wakes us at once,
-// and a long timer is only a safety net.
+// and the idle timer is only a safety net (and what reports records the kernel dropped on a full ring,
+// which come with no wake-up): once a second, not ten times, as an idle host should be left alone.
 constexpr int kActiveDrainMs = 5;
-constexpr int kIdleDrainMs = 100;
+constexpr int kIdleDrainMs = 1000;
 // A wake-up of ours costs about as much as formatting a hundred lines (poll, the ring's bookkeeping, a
 // write, being scheduled), so while records flow we stop listening to the kernel's wake-ups and drain on
 // a timer instead: every kBatchNs, in fewer and bigger pieces. A flow is a drain that read at least
