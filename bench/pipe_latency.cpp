@@ -83,7 +83,8 @@ int main(int argc, char** argv) {
         size_t start = 0;
         for (size_t end; (end = pending.find('\n', start)) != std::string::npos; start = end + 1) {
             std::string_view line(pending.data() + start, end - start);
-            if (line.find("\"event\":\"exec\"") == std::string_view::npos || line.find(comm_key) == std::string_view::npos)
+            if (line.find("\"event\":\"exec\"") == std::string_view::npos ||
+                line.find(comm_key) == std::string_view::npos)
                 continue;
             int64_t time = parse_time(string_after(line, "\"time\":\""));
             if (time < 0) continue;

@@ -20,12 +20,12 @@ constexpr int kActiveDrainMs = 5;
 constexpr int kIdleDrainMs = 1000;
 // A wake-up of ours costs about as much as formatting a hundred lines (poll, the ring's bookkeeping, a
 // write, being scheduled), so while records flow we stop listening to the kernel's wake-ups and drain on
-// a timer instead: every kBatchNs, in fewer and bigger pieces. A flow is a drain that read at least
-// kFlowMinRecords at kFlowMinRate records/s or more since the previous one: an exec typed in a shell
-// (an exec and an exit record) never starts one, so it is still written at once. The timer is shortened
-// so that the ring buffer is at most kBatchRingFill full when it fires, at the fill rate just seen; a
-// drain that finds nothing ends the flow and the kernel's wake-ups are listened to again.
-constexpr uint64_t kBatchNs = 50'000'000;
+// a timer instead: every max_delay (--max-delay, 50 ms), in fewer and bigger pieces. A flow is a drain
+// that read at least kFlowMinRecords at kFlowMinRate records/s or more since the previous one: an exec
+// typed in a shell (an exec and an exit record) never starts one, so it is still written at once. The
+// timer is shortened so that the ring buffer is at most kBatchRingFill full when it fires, at the fill
+// rate just seen; a drain that finds nothing ends the flow and the kernel's wake-ups are listened to
+// again.
 constexpr size_t kFlowMinRecords = 8;
 constexpr uint64_t kFlowMinRate = 200;
 constexpr double kBatchRingFill = 0.25;
@@ -35,13 +35,14 @@ constexpr std::chrono::milliseconds kStopGrace{500};
 }  // namespace
 
 EventLoop::EventLoop(Tracer& tracer, Session& session, SignalFd& signals, HeldCommand* command, int reader_fd,
-                     bool wait_for_descendants)
+                     bool wait_for_descendants, std::chrono::milliseconds max_delay)
     : tracer_(tracer),
       session_(session),
       signals_(signals),
       command_(command),
       reader_fd_(reader_fd),
-      wait_for_descendants_(wait_for_descendants) {
+      wait_for_descendants_(wait_for_descendants),
+      max_delay_ns_(static_cast<uint64_t>(std::chrono::nanoseconds(max_delay).count())) {
     slots_[kRing] = {tracer_.wakeup_fd(), POLLIN, 0};
     slots_[kSignals] = {signals_.fd(), POLLIN, 0};
     slots_[kReader] = {reader_fd_, 0, 0};  // POLLERR and POLLHUP are always reported
@@ -116,8 +117,8 @@ void EventLoop::plan_next_drain(size_t records, double fill, uint64_t start_ns) 
     uint64_t since_last = start_ns - last_drain_ns_;
     last_drain_ns_ = start_ns;
     next_drain_ns_ = 0;
-    if (records < kFlowMinRecords || records * 1'000'000'000 < kFlowMinRate * since_last) return;
-    double window_ns = static_cast<double>(kBatchNs);
+    if (max_delay_ns_ == 0 || records < kFlowMinRecords || records * 1'000'000'000 < kFlowMinRate * since_last) return;
+    double window_ns = static_cast<double>(max_delay_ns_);
     if (fill > 0) window_ns = std::min(window_ns, static_cast<double>(since_last) * kBatchRingFill / fill);
     next_drain_ns_ = start_ns + static_cast<uint64_t>(std::max(window_ns, kActiveDrainMs * 1e6));
 }
