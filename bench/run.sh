@@ -237,7 +237,7 @@ audit_settle() {
 
 # ------------------------------------------------------------------------------------------ measuring
 declare -A STARTUP COST_CPU COST_BPF COST_PROGS HOST RATE RSS SEEN EXPECTED LOST_REPORTED BACKGROUND FAILED
-declare -A CONFIGURE_S
+declare -A CONFIGURE_S CONFIGURE_CPU
 LATENCY_FAILED="" LAT_COUNT=0 LAT_P50="" LAT_P99="" LAT_LONE="" LAT_LONE_MAX="" LAT_LONE_ALL="" CONFIGURE_EXECS=""
 
 # Start-up: launch, then exec a marker every millisecond until its line is in the output. Round-robin over the
@@ -396,8 +396,16 @@ configure_source() {
   fi
   CONFIGURE_SRC=$(dirname "$(ls -d "$dir"/*/configure | head -1)")
 }
+# One untimed run first, under bootstrap's command mode: it warms the page cache for the timed runs and its
+# summary counts the configure's own execs.
+configure_count() {
+  rm -rf "$WORK/cfg"
+  cp -a "$CONFIGURE_SRC" "$WORK/cfg"
+  (cd "$WORK/cfg" && "$OURS" -s -o "$WORK/configure-count.out" -- ./configure >/dev/null 2>&1)
+  CONFIGURE_EXECS=$(awk '$1 == "execs" { print $2 }' "$WORK/configure-count.out")
+}
 configure_once() {
-  local variant=$1 out=$WORK/configure-$1.out t0 t1 status
+  local variant=$1 out=$WORK/configure-$1.out status real user sys
   rm -rf "$WORK/cfg"
   cp -a "$CONFIGURE_SRC" "$WORK/cfg"
   case $variant in
@@ -408,21 +416,23 @@ configure_once() {
       wait_for_marker "$out" || { stop_tracer; return; }
       ;;
   esac
-  t0=$(now_us)
-  (cd "$WORK/cfg" && ./configure >"$WORK/configure.log" 2>&1)
+  # Wall-clock time, and the CPU time (user + system) of the configure's processes, which load from
+  # elsewhere on the host disturbs less.
+  local TIMEFORMAT='%R %U %S'
+  { time (cd "$WORK/cfg" && ./configure >"$WORK/configure.log" 2>&1); } 2>"$WORK/configure.time"
   status=$?
-  t1=$(now_us)
+  read -r real user sys <"$WORK/configure.time"
   case $variant in
     none) ;;
     auditd) audit_stop ;;
     *) stop_tracer ;;
   esac
   if [ "$status" = 0 ]; then
-    CONFIGURE_S[$variant]+=" $(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.2f", d / 1e6 }')"
+    CONFIGURE_S[$variant]+=" $real"
+    CONFIGURE_CPU[$variant]+=" $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
   else
     note "configure failed under $variant (status $status)"
   fi
-  [ "$variant" = ours-text ] && CONFIGURE_EXECS=$(grep -c '^[0-9:.]* *EXEC' "$out")
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -460,9 +470,12 @@ if [ "$CONFIGURE_RUNS" -gt 0 ]; then
     [ -z "${FAILED[ours-text]:-}" ] && CONFIGURE_VARIANTS+=(ours-text)
     [ -n "$SEED" ] && [ -z "${FAILED[seed]:-}" ] && CONFIGURE_VARIANTS+=(seed)
     [ "$AUDIT_OK" = 1 ] && [ -z "${FAILED[auditd]:-}" ] && CONFIGURE_VARIANTS+=(auditd)
-    note "configure of $CONFIGURE_PKG: $CONFIGURE_RUNS runs of ${CONFIGURE_VARIANTS[*]}, in turn"
-    for _ in $(seq "$CONFIGURE_RUNS"); do
-      for variant in "${CONFIGURE_VARIANTS[@]}"; do configure_once "$variant"; done
+    note "configure of $CONFIGURE_PKG: one to count its execs, then $CONFIGURE_RUNS runs of ${CONFIGURE_VARIANTS[*]}, in turn"
+    configure_count
+    # Each round starts one variant later, so that none of them always runs first or last in a round.
+    n=${#CONFIGURE_VARIANTS[@]}
+    for round in $(seq 0 $((CONFIGURE_RUNS - 1))); do
+      for i in $(seq 0 $((n - 1))); do configure_once "${CONFIGURE_VARIANTS[$(((round + i) % n))]}"; done
     done
   else
     note "apt-get source $CONFIGURE_PKG failed (a deb-src entry is needed): configure left out"
@@ -535,27 +548,41 @@ if [ "${#CONFIGURE_VARIANTS[@]}" -gt 0 ]; then
   echo
   echo "### ./configure of $(basename "$CONFIGURE_SRC")"
   echo
-  none_s=$(echo "${CONFIGURE_S[none]:-}" | median)
-  header="| none s" sep="|---:"
-  row="| $none_s"
+  header="| median of $CONFIGURE_RUNS runs | none"
+  sep="|---|---:"
   for variant in "${CONFIGURE_VARIANTS[@]}"; do
     [ "$variant" = none ] && continue
     header+=" | $variant"
     sep+="|---:"
-    v=$(echo "${CONFIGURE_S[$variant]:-}" | median)
-    if [ -n "$v" ] && [ -n "$none_s" ]; then
-      row+=" | $v s ($(awk -v v="$v" -v b="$none_s" 'BEGIN { printf "%+.1f%%", 100 * (v / b - 1) }'))"
-    else
-      row+=" | –"
-    fi
   done
   echo "$header |"
   echo "$sep|"
-  echo "$row |"
+  # One row per measure: the median of each variant, and its slowdown against the median with none.
+  configure_row() {
+    local label=$1 none_v v row
+    local -n runs=$2
+    none_v=$(echo "${runs[none]:-}" | median)
+    row="| $label | ${none_v:-–}"
+    for variant in "${CONFIGURE_VARIANTS[@]}"; do
+      [ "$variant" = none ] && continue
+      v=$(echo "${runs[$variant]:-}" | median)
+      if [ -n "$v" ] && [ -n "$none_v" ]; then
+        row+=" | $v ($(awk -v v="$v" -v b="$none_v" 'BEGIN { printf "%+.1f%%", 100 * (v / b - 1) }'))"
+      else
+        row+=" | –"
+      fi
+    done
+    echo "$row |"
+  }
+  configure_row "wall-clock s" CONFIGURE_S
+  configure_row "CPU s of its processes" CONFIGURE_CPU
   echo
-  echo "Median of $CONFIGURE_RUNS runs each, in turn, each in a fresh copy of the tree; the slowdown is to the median"
-  echo "with no tracer. Runs (s): $(for v in "${CONFIGURE_VARIANTS[@]}"; do printf '%s:%s; ' "$v" "${CONFIGURE_S[$v]:-}"; done)"
-  [ -n "$CONFIGURE_EXECS" ] && echo "Execs on the host during one run under bootstrap (the configure's and any other): $CONFIGURE_EXECS."
+  echo "The variants in turn, each round starting one later, each run in a fresh copy of the tree; the slowdown"
+  echo "is to the median with no tracer."
+  echo "CPU s: user + system time of the configure's processes (bash's time), which other load on the host"
+  echo "disturbs less than the wall clock. Runs, wall-clock s: $(for v in "${CONFIGURE_VARIANTS[@]}"; do printf '%s:%s; ' "$v" "${CONFIGURE_S[$v]:-}"; done)"
+  echo "CPU s: $(for v in "${CONFIGURE_VARIANTS[@]}"; do printf '%s:%s; ' "$v" "${CONFIGURE_CPU[$v]:-}"; done)"
+  [ -n "$CONFIGURE_EXECS" ] && echo "The configure's own execs (bootstrap -s -- ./configure, an untimed first run): $CONFIGURE_EXECS."
 fi
 echo
 echo "Details (cost storms):"
