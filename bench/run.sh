@@ -1,6 +1,8 @@
 #!/bin/bash
 # bootstrap beside its peers, measured in one run on this machine: BPF ns per event, the tracer's own CPU
-# per printed event, start-up time, peak RSS and events lost in an exec storm. Prints one markdown table.
+# per printed event, the host's CPU per exec (auditd's too), start-up time, peak RSS and events lost in an
+# exec storm; then bootstrap's delivery latency to a pipe, and the slowdown of a real ./configure under
+# bootstrap, the seed and auditd. Prints markdown tables.
 # What each figure means and how it is taken: bench/README.md. Run as root, after building build-bench:
 #   cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DBOOTSTRAP_BENCH=ON && cmake --build build-bench
 #   bench/run.sh            (or: make bench)
@@ -8,7 +10,9 @@
 # repetitions together, default 3000), BENCH_REPS (3), BENCH_STARTUP_RUNS (5), BENCH_WORKERS (2),
 # BENCH_BUILD (build-bench), BENCH_SEED_SRC (../shared/reference/bootstrap-c), BENCH_KEEP=1 keeps the
 # work directory (outputs of every tracer), BENCH_BASELINE (a directory with another build's bootstrap,
-# from bench/build-baseline.sh REV: measured too, as base-text and base-json, to compare a change).
+# from bench/build-baseline.sh REV: measured too, as base-text and base-json, to compare a change),
+# BENCH_LATENCY_EXECS (2000), BENCH_LONE_RUNS (5), BENCH_CONFIGURE_RUNS (3 per variant, 0 skips it),
+# BENCH_CONFIGURE_PKG (hello), BENCH_AUDITD=0 leaves auditd out.
 set -uo pipefail  # not -e: a peer that cannot start is reported in the table, the others still run
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,19 +27,27 @@ OURS=$BUILD/bootstrap
 BASELINE=${BENCH_BASELINE:-}
 STORM=$BUILD/bench/storm
 AWAIT_MARKER=$BUILD/bench/await_marker
+PIPE_LATENCY=$BUILD/bench/pipe_latency
+LATENCY_EXECS=${BENCH_LATENCY_EXECS:-2000}
+LONE_RUNS=${BENCH_LONE_RUNS:-5}
+CONFIGURE_RUNS=${BENCH_CONFIGURE_RUNS:-3}
+CONFIGURE_PKG=${BENCH_CONFIGURE_PKG:-hello}
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 note() { echo "# $*" >&2; }  # progress, on stderr so that stdout is only the report
 [ "$(id -u)" = 0 ] || die "tracing needs root"
-if [ ! -x "$OURS" ] || [ ! -x "$STORM" ] || [ ! -x "$BUILD/bench/stormchild" ] || [ ! -x "$AWAIT_MARKER" ]; then
+if [ ! -x "$OURS" ] || [ ! -x "$STORM" ] || [ ! -x "$BUILD/bench/stormchild" ] || [ ! -x "$AWAIT_MARKER" ] ||
+  [ ! -x "$PIPE_LATENCY" ]; then
   die "build first: cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DBOOTSTRAP_BENCH=ON && cmake --build build-bench"
 fi
 
 WORK=$(mktemp -d /tmp/bootstrap-bench.XXXXXX)
 STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
 TP=""  # the tracer running now, stopped by cleanup if the script is interrupted
+AP=""  # auditd while it runs: stopped, its rules deleted and auditing disabled by cleanup too
 cleanup() {
   [ -n "$TP" ] && stop_tracer
+  audit_stop
   sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"
   if [ "${BENCH_KEEP:-0}" = 1 ]; then note "outputs kept in $WORK"; else rm -rf "$WORK"; fi
 }
@@ -48,7 +60,8 @@ trap 'exit 130' INT TERM
 TAG_MARK=bm$$m
 TAG_COST=bm$$c
 TAG_LOSS=bm$$l
-for tag in $TAG_MARK $TAG_COST $TAG_LOSS; do cp "$BUILD/bench/stormchild" "$WORK/$tag"; done
+TAG_LAT=bm$$t
+for tag in $TAG_MARK $TAG_COST $TAG_LOSS $TAG_LAT; do cp "$BUILD/bench/stormchild" "$WORK/$tag"; done
 
 # ---------------------------------------------------------------------------------------------- tracers
 # name|events printed per exec of a storm child (exec line, exit line or both)
@@ -154,8 +167,78 @@ storm() {
   sed -n 's/.*rate=\([0-9]*\).*/\1/p' <<<"$result"
 }
 
+# ------------------------------------------------------------------------------------------- auditd
+# Linux's own audit as hosts run it to log execs: Debian's auditd with Debian's rules file (a 8192-record
+# backlog, 60 s backlog wait) and one rule for execve/execveat and one for exit_group. It runs only while
+# it is measured, with its configuration and log in the work directory (the host's /var/log/audit is never
+# written); audit_stop deletes the rules, disables auditing, restores the backlog settings, stops auditd and
+# deletes its log, also when the bench fails or is interrupted (cleanup). A host whose audit is in use
+# (auditd running, rules loaded or auditing enabled) is left alone: auditd is then not measured.
+AUDITD=$(command -v auditd || true)
+AUDIT_DIR=$WORK/audit
+AUDIT_WAS=""  # "backlog_limit backlog_wait_time failure" before the bench
+audit_status() { auditctl -s | awk -v k="$1" '$1 == k { print $2 }'; }
+audit_usable() {
+  [ "${BENCH_AUDITD:-1}" != 0 ] && [ -n "$AUDITD" ] && command -v auditctl >/dev/null || return 1
+  [ "$(audit_status pid)" = 0 ] && [ "$(audit_status enabled)" = 0 ] && auditctl -l | grep -q '^No rules'
+}
+audit_start() {
+  mkdir -p "$AUDIT_DIR"
+  # Debian's configuration, with the log here and never rotated (one file to count records in).
+  sed -e "s|^log_file = .*|log_file = $AUDIT_DIR/audit.log|" -e 's/^max_log_file_action = .*/max_log_file_action = IGNORE/' \
+    /etc/audit/auditd.conf >"$AUDIT_DIR/auditd.conf"
+  chmod 640 "$AUDIT_DIR/auditd.conf"
+  AUDIT_WAS="$(audit_status backlog_limit) $(audit_status backlog_wait_time) $(audit_status failure)"
+  "$AUDITD" -n -c "$AUDIT_DIR" >"$AUDIT_DIR/auditd.err" 2>&1 &
+  AP=$!
+  local _i
+  for _i in $(seq 100); do [ "$(audit_status pid)" = "$AP" ] && break; sleep 0.05; done
+  [ "$(audit_status pid)" = "$AP" ] || { audit_stop; return 1; }
+  if [ -f /etc/audit/rules.d/audit.rules ]; then
+    auditctl -R /etc/audit/rules.d/audit.rules >/dev/null
+  else
+    auditctl -b 8192 --backlog_wait_time 60000 >/dev/null
+  fi
+  auditctl -a always,exit -F arch=b64 -S execve,execveat -k bench-exec >/dev/null &&
+    auditctl -a always,exit -F arch=b64 -S exit_group -k bench-exit >/dev/null || { audit_stop; return 1; }
+}
+audit_stop() {
+  [ -n "$AP" ] || return 0
+  auditctl -D >/dev/null
+  auditctl -e 0 >/dev/null
+  if [ -n "$AUDIT_WAS" ]; then
+    read -r backlog wait failure <<<"$AUDIT_WAS"
+    auditctl -b "$backlog" --backlog_wait_time "$wait" -f "$failure" >/dev/null
+  fi
+  kill -TERM "$AP" 2>/dev/null
+  wait "$AP" 2>/dev/null
+  AP=""
+  rm -f "$AUDIT_DIR"/audit.log*
+}
+# auditd's and the kernel's audit thread's CPU, ns: what the host spends to log.
+KAUDITD=$(pgrep -x kauditd | head -1)
+audit_cpu_ns() {
+  local k=0
+  [ -n "$KAUDITD" ] && read -r k _ <"/proc/$KAUDITD/schedstat"
+  echo $(($(cpu_ns "$AP") + k))
+}
+audit_records() { grep -c "key=\"bench-$1\"" "$AUDIT_DIR/audit.log"; }  # $1: exec or exit
+# After a storm: until the kernel's backlog is empty (at most 20 s), then half a second for auditd to write
+# what it has received, as a tracer gets to drain. (The log never stops growing while other work on the
+# host execs.)
+audit_settle() {
+  local _i
+  for _i in $(seq 200); do
+    [ "$(audit_status backlog)" = 0 ] && break
+    sleep 0.1
+  done
+  sleep 0.5
+}
+
 # ------------------------------------------------------------------------------------------ measuring
-declare -A STARTUP COST_CPU COST_BPF COST_PROGS RATE RSS SEEN EXPECTED LOST_REPORTED BACKGROUND FAILED
+declare -A STARTUP COST_CPU COST_BPF COST_PROGS HOST RATE RSS SEEN EXPECTED LOST_REPORTED BACKGROUND FAILED
+declare -A CONFIGURE_S CONFIGURE_CPU
+LATENCY_FAILED="" LAT_COUNT=0 LAT_P50="" LAT_P99="" LAT_LONE="" LAT_LONE_MAX="" LAT_LONE_ALL="" CONFIGURE_EXECS=""
 
 # Start-up: launch, then exec a marker every millisecond until its line is in the output. Round-robin over the
 # tracers so that a burst of load from elsewhere is shared rather than landing on one tracer's runs.
@@ -176,7 +259,7 @@ startup_once() {
 # One long run per tracer: ready, cost storms (CPU and BPF per printed line, median of REPS), then the
 # loss storm, then peak RSS and the lines counted once the tracer has flushed and exited.
 measure() {
-  local name=$1 per_exec=$2 out=$WORK/$1.out l0 l1 c0 c1 b0 b1 n cpu=() bpf=() p0 p1
+  local name=$1 per_exec=$2 out=$WORK/$1.out l0 l1 c0 c1 b0 b1 n cpu=() bpf=() host=() p0 p1
   launch "$name" "$out"
   if ! wait_for_marker "$out"; then
     FAILED[$name]="did not start: $(head -c 300 "$out.err" | tr '\n|' '  ')"
@@ -188,17 +271,20 @@ measure() {
   for _ in $(seq "$REPS"); do
     l0=$(lines "$out") c0=$(cpu_ns "$TP") b0=$(bpf_total_ns "$TP")
     storm $((COST_EXECS / REPS)) "$TAG_COST" >/dev/null
-    sleep 0.5  # bootstrap drains its ring buffer every 100 ms at the latest
+    sleep 0.5  # bootstrap drains its ring buffer every 50 ms in a storm
     l1=$(lines "$out") c1=$(cpu_ns "$TP") b1=$(bpf_total_ns "$TP")
     # Every line written in the window, storm or not: each one cost the tracer the same work.
     n=$((l1 - l0))
     [ "$n" -gt 0 ] || continue
     cpu+=("$(awk -v c=$((c1 - c0)) -v n=$n 'BEGIN { printf "%.1f", c / 1000 / n }')")
     bpf+=("$(((b1 - b0) / n))")
+    # The host's cost per exec: the tracer's CPU and its programs' time for the lines of one exec.
+    host+=("$(awk -v c=$((c1 - c0 + b1 - b0)) -v n=$n -v k="$per_exec" 'BEGIN { printf "%.1f", c / 1000 / n * k }')")
   done
   p1=$(bpf_progs "$TP")
   COST_CPU[$name]=$(echo "${cpu[*]:-}" | median)
   COST_BPF[$name]=$(echo "${bpf[*]:-}" | median)
+  HOST[$name]=$(echo "${host[*]:-}" | median)
   # Per program over all cost storms: runs and ns per run, for the details under the table.
   COST_PROGS[$name]=$(awk 'NR == FNR { t[$1] = $2; r[$1] = $3; next }
       ($1 in t) && $3 > r[$1] { print $1, $2 - t[$1], $3 - r[$1] }' <(echo "$p0") <(echo "$p1") |
@@ -212,7 +298,8 @@ measure() {
   RSS[$name]=$(awk '/^VmHWM:/ { print $2 }' "/proc/$TP/status")
   stop_tracer
 
-  SEEN[$name]=$(grep -cw "$TAG_LOSS" "$out")
+  # Not the storm driver's own exec line: with --env it names the child's path (STORM_CHILD=...).
+  SEEN[$name]=$(grep -w "$TAG_LOSS" "$out" | grep -vc 'STORM_CHILD=')
   EXPECTED[$name]=$((EXECS * per_exec))
   case $name in
     ours-text | base-text) LOST_REPORTED[$name]=$(sed -n 's/^bootstrap: lost \([0-9]*\) events.*/\1/p' "$out.err" | awk '{ s += $1 } END { print s + 0 }') ;;
@@ -223,6 +310,130 @@ measure() {
   total=$(lines "$out")
   ours_lines=$(grep -cwE "$TAG_MARK|$TAG_COST|$TAG_LOSS" "$out")
   BACKGROUND[$name]=$(awk -v t="$total" -v o="$ours_lines" 'BEGIN { printf "%.0f", t ? 100 * (t - o) / t : 0 }')
+}
+
+# auditd in the same storms: its and kauditd's CPU per logged exec (and per record, exec or exit, for the
+# per-event column), median of REPS; then the loss storm, counted in its log. auditd logs every exec on the
+# host, like the tracers: the execs of the window's other processes count in both the CPU and the count.
+measure_auditd() {
+  local name=auditd x0 x1 e0 e1 c0 c1 cpu=() host=()
+  if ! audit_start; then
+    FAILED[$name]="did not start: $(head -c 300 "$AUDIT_DIR/auditd.err" | tr '\n|' '  ')"
+    return
+  fi
+  sleep 0.5
+  audit_settle
+  for _ in $(seq "$REPS"); do
+    x0=$(audit_records exec) e0=$(audit_records exit) c0=$(audit_cpu_ns)
+    storm $((COST_EXECS / REPS)) "$TAG_COST" >/dev/null
+    audit_settle
+    x1=$(audit_records exec) e1=$(audit_records exit) c1=$(audit_cpu_ns)
+    [ $((x1 - x0)) -gt 0 ] || continue
+    cpu+=("$(awk -v c=$((c1 - c0)) -v n=$((x1 - x0 + e1 - e0)) 'BEGIN { printf "%.1f", c / 1000 / n }')")
+    host+=("$(awk -v c=$((c1 - c0)) -v n=$((x1 - x0)) 'BEGIN { printf "%.1f", c / 1000 / n }')")
+  done
+  COST_CPU[$name]=$(echo "${cpu[*]:-}" | median)
+  HOST[$name]=$(echo "${host[*]:-}" | median)
+  local lost0
+  lost0=$(audit_status lost)
+  RATE[$name]=$(storm "$EXECS" "$TAG_LOSS")
+  audit_settle
+  RSS[$name]=$(awk '/^VmHWM:/ { print $2 }' "/proc/$AP/status")
+  SEEN[$name]=$(grep -c "^type=SYSCALL.* comm=\"$TAG_LOSS\"" "$AUDIT_DIR/audit.log")
+  EXPECTED[$name]=$((EXECS * 2))
+  LOST_REPORTED[$name]=$(($(audit_status lost) - lost0))
+  audit_stop
+}
+
+# Delivery latency: `bootstrap -j` writing to a pipe whose reader (bench/pipe_latency) notes, for each exec
+# line, how long after the kernel's timestamp of the exec it could read it. A storm of LATENCY_EXECS execs
+# (p50 and p99), then LONE_RUNS lone execs, each after a quiet second. The tracer follows only these
+# children (--comm), so that other work on the host neither fills the quiet spells nor adds to the storm.
+measure_latency() {
+  local fifo=$WORK/latency.fifo out=$WORK/latency.txt lp values
+  mkfifo "$fifo"
+  "$PIPE_LATENCY" "$out" "$TAG_LAT" <"$fifo" &
+  lp=$!
+  "$OURS" -j --comm "$TAG_LAT" >"$fifo" 2>"$WORK/latency.err" &
+  TP=$!
+  if ! "$AWAIT_MARKER" "$out" "$WORK/$TAG_LAT" "$TP" 30; then
+    LATENCY_FAILED="did not start: $(head -c 300 "$WORK/latency.err" | tr '\n|' '  ')"
+    stop_tracer
+    wait "$lp"
+    return
+  fi
+  sleep 0.5
+  STORM_CHILD="$WORK/$TAG_LAT" "$STORM" "$LATENCY_EXECS" "$WORKERS" 1 >/dev/null
+  for _ in $(seq "$LONE_RUNS"); do
+    sleep 1
+    "$WORK/$TAG_LAT" 2
+  done
+  sleep 0.5
+  stop_tracer
+  wait "$lp"
+  # Percentile P of the latencies (µs) of the lines whose exit-status argument is $1, in ms.
+  percentile() {
+    awk -v s="$1" '$2 == s { print $3 }' "$out" | sort -n |
+      awk -v p="$2" '{ a[NR] = $1 } END { if (NR) { i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; printf "%.1f", a[i] / 1000 } }'
+  }
+  LAT_COUNT=$(awk '$2 == 1' "$out" | wc -l)
+  LAT_P50=$(percentile 1 50)
+  LAT_P99=$(percentile 1 99)
+  LAT_LONE=$(percentile 2 50)
+  LAT_LONE_MAX=$(percentile 2 100)
+  LAT_LONE_ALL=$(awk '$2 == 2 { printf "%.1f ", $3 / 1000 }' "$out")
+}
+
+# A real exec-heavy workload: the ./configure of a Debian source package (apt-get source, once, kept in the
+# build directory), run CONFIGURE_RUNS times with no tracer, bootstrap, the seed and auditd, in turn, each
+# run in a fresh copy of the tree. The tracers write to a file, as in the storms.
+CONFIGURE_SRC=""
+configure_source() {
+  local dir=$BUILD/configure-src/$CONFIGURE_PKG
+  if ! ls -d "$dir"/*/configure >/dev/null 2>&1; then
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    (cd "$dir" && apt-get source -qq "$CONFIGURE_PKG" >"$WORK/configure-source.log" 2>&1) || return 1
+  fi
+  CONFIGURE_SRC=$(dirname "$(ls -d "$dir"/*/configure | head -1)")
+}
+# One untimed run first, under bootstrap's command mode: it warms the page cache for the timed runs and its
+# summary counts the configure's own execs.
+configure_count() {
+  rm -rf "$WORK/cfg"
+  cp -a "$CONFIGURE_SRC" "$WORK/cfg"
+  (cd "$WORK/cfg" && "$OURS" -s -o "$WORK/configure-count.out" -- ./configure >/dev/null 2>&1)
+  CONFIGURE_EXECS=$(awk '$1 == "execs" { print $2 }' "$WORK/configure-count.out")
+}
+configure_once() {
+  local variant=$1 out=$WORK/configure-$1.out status real user sys
+  rm -rf "$WORK/cfg"
+  cp -a "$CONFIGURE_SRC" "$WORK/cfg"
+  case $variant in
+    none) ;;
+    auditd) audit_start || return ;;
+    *)
+      launch "$variant" "$out"
+      wait_for_marker "$out" || { stop_tracer; return; }
+      ;;
+  esac
+  # Wall-clock time, and the CPU time (user + system) of the configure's processes, which load from
+  # elsewhere on the host disturbs less.
+  local TIMEFORMAT='%R %U %S'
+  { time (cd "$WORK/cfg" && ./configure >"$WORK/configure.log" 2>&1); } 2>"$WORK/configure.time"
+  status=$?
+  read -r real user sys <"$WORK/configure.time"
+  case $variant in
+    none) ;;
+    auditd) audit_stop ;;
+    *) stop_tracer ;;
+  esac
+  if [ "$status" = 0 ]; then
+    CONFIGURE_S[$variant]+=" $real"
+    CONFIGURE_CPU[$variant]+=" $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
+  else
+    note "configure failed under $variant (status $status)"
+  fi
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -241,14 +452,44 @@ for entry in "${TRACERS[@]}"; do
   note "$name: cost storms ($COST_EXECS execs in $REPS parts), loss storm ($EXECS execs)"
   measure "$name" "${entry##*|}"
 done
+AUDIT_NOTE=""
+if audit_usable; then
+  note "auditd: cost storms ($COST_EXECS execs in $REPS parts), loss storm ($EXECS execs)"
+  measure_auditd
+  names+=(auditd)
+  AUDIT_OK=1
+else
+  AUDIT_OK=0
+  AUDIT_NOTE="auditd not measured: BENCH_AUDITD=0, no auditd, or this host's audit is in use (auditd running, rules or auditing on)."
+fi
+note "latency: $LATENCY_EXECS-exec storm, $LONE_RUNS lone execs"
+measure_latency
+CONFIGURE_VARIANTS=()
+if [ "$CONFIGURE_RUNS" -gt 0 ]; then
+  if configure_source; then
+    CONFIGURE_VARIANTS=(none)
+    [ -z "${FAILED[ours-text]:-}" ] && CONFIGURE_VARIANTS+=(ours-text)
+    [ -n "$SEED" ] && [ -z "${FAILED[seed]:-}" ] && CONFIGURE_VARIANTS+=(seed)
+    [ "$AUDIT_OK" = 1 ] && [ -z "${FAILED[auditd]:-}" ] && CONFIGURE_VARIANTS+=(auditd)
+    note "configure of $CONFIGURE_PKG: one to count its execs, then $CONFIGURE_RUNS runs of ${CONFIGURE_VARIANTS[*]}, in turn"
+    configure_count
+    # Each round starts one variant later, so that none of them always runs first or last in a round.
+    n=${#CONFIGURE_VARIANTS[@]}
+    for round in $(seq 0 $((CONFIGURE_RUNS - 1))); do
+      for i in $(seq 0 $((n - 1))); do configure_once "${CONFIGURE_VARIANTS[$(((round + i) % n))]}"; done
+    done
+  else
+    note "apt-get source $CONFIGURE_PKG failed (a deb-src entry is needed): configure left out"
+  fi
+fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ------------------------------------------------------------------------------------------- report
-# "value (ratio to the seed)"; $3 = printf format of the value.
+# "value (ratio to the base)"; $3 = printf format of the value, $4 the base's value, $5 the base (the seed).
 cell() {
-  local name=$1 value=$2 fmt=$3 base=$4
+  local name=$1 value=$2 fmt=$3 base=$4 base_name=${5:-seed}
   [ -n "$value" ] || { echo "–"; return; }
-  if [ -n "$base" ] && [ "$name" != seed ] && awk -v b="$base" 'BEGIN { exit !(b > 0) }'; then
+  if [ -n "$base" ] && [ "$name" != "$base_name" ] && awk -v b="$base" 'BEGIN { exit !(b > 0) }'; then
     awk -v v="$value" -v b="$base" -v f="$fmt" 'BEGIN { printf f " (%.2f×)", v, v / b }'
   else
     awk -v v="$value" -v f="$fmt" 'BEGIN { printf f, v }'
@@ -264,21 +505,22 @@ echo "Machine: Linux $(uname -r), $(nproc) CPUs ($cpu_model); load average $LOAD
 echo "Exec rate with no tracer: $BASE_RATE/s ($WORKERS workers)."
 echo "Command: BENCH_EXECS=$EXECS BENCH_COST_EXECS=$COST_EXECS BENCH_REPS=$REPS BENCH_STARTUP_RUNS=$STARTUP_RUNS BENCH_WORKERS=$WORKERS bench/run.sh ($(date -u +%FT%TZ))"
 echo
-echo "| tracer | BPF ns/event | user CPU µs/event | start-up ms (median) | peak RSS MB | events lost, $EXECS-exec storm | storm execs/s |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
+echo "| tracer | BPF ns/event | user CPU µs/event | host CPU µs/exec (× auditd) | start-up ms (median) | peak RSS MB | events lost, $EXECS-exec storm | storm execs/s |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for name in "${names[@]}"; do
   if [ -n "${FAILED[$name]:-}" ]; then
-    echo "| $name | ${FAILED[$name]} ||||||"
+    echo "| $name | ${FAILED[$name]} |||||||"
     continue
   fi
   bpf_cell=$(cell "$name" "${COST_BPF[$name]:-}" "%d" "${COST_BPF[seed]:-}")
   cpu_cell=$(cell "$name" "${COST_CPU[$name]:-}" "%.1f" "${COST_CPU[seed]:-}")
+  host_cell=$(cell "$name" "${HOST[$name]:-}" "%.1f" "${HOST[auditd]:-}" auditd)
   start=$(cell "$name" "$(startup_median "$name")" "%d" "$(startup_median seed)")
   rss=$(cell "$name" "$(rss_mb "$name")" "%.1f" "$(rss_mb seed)")
   missing=$((EXPECTED[$name] - SEEN[$name]))
   lost="$missing of ${EXPECTED[$name]}"
   [ -n "${LOST_REPORTED[$name]:-}" ] && lost+=" (reported: ${LOST_REPORTED[$name]})"
-  echo "| $name | $bpf_cell | $cpu_cell | $start | $rss | $lost | ${RATE[$name]:-–} |"
+  echo "| $name | $bpf_cell | $cpu_cell | $host_cell | $start | $rss | $lost | ${RATE[$name]:-–} |"
 done
 echo
 echo "Ratios are to the seed (its C bootstrap). Per event = per line the tracer wrote: execsnoop prints"
@@ -286,14 +528,73 @@ echo "execs only and exitsnoop exits only; the others print both. Lost = lines m
 echo "children (2 per exec, or 1) after the tracer flushed and exited; bootstrap's own loss count in brackets."
 echo "Start-up: launch until the line of a marker exec is in the output file (peers line-buffered, as on a"
 echo "terminal, and started in a mount namespace with tracefs, a few ms of the figure)."
+echo "Host CPU per exec: the tracer's CPU and its BPF programs' time for the lines of one exec (its exec and"
+echo "exit, or the one line execsnoop or exitsnoop prints); for auditd, auditd's and kauditd's CPU per exec"
+echo "it logged (its per-event figure is per record, exec or exit). Ratios in that column are to auditd."
+[ -n "$AUDIT_NOTE" ] && echo "$AUDIT_NOTE"
+echo
+echo "### Latency: bootstrap -j to a pipe"
+echo
+if [ -n "$LATENCY_FAILED" ]; then
+  echo "bootstrap $LATENCY_FAILED"
+else
+  echo "| storm p50 ms | storm p99 ms | lone exec ms (median, max) |"
+  echo "|---:|---:|---:|"
+  echo "| ${LAT_P50:-–} | ${LAT_P99:-–} | ${LAT_LONE:-–} (max ${LAT_LONE_MAX:-–}) |"
+  echo
+  echo "From the kernel's timestamp of an exec to its line being read at the other end of a pipe: $LAT_COUNT exec"
+  echo "lines of a $LATENCY_EXECS-exec storm, and $LONE_RUNS lone execs, each after a quiet second (ms: $LAT_LONE_ALL)."
+fi
+if [ "${#CONFIGURE_VARIANTS[@]}" -gt 0 ]; then
+  echo
+  echo "### ./configure of $(basename "$CONFIGURE_SRC")"
+  echo
+  header="| median of $CONFIGURE_RUNS runs | none"
+  sep="|---|---:"
+  for variant in "${CONFIGURE_VARIANTS[@]}"; do
+    [ "$variant" = none ] && continue
+    header+=" | $variant"
+    sep+="|---:"
+  done
+  echo "$header |"
+  echo "$sep|"
+  # One row per measure: the median of each variant, and its slowdown against the median with none.
+  configure_row() {
+    local label=$1 none_v v row
+    local -n runs=$2
+    none_v=$(echo "${runs[none]:-}" | median)
+    row="| $label | ${none_v:-–}"
+    for variant in "${CONFIGURE_VARIANTS[@]}"; do
+      [ "$variant" = none ] && continue
+      v=$(echo "${runs[$variant]:-}" | median)
+      if [ -n "$v" ] && [ -n "$none_v" ]; then
+        row+=" | $v ($(awk -v v="$v" -v b="$none_v" 'BEGIN { printf "%+.1f%%", 100 * (v / b - 1) }'))"
+      else
+        row+=" | –"
+      fi
+    done
+    echo "$row |"
+  }
+  configure_row "wall-clock s" CONFIGURE_S
+  configure_row "CPU s of its processes" CONFIGURE_CPU
+  echo
+  echo "The variants in turn, each round starting one later, each run in a fresh copy of the tree; the slowdown"
+  echo "is to the median with no tracer."
+  echo "CPU s: user + system time of the configure's processes (bash's time), which other load on the host"
+  echo "disturbs less than the wall clock. Runs, wall-clock s: $(for v in "${CONFIGURE_VARIANTS[@]}"; do printf '%s:%s; ' "$v" "${CONFIGURE_S[$v]:-}"; done)"
+  echo "CPU s: $(for v in "${CONFIGURE_VARIANTS[@]}"; do printf '%s:%s; ' "$v" "${CONFIGURE_CPU[$v]:-}"; done)"
+  [ -n "$CONFIGURE_EXECS" ] && echo "The configure's own execs (bootstrap -s -- ./configure, an untimed first run): $CONFIGURE_EXECS."
+fi
 echo
 echo "Details (cost storms):"
 for name in "${names[@]}"; do
-  [ -n "${FAILED[$name]:-}" ] && continue
+  [ -n "${FAILED[$name]:-}" ] || [ "$name" = auditd ] && continue
   echo "- $name: start-up runs ms:${STARTUP[$name]:-}; lines from other processes ${BACKGROUND[$name]:-?}%; ${COST_PROGS[$name]:-}"
 done
 if [ -n "${COST_CPU[ours-text]:-}" ]; then
   echo
-  echo "Goals (bootstrap): BPF ≤ 3000 ns/event; CPU ≤ 5 µs/event text, ≤ 8 µs JSON; start-up ≤ 0.6× the seed's;"
-  echo "peak RSS ≤ the seed's; nothing lost. format_bench (next) shows decode+format ≥ 1M events/s per core."
+  echo "Goals (bootstrap): BPF ≤ 0.2× the seed's, ≤ 0.3× with --env; CPU per line ≤ 0.08× the seed's in text,"
+  echo "≤ 0.1× in JSON; host CPU per exec ≤ 0.1× auditd's; latency p99 ≤ 100 ms in the storm, ≤ 20 ms for a lone"
+  echo "exec; ./configure ≤ 1% slower than with no tracer and less than under any peer; start-up ≤ 0.6× the"
+  echo "seed's; peak RSS ≤ the seed's; nothing lost. format_bench (next): decode+format ≥ 1M events/s per core."
 fi

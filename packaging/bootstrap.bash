@@ -42,7 +42,7 @@ _bootstrap() {
             ;;
         # Values with nothing to offer: numbers, sizes, addresses, patterns, ids.
         -d | --duration | --max-args-bytes | --ring-size | --pidns | --container | --redact | --max-size | \
-            --max-files | --metrics | --metrics-comm-limit)
+            --max-files | --max-delay | --metrics | --metrics-comm-limit)
             return
             ;;
     esac
@@ -53,7 +53,7 @@ _bootstrap() {
             -d --duration -x --failed --threads --exec-only --exit-only --max-args-bytes --ring-size
             -p --pid --ppid -c --comm -u --uid --cgroup --container --containers --pidns
             -j --json -a --args --ancestors --existing --context --env --redact --redact-args -t --time
-            -s --summary -o --output --max-size --max-files --trace -v --verbose
+            -s --summary -o --output --max-size --max-files --trace --max-delay -v --verbose
             --metrics --metrics-only --metrics-comm-limit
             --run-as --wait --' -- "$cur")
     fi

@@ -9,7 +9,7 @@ libcli11-dev libfmt-dev nlohmann-json3-dev libxxhash-dev pkg-config dpkg-dev"
 # prometheus: the metrics tests scrape the tracer with Debian's server and check it with promtool.
 test_packages="googletest libgtest-dev python3 xxhash clang-format clang-tidy libcap2-bin util-linux bsdutils
 prometheus"
-bench_packages="libbenchmark-dev libbpf-tools bpftrace linux-perf"
+bench_packages="libbenchmark-dev libbpf-tools bpftrace linux-perf auditd"
 # libFuzzer and the sanitizer runtimes for the default clang (the build group has clang and llvm).
 fuzz_packages="libclang-rt-dev"
 # The kernels tests boot Debian's other kernels under QEMU with a busybox initramfs (tests/kernels/).

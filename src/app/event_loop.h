@@ -12,6 +12,7 @@
 #include <poll.h>
 
 #include <array>
+#include <chrono>
 #include <optional>
 
 namespace bootstrap {
@@ -21,9 +22,10 @@ public:
     // `command` is the held command of command mode (released already), or null. `reader_fd` is the
     // output's descriptor when it is a pipe or socket whose reader can go away, else -1.
     // With `wait_for_descendants` (--wait), the loop goes on after the command exits until every process
-    // it started has exited too.
+    // it started has exited too. While records flow, they are drained every `max_delay` (--max-delay),
+    // not at each of the kernel's wake-ups; zero drains at every wake-up.
     EventLoop(Tracer& tracer, Session& session, SignalFd& signals, HeldCommand* command, int reader_fd,
-              bool wait_for_descendants = false);
+              bool wait_for_descendants = false, std::chrono::milliseconds max_delay = std::chrono::milliseconds(50));
 
     // Runs to the end and writes the session's end. Returns the command's status (128+N for signal N),
     // or 0. Throws Error when reading the ring or writing the output fails, except in command mode,
@@ -41,6 +43,7 @@ private:
     bool running();
     void wait();
     void drain();
+    void plan_next_drain(size_t records, double fill, uint64_t start_ns);
     void watch_reader();
     void handle_signals();
     bool reopen_output();
@@ -55,12 +58,15 @@ private:
     HeldCommand* command_;
     int reader_fd_;
     bool wait_for_descendants_;
+    uint64_t max_delay_ns_;
     std::array<pollfd, kSlotCount> slots_{};
 
     bool output_open_ = true;  // false once the reader has gone (`| head`): the ring is no longer read
     bool stop_requested_ = false;
     bool stop_passed_on_ = false;  // command mode: a stop signal was passed on to the command
     std::optional<int> command_status_;
+    uint64_t last_drain_ns_ = 0;  // when the last drain began (CLOCK_MONOTONIC)
+    uint64_t next_drain_ns_ = 0;  // in a flow, when the next drain is due; 0 waits for the kernel's wake-up
 };
 
 }  // namespace bootstrap

@@ -177,7 +177,7 @@ int run(const RunPlan& plan) {
     if (command) command->release();
 
     EventLoop loop(tracer, session, signals, command ? &*command : nullptr, reader_to_watch(plan),
-                   plan.wait_for_descendants);
+                   plan.wait_for_descendants, std::chrono::milliseconds(plan.output.max_delay_ms));
     return loop.run();
 }
 

@@ -167,10 +167,11 @@ void Session::stop_stream() {
     out_.buffer().clear();
 }
 
-void Session::drain(Tracer& tracer) {
+size_t Session::drain(Tracer& tracer) {
     if (metrics_) metrics_->set_ring_fill(tracer.ring_fill());
-    tracer.consume();
+    size_t records = tracer.consume();
     after_drain(tracer);
+    return records;
 }
 
 bool Session::reopen_output() {

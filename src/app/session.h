@@ -43,8 +43,8 @@ public:
     // One record from the ring buffer.
     void handle(std::span<const std::byte> record);
     // Reads every waiting record (handle()), then reports what the kernel could not deliver since the
-    // last drain and writes the output.
-    void drain(Tracer& tracer);
+    // last drain and writes the output. Returns how many records it read.
+    size_t drain(Tracer& tracer);
     // SIGHUP: opens the -o file again (logrotate moved it away). False when there is no such file.
     bool reopen_output();
     Writer& output() { return out_; }

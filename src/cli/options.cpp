@@ -27,6 +27,8 @@ constexpr uint64_t kMaxFileBytes = uint64_t{1024} * 1024 * 1024 * 1024;
 constexpr uint64_t kMaxRotatedFiles = 1000;
 // Series per metric: Prometheus copes with thousands, but each costs memory on every scraping server.
 constexpr uint64_t kMaxCommLimit = 10'000;
+// Past a second, a burst's lines would wait longer than anyone watching them would: a mistake.
+constexpr uint64_t kMaxDelayMs = 1000;
 // The kernel's PID_MAX_LIMIT is 2^22.
 constexpr uint64_t kMaxPid = 1u << 22;
 
@@ -56,7 +58,7 @@ constexpr const char* kExamples =
 // Option values as CLI11 hands them over, before each is converted and checked.
 struct RawValues {
     std::string duration, ring, args, pid, ppid, uid, comm, time, cgroup, output, trace, run_as, pidns, container;
-    std::string metrics, comm_limit, max_size, max_files;
+    std::string metrics, comm_limit, max_size, max_files, max_delay;
     bool summary = false;
 };
 
@@ -172,6 +174,13 @@ uint32_t max_files(const std::string& text) {
     return static_cast<uint32_t>(*value);
 }
 
+uint32_t max_delay_ms(const std::string& text) {
+    auto value = parse_unsigned(text);
+    if (!value || *value > kMaxDelayMs)
+        throw usage_error("--max-delay", "'" + text + "' is not a number of milliseconds from 0 to 1000");
+    return static_cast<uint32_t>(*value);
+}
+
 uint32_t comm_limit(const std::string& text) {
     auto value = parse_unsigned(text);
     if (!value || *value > kMaxCommLimit)
@@ -248,6 +257,11 @@ void add_options(CLI::App& app, Options& options, RawValues& raw) {
     app.add_option("--trace", raw.trace, "Write a Perfetto/Chrome timeline to FILE")
         ->option_text("FILE")
         ->group(output);
+    app.add_option("--max-delay", raw.max_delay,
+                   "In a burst, write every MS ms rather than at each wake-up\n(default " +
+                       std::to_string(OutputPlan::kDefaultMaxDelayMs) + "; 0: as soon as the kernel wakes us)")
+        ->option_text("MS")
+        ->group(output);
     app.add_flag("-v,--verbose", options.verbose, "Show libbpf's and the verifier's log on stderr")->group(output);
     const char* service = "Service";
     app.add_option("--metrics", raw.metrics,
@@ -291,6 +305,7 @@ void apply_values(const CLI::App& app, const RawValues& raw, Options& options) {
     if (given("--metrics-comm-limit")) options.metrics_comm_limit = comm_limit(raw.comm_limit);
     if (given("--max-size")) options.max_size = max_file_bytes(raw.max_size);
     if (given("--max-files")) options.max_files = max_files(raw.max_files);
+    if (given("--max-delay")) options.max_delay_ms = max_delay_ms(raw.max_delay);
 }
 
 std::string usage_text(const std::string& reason) {

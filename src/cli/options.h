@@ -55,6 +55,7 @@ struct Options {
     std::optional<uint32_t> metrics_comm_limit;  // --metrics-comm-limit N
     std::optional<uint32_t> max_files;           // --max-files: rotated files kept
     std::optional<uint64_t> max_size;            // --max-size: rotate -o FILE past this many bytes
+    std::optional<uint32_t> max_delay_ms;        // --max-delay MS: how long a line may wait in a burst
 
     // Command mode: bootstrap [OPTIONS] -- CMD [ARGS...]
     bool command_mode = false;  // a "--" was given

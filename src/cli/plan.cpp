@@ -95,6 +95,7 @@ OutputPlan output_plan(const Options& options) {
     output.summary = output.summary && output.events;
     output.metrics = options.metrics;
     output.metrics_comm_limit = options.metrics_comm_limit.value_or(OutputPlan::kDefaultCommLimit);
+    output.max_delay_ms = options.max_delay_ms.value_or(OutputPlan::kDefaultMaxDelayMs);
     output.file_limits.max_bytes = options.max_size.value_or(0);
     output.file_limits.max_files = options.max_files.value_or(kDefaultMaxFiles);
     // A service's output (rotated, or beside metrics) rides out a full disk; a command run by hand

@@ -22,6 +22,8 @@ struct Options;
 
 struct OutputPlan {
     static constexpr size_t kDefaultCommLimit = 100;
+    // A burst is written every this many ms: a wake-up costs as much as formatting a hundred lines.
+    static constexpr uint32_t kDefaultMaxDelayMs = 50;
 
     bool events = true;  // the event stream, text or JSON; --metrics-only turns it off
     bool json = false;
@@ -42,6 +44,7 @@ struct OutputPlan {
     std::optional<MetricsAddress> metrics;                      // --metrics: serve Prometheus metrics there
     size_t metrics_comm_limit = kDefaultCommLimit;              // command names with a series of their own
     LogFileLimits file_limits;                                  // -o FILE: rotation, surviving write errors
+    uint32_t max_delay_ms = kDefaultMaxDelayMs;                 // --max-delay: 0 drains at every wake-up
 };
 
 struct RunPlan {

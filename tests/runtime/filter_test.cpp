@@ -28,7 +28,7 @@ std::vector<nlohmann::json> trace_json(const std::vector<std::string>& args, con
     // for: loading takes a few hundred milliseconds, so give it well over that.
     std::this_thread::sleep_for(1500ms);
     scenario();
-    std::this_thread::sleep_for(300ms);  // more than the 100 ms drain interval
+    std::this_thread::sleep_for(300ms);  // more than the 50 ms a record waits in a burst
     tracer.send(SIGINT);
     auto lines = tracer.read_remaining_lines(5s);
     EXPECT_EQ(tracer.wait(3s), 0) << tracer.read_stderr(100ms);

@@ -22,7 +22,7 @@ namespace {
 constexpr auto kAttachWait = 1500ms;
 
 std::vector<nlohmann::json> stop_and_read(TracerProcess& tracer) {
-    std::this_thread::sleep_for(300ms);  // more than the 100 ms drain interval
+    std::this_thread::sleep_for(300ms);  // more than the 50 ms a record waits in a burst
     tracer.send(SIGINT);
     auto lines = tracer.read_remaining_lines(5s);
     EXPECT_EQ(tracer.wait(3s), 0) << tracer.read_stderr(100ms);

@@ -32,6 +32,22 @@ TEST(Options, Defaults) {
     EXPECT_EQ(tracer.ring_bytes, 1024u * 1024);
     EXPECT_FALSE(outcome.plan->output.summary);
     EXPECT_TRUE(outcome.plan->output.losses_on_stderr);
+    EXPECT_EQ(outcome.plan->output.max_delay_ms, 50u);
+}
+
+TEST(Options, MaxDelayTakesMillisecondsUpToASecond) {
+    auto outcome = parse({"--max-delay", "0"});
+    ASSERT_TRUE(outcome.plan) << outcome.message;
+    EXPECT_EQ(outcome.plan->output.max_delay_ms, 0u);
+    auto longest = parse({"--max-delay=1000"});
+    ASSERT_TRUE(longest.plan) << longest.message;
+    EXPECT_EQ(longest.plan->output.max_delay_ms, 1000u);
+    for (const char* bad : {"1001", "-1", "5ms", ""}) {
+        auto outcome_bad = parse({"--max-delay", bad});
+        EXPECT_FALSE(outcome_bad.plan) << bad;
+        EXPECT_EQ(outcome_bad.exit_status, 2) << bad;
+        EXPECT_EQ(outcome_bad.message.rfind("bootstrap: --max-delay: ", 0), 0u) << outcome_bad.message;
+    }
 }
 
 TEST(Options, DurationAndVerbose) {
