@@ -55,8 +55,10 @@ help=$(/usr/bin/bootstrap --help) || fail "bootstrap --help exited with $?"
 mapfile -t options < <(grep -oE '(^|[ ,])--[a-z][a-z-]+' <<<"$help" | grep -oE -- '--[a-z-]+' | sort -u)
 [ "${#options[@]}" -gt 20 ] || fail "found only ${#options[@]} long options in bootstrap --help"
 
-# The man page: found by name, rendered without a warning.
+# The man page: found by name, rendered without a warning. A page man-db formatted earlier (from another
+# build whose page carries the same date, the changelog's) would be shown instead of the installed one.
 export LC_ALL=C.UTF-8 MANWIDTH=80
+rm -f /var/cache/man/cat1/bootstrap.1*
 [ "$(man -w bootstrap)" = /usr/share/man/man1/bootstrap.1.gz ] || fail "man -w bootstrap: $(man -w bootstrap 2>&1)"
 man --warnings bootstrap >"${TMPDIR:-/tmp}/bootstrap-man.$$" 2>"${TMPDIR:-/tmp}/bootstrap-man-err.$$" ||
 	fail "man bootstrap exited with $?"
