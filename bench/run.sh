@@ -299,7 +299,7 @@ measure() {
   stop_tracer
 
   # Not the storm driver's own exec line: with --env it names the child's path (STORM_CHILD=...).
-  SEEN[$name]=$(grep -w "$TAG_LOSS" "$out" | grep -vc 'STORM_CHILD=')
+  SEEN[$name]=$(grep -w "$TAG_LOSS" "$out" | grep -vc '"comm":"storm"')
   EXPECTED[$name]=$((EXECS * per_exec))
   case $name in
     ours-text | base-text) LOST_REPORTED[$name]=$(sed -n 's/^bootstrap: lost \([0-9]*\) events.*/\1/p' "$out.err" | awk '{ s += $1 } END { print s + 0 }') ;;
