@@ -111,10 +111,10 @@ TEST(ContextOptions, TextMarksRaisedPrivilegesAndShowsTheContext) {
 // --containers and --container keep its events and leave out the test's other child.
 class FakeContainer {
 public:
-    FakeContainer() : id_(64, '0') {
-        std::string suffix = std::to_string(getpid());
-        id_.replace(id_.size() - suffix.size(), suffix.size(), suffix);
-        id_[0] = 'c';
+    // The pid comes first, so that the 12-character prefix the test filters by names this container only,
+    // even beside one another test left behind.
+    FakeContainer() : id_("c" + std::to_string(getpid())) {
+        id_.resize(64, '0');
         dir_ = cgroup2_mount() + "/docker-" + id_ + ".scope";
         if (!cgroup2_mount().empty()) std::filesystem::create_directory(dir_, error_);
     }
