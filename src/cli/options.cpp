@@ -196,6 +196,23 @@ TimeFormat time_format(const std::string& text) {
     throw usage_error("-t/--time", "'" + text + "' is not one of local, utc, iso, rel");
 }
 
+// The options of a host service: metrics and the rotated output file.
+void add_service_options(CLI::App& app, Options& options, RawValues& raw) {
+    const char* service = "Service";
+    app.add_option("--metrics", raw.metrics,
+                   "Serve Prometheus metrics at http://ADDR:PORT/metrics\n(ADDR 127.0.0.1 unless given)")
+        ->option_text("[ADDR:]PORT")
+        ->group(service);
+    app.add_flag("--metrics-only", options.metrics_only, "Write no events: metrics only")->group(service);
+    app.add_option("--metrics-comm-limit", raw.comm_limit, "Command names with a series of their own (default 100)")
+        ->option_text("N")
+        ->group(service);
+    app.add_option("--max-size", raw.max_size, "Rotate -o FILE before it grows past SIZE (FILE.1, ...)")
+        ->option_text("SIZE")
+        ->group(service);
+    app.add_option("--max-files", raw.max_files, "Rotated files kept (default 5)")->option_text("N")->group(service);
+}
+
 // The option table: names, help and groups. Values land in `raw` (converted by apply_values) or, for
 // flags, in `options` directly.
 void add_options(CLI::App& app, Options& options, RawValues& raw) {
@@ -263,19 +280,7 @@ void add_options(CLI::App& app, Options& options, RawValues& raw) {
         ->option_text("MS")
         ->group(output);
     app.add_flag("-v,--verbose", options.verbose, "Show libbpf's and the verifier's log on stderr")->group(output);
-    const char* service = "Service";
-    app.add_option("--metrics", raw.metrics,
-                   "Serve Prometheus metrics at http://ADDR:PORT/metrics\n(ADDR 127.0.0.1 unless given)")
-        ->option_text("[ADDR:]PORT")
-        ->group(service);
-    app.add_flag("--metrics-only", options.metrics_only, "Write no events: metrics only")->group(service);
-    app.add_option("--metrics-comm-limit", raw.comm_limit, "Command names with a series of their own (default 100)")
-        ->option_text("N")
-        ->group(service);
-    app.add_option("--max-size", raw.max_size, "Rotate -o FILE before it grows past SIZE (FILE.1, ...)")
-        ->option_text("SIZE")
-        ->group(service);
-    app.add_option("--max-files", raw.max_files, "Rotated files kept (default 5)")->option_text("N")->group(service);
+    add_service_options(app, options, raw);
     app.add_option("--run-as", raw.run_as, "Run COMMAND as USER (default: the user who ran sudo)")
         ->option_text("USER")
         ->group("Command mode");
