@@ -31,6 +31,14 @@ constexpr const char* kServerThreads = "4";
 constexpr const char* kRequestTimeoutMs = "5000";
 constexpr const char* kMaxRequestBytes = "8192";
 
+// A metric with one series and no labels.
+prometheus::Counter& single_counter(prometheus::Registry& registry, const std::string& name, const std::string& help) {
+    return prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add({});
+}
+prometheus::Gauge& single_gauge(prometheus::Registry& registry, const std::string& name, const std::string& help) {
+    return prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add({});
+}
+
 // A label value a process chose: printable and valid UTF-8 whatever its bytes, as in text output.
 std::string label_safe(const std::string& bytes) {
     fmt::memory_buffer out;
@@ -136,47 +144,22 @@ Metrics::Metrics(size_t comm_limit)
                     .Help("How long processes lived, from fork to exit, in seconds")
                     .Register(*registry_)
                     .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.01, 0.1, 1, 10, 60, 600, 3600, 86400})),
-      events_lost_(prometheus::BuildCounter()
-                       .Name("bootstrap_events_lost_total")
-                       .Help("Events the kernel could not deliver: the ring buffer was full")
-                       .Register(*registry_)
-                       .Add({})),
-      records_read_(prometheus::BuildCounter()
-                        .Name("bootstrap_records_read_total")
-                        .Help("Records read from the ring buffer")
-                        .Register(*registry_)
-                        .Add({})),
-      ring_fill_(prometheus::BuildGauge()
-                     .Name("bootstrap_ring_buffer_fill_ratio")
-                     .Help("How full the ring buffer was when it was last read (0 to 1)")
-                     .Register(*registry_)
-                     .Add({})),
-      ring_fill_peak_(prometheus::BuildGauge()
-                          .Name("bootstrap_ring_buffer_peak_fill_ratio")
-                          .Help("The fullest the ring buffer has been found when read, since start (0 to 1)")
-                          .Register(*registry_)
-                          .Add({})),
-      lines_not_written_(prometheus::BuildCounter()
-                             .Name("bootstrap_output_dropped_total")
-                             .Help("Events that could not be written to the output (a write error, a full disk, "
-                                   "a reader that stopped reading)")
-                             .Register(*registry_)
-                             .Add({})),
-      output_write_errors_(prometheus::BuildCounter()
-                               .Name("bootstrap_output_write_errors_total")
-                               .Help("Writes, rotations and reopenings of the output file that failed")
-                               .Register(*registry_)
-                               .Add({})),
-      untracked_forks_(prometheus::BuildCounter()
-                           .Name("bootstrap_untracked_forks_total")
-                           .Help("Processes -p or command mode could not follow: too many traced at once")
-                           .Register(*registry_)
-                           .Add({})),
-      rotations_(prometheus::BuildCounter()
-                     .Name("bootstrap_output_rotations_total")
-                     .Help("Times the output file was rotated (--max-size)")
-                     .Register(*registry_)
-                     .Add({})) {
+      events_lost_(single_counter(*registry_, "bootstrap_events_lost_total",
+                                  "Events the kernel could not deliver: the ring buffer was full")),
+      records_read_(single_counter(*registry_, "bootstrap_records_read_total", "Records read from the ring buffer")),
+      ring_fill_(single_gauge(*registry_, "bootstrap_ring_buffer_fill_ratio",
+                              "How full the ring buffer was when it was last read (0 to 1)")),
+      ring_fill_peak_(single_gauge(*registry_, "bootstrap_ring_buffer_peak_fill_ratio",
+                                   "The fullest the ring buffer has been found when read, since start (0 to 1)")),
+      lines_not_written_(single_counter(*registry_, "bootstrap_output_dropped_total",
+                                        "Events that could not be written to the output (a write error, a full disk, "
+                                        "a reader that stopped reading)")),
+      output_write_errors_(single_counter(*registry_, "bootstrap_output_write_errors_total",
+                                          "Writes, rotations and reopenings of the output file that failed")),
+      untracked_forks_(single_counter(*registry_, "bootstrap_untracked_forks_total",
+                                      "Processes -p or command mode could not follow: too many traced at once")),
+      rotations_(single_counter(*registry_, "bootstrap_output_rotations_total",
+                                "Times the output file was rotated (--max-size)")) {
     prometheus::BuildGauge()
         .Name("bootstrap_build_info")
         .Help("The tracer's version, as a label; the value is always 1")

@@ -1,5 +1,6 @@
 // Option handling: good values are taken, bad ones end with status 2, a one-line reason and the usage.
 #include "cli/options.h"
+#include "command_line.h"
 #include "tracer_process.h"
 
 #include <gtest/gtest.h>
@@ -12,12 +13,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-ParseOutcome parse(std::vector<std::string> args) {
-    args.insert(args.begin(), "bootstrap");
-    std::vector<const char*> argv;
-    for (const auto& a : args) argv.push_back(a.c_str());
-    return parse_command_line(static_cast<int>(argv.size()), argv.data());
-}
+using testing::parse;
 
 TEST(Options, Defaults) {
     auto outcome = parse({});

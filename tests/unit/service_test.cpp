@@ -1,6 +1,7 @@
 // The service pieces that need no BPF: the options, the bounded label, the metrics address, and the
 // rotating output file, each against what the test itself wrote.
 #include "cli/options.h"
+#include "command_line.h"
 #include "output/log_file.h"
 #include "output/metrics.h"
 
@@ -18,12 +19,7 @@
 namespace bootstrap {
 namespace {
 
-ParseOutcome parse(std::vector<std::string> args) {
-    args.insert(args.begin(), "bootstrap");
-    std::vector<const char*> argv;
-    for (const auto& a : args) argv.push_back(a.c_str());
-    return parse_command_line(static_cast<int>(argv.size()), argv.data());
-}
+using testing::parse;
 
 TEST(ServiceOptions, MetricsAddressForms) {
     auto port_only = parse({"--metrics", "9469"});
