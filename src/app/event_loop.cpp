@@ -20,14 +20,16 @@ constexpr int kActiveDrainMs = 5;
 constexpr int kIdleDrainMs = 1000;
 // A wake-up of ours costs about as much as formatting a hundred lines (poll, the ring's bookkeeping, a
 // write, being scheduled), so while records flow we stop listening to the kernel's wake-ups and drain on
-// a timer instead: every max_delay (--max-delay, 50 ms), in fewer and bigger pieces. A flow is a drain
-// that read at least kFlowMinRecords at kFlowMinRate records/s or more since the previous one: an exec
-// typed in a shell (an exec and an exit record) never starts one, so it is still written at once. The
-// timer is shortened so that the ring buffer is at most kBatchRingFill full when it fires, at the fill
-// rate just seen; a drain that finds nothing ends the flow and the kernel's wake-ups are listened to
-// again.
+// a timer instead: every max_delay (--max-delay, 50 ms), in fewer and bigger pieces. A flow is at least
+// kFlowMinRecords read at kFlowMinRate records/s or more by drains that each found some, within
+// kFlowWindowNs: counted across drains, since the 5 ms drains that catch held records never see that many
+// at once in a moderate flow. An exec typed in a shell (an exec and an exit record) never starts one, so
+// it is still written at once. The timer is shortened so that the ring buffer is at most kBatchRingFill
+// full when it fires, at the fill rate just seen; a drain that finds nothing ends the flow and the
+// kernel's wake-ups are listened to again.
 constexpr size_t kFlowMinRecords = 8;
 constexpr uint64_t kFlowMinRate = 200;
+constexpr uint64_t kFlowWindowNs = 100'000'000;
 constexpr double kBatchRingFill = 0.25;
 // How long a stop waits for a reader that does not read before it drops what is left to write.
 constexpr std::chrono::milliseconds kStopGrace{500};
@@ -115,9 +117,16 @@ void EventLoop::wait() {
 // waits for a timer (a flow) or for the kernel's wake-up.
 void EventLoop::plan_next_drain(size_t records, double fill, uint64_t start_ns) {
     uint64_t since_last = start_ns - last_drain_ns_;
+    if (records == 0 || start_ns - burst_start_ns_ > kFlowWindowNs) {  // a new burst, from the last drain on
+        burst_start_ns_ = records == 0 ? start_ns : last_drain_ns_;
+        burst_records_ = 0;
+    }
+    burst_records_ += records;
     last_drain_ns_ = start_ns;
     next_drain_ns_ = 0;
-    if (max_delay_ns_ == 0 || records < kFlowMinRecords || records * 1'000'000'000 < kFlowMinRate * since_last) return;
+    if (max_delay_ns_ == 0 || burst_records_ < kFlowMinRecords ||
+        burst_records_ * 1'000'000'000 < kFlowMinRate * (start_ns - burst_start_ns_))
+        return;
     double window_ns = static_cast<double>(max_delay_ns_);
     if (fill > 0) window_ns = std::min(window_ns, static_cast<double>(since_last) * kBatchRingFill / fill);
     next_drain_ns_ = start_ns + static_cast<uint64_t>(std::max(window_ns, kActiveDrainMs * 1e6));

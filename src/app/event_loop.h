@@ -65,8 +65,10 @@ private:
     bool stop_requested_ = false;
     bool stop_passed_on_ = false;  // command mode: a stop signal was passed on to the command
     std::optional<int> command_status_;
-    uint64_t last_drain_ns_ = 0;  // when the last drain began (CLOCK_MONOTONIC)
-    uint64_t next_drain_ns_ = 0;  // in a flow, when the next drain is due; 0 waits for the kernel's wake-up
+    uint64_t last_drain_ns_ = 0;   // when the last drain began (CLOCK_MONOTONIC)
+    uint64_t next_drain_ns_ = 0;   // in a flow, when the next drain is due; 0 waits for the kernel's wake-up
+    uint64_t burst_start_ns_ = 0;  // since when drains have kept finding records (at most kFlowWindow back)
+    size_t burst_records_ = 0;     // the records they found
 };
 
 }  // namespace bootstrap
