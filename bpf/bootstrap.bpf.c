@@ -45,6 +45,13 @@ __u64 untracked_forks = 0;
 __u64 last_wakeup_ns = 0;
 
 /*
+ * Until then (CLOCK_MONOTONIC) the reader drains on a timer of its own and does not listen to the
+ * ring: written by the user side while records flow, 0 otherwise. A wake-up meanwhile would be
+ * wasted, and raising one is most of what a record costs beyond its copy.
+ */
+__u64 reader_timer_ns = 0;
+
+/*
  * The level of the tracer's pid namespace (settings.pidns_inum), found from the first task seen in
  * it: user space cannot tell it when its /proc belongs to that namespace.
  */
@@ -105,16 +112,21 @@ struct {
  * wakes the reader at most every BOOTSTRAP_WAKEUP_INTERVAL_NS, and the reader drains on its own
  * timer in between.
  */
-static __always_inline void emit(void *record, u64 size, u64 now)
+static __always_inline u64 wakeup_flags(u64 now)
 {
-	u64 flags = BPF_RB_NO_WAKEUP;
-
+	if (now < reader_timer_ns)
+		return BPF_RB_NO_WAKEUP;
 	if (now - last_wakeup_ns >= BOOTSTRAP_WAKEUP_INTERVAL_NS ||
 	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= settings.wakeup_bytes) {
-		flags = BPF_RB_FORCE_WAKEUP;
 		last_wakeup_ns = now;
+		return BPF_RB_FORCE_WAKEUP;
 	}
-	if (bpf_ringbuf_output(&events, record, size, flags))
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void emit(void *record, u64 size, u64 now)
+{
+	if (bpf_ringbuf_output(&events, record, size, wakeup_flags(now)))
 		__sync_fetch_and_add(&lost_records, 1);
 }
 
@@ -1010,9 +1022,12 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	    now - (exec_time ? exec_time : leader->start_time) < settings.min_duration_ns)
 		return 0;
 
-	rec = scratch_space();
-	if (!rec)
+	/* A record of fixed size is built in place in the ring: no scratch space, no copy. */
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		__sync_fetch_and_add(&lost_records, 1);
 		return 0;
+	}
 	fill_header(&rec->hdr, RECORD_EXIT, task, now);
 	rec->flags = exec_time ? EXIT_EXEC_SEEN : 0;
 	rec->exec_time_ns = exec_time;
@@ -1021,7 +1036,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	else
 		fill_thread_end(rec, task);
 	rec->max_rss_pages = signal->maxrss;
-	emit(rec, sizeof(*rec), now);
+	bpf_ringbuf_submit(rec, wakeup_flags(now));
 	return 0;
 }
 

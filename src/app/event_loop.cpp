@@ -149,6 +149,7 @@ void EventLoop::drain() {
     } catch (const Error& e) {
         survive_write_error(e);
     }
+    tracer_.drain_on_timer_until(next_drain_ns_);
 }
 
 // A command is the user's work: a full disk must not leave it running unsupervised, nor lose its status

@@ -39,6 +39,7 @@ struct light_skeleton {
         (handles)->lost_records = &(skel)->bss->lost_records;            \
         (handles)->untracked_forks = &(skel)->bss->untracked_forks;      \
         (handles)->last_wakeup_ns = &(skel)->bss->last_wakeup_ns;        \
+        (handles)->reader_timer_ns = &(skel)->bss->reader_timer_ns;      \
     } while (0)
 
 struct light_skeleton* light_open(const struct tracer_settings* settings, const struct light_map_sizes* sizes,

@@ -20,6 +20,7 @@ struct object_handles {
     __u64* lost_records;   /* written by the programs */
     __u64* untracked_forks;
     __u64* last_wakeup_ns;
+    __u64* reader_timer_ns; /* written by the user side */
 };
 
 #endif /* BOOTSTRAP_OBJECT_HANDLES_H */

@@ -204,6 +204,7 @@ LoadedObject load_with_libbpf(const TracerConfig& config) {
     handles.lost_records = &skel->bss->lost_records;
     handles.untracked_forks = &skel->bss->untracked_forks;
     handles.last_wakeup_ns = &skel->bss->last_wakeup_ns;
+    handles.reader_timer_ns = &skel->bss->reader_timer_ns;
     object.skeleton = std::move(skel);
     return object;
 }
@@ -339,6 +340,10 @@ int Tracer::wakeup_fd() const {
 bool Tracer::records_may_be_held() const {
     uint64_t last_wakeup = __atomic_load_n(impl_->handles().last_wakeup_ns, __ATOMIC_RELAXED);
     return impl_->last_consume_start_ns < last_wakeup + BOOTSTRAP_WAKEUP_INTERVAL_NS;
+}
+
+void Tracer::drain_on_timer_until(uint64_t monotonic_ns) {
+    __atomic_store_n(impl_->handles().reader_timer_ns, monotonic_ns, __ATOMIC_RELAXED);
 }
 
 double Tracer::ring_fill() const {

@@ -93,6 +93,10 @@ public:
     // record wakes the reader at once.
     bool records_may_be_held() const;
 
+    // Tells the programs that the reader drains on its own timer until `monotonic_ns` (CLOCK_MONOTONIC)
+    // without listening to wakeup_fd(), so they raise no wake-up before then; 0 when it listens again.
+    void drain_on_timer_until(uint64_t monotonic_ns);
+
     // How full the ring buffer is now, from 0 to 1: what the kernel has written and we have not read.
     double ring_fill() const;
 
