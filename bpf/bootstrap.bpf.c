@@ -827,10 +827,17 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	u32 filename_len, interp_len, cwd_len, env_len = 0;
 	u64 args_len;
 
-	/* After exec the exec'ing thread is the leader: the process's state lives on it. */
-	state = bpf_task_storage_get(&task_states, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (state)
-		state->exec_time_ns = now;
+	/*
+	 * The exec's time, for its exit's lifetime, is kept here only when the user side will not
+	 * see the exec record (exits only, -d): otherwise it pairs the exit with it. A task's
+	 * storage is allocated at its first use, which was a third of this program's cost. After
+	 * exec the exec'ing thread is the leader: the process's state lives on it.
+	 */
+	if (!settings.report_execs) {
+		state = bpf_task_storage_get(&task_states, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (state)
+			state->exec_time_ns = now;
+	}
 
 	if (!settings.report_execs || !wanted(task))
 		return 0;

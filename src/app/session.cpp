@@ -30,6 +30,7 @@ Session::Session(const OutputPlan& plan, Writer& out, LogFile* log_file, Metrics
       plan_(plan),
       redactor_(plan.redact_patterns, plan.redact_args) {
     if (plan.ancestors) table_.emplace();
+    if (plan.pair_exits_with_execs) exec_times_.emplace();
     WallClock clock;
     TimeFormatter times(clock, plan.time_format, run_start);
     if (log_file) out.write_to(*log_file);
@@ -99,6 +100,7 @@ void Session::handle(std::span<const std::byte> record) {
         std::fprintf(stderr, "bootstrap: skipped a record: %s\n", std::get<DecodeError>(decoded).reason.c_str());
         return;
     }
+    if (exec_times_) exec_times_->pair(*event);
     if (!prepare(*event)) return;
     if (plan_.count_live) count_live(*event);
     if (table_) {

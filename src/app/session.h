@@ -6,6 +6,7 @@
 
 #include "bpf/tracer.h"
 #include "cli/plan.h"
+#include "events/exec_times.h"
 #include "events/process_table.h"
 #include "events/redact.h"
 #include "output/log_file.h"
@@ -83,7 +84,8 @@ private:
     Metrics* metrics_;
     uint64_t page_size_;
     const OutputPlan& plan_;
-    std::optional<ProcessTable> table_;  // --ancestors
+    std::optional<ProcessTable> table_;    // --ancestors
+    std::optional<ExecTimes> exec_times_;  // exits paired with their execs, unless the kernel kept the time
     Redactor redactor_;
     CgroupPaths cgroups_;
     std::vector<Event> existing_;  // --existing: waiting for begin()

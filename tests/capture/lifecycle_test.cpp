@@ -40,6 +40,23 @@ TEST(Lifecycle, DurationSinceExecOfA300msProcess) {
     EXPECT_GE(exit->age_ns, *exit->duration_ns) << "age counts from fork, before the exec";
 }
 
+// Without exec records (exits only, -d) the kernel keeps the exec's time itself.
+TEST(Lifecycle, DurationSinceExecWithoutExecRecords) {
+    REQUIRE_BPF();
+    TracerConfig config;
+    config.report_execs = false;
+    TraceSession session(config);
+    Reaped child = reap(spawn_exec("/bin/sleep", {"sleep", "0.2"}));
+    ASSERT_TRUE(WIFEXITED(child.status) && WEXITSTATUS(child.status) == 0);
+
+    const ExitEvent* exit = session.wait_for<ExitEvent>(child.pid);
+    ASSERT_NE(exit, nullptr);
+    EXPECT_TRUE(session.of<ExecEvent>(child.pid).empty());
+    ASSERT_TRUE(exit->duration_ns.has_value());
+    EXPECT_GE(*exit->duration_ns, 200'000'000u);
+    EXPECT_LE(*exit->duration_ns, static_cast<uint64_t>(child.lifetime.count()));
+}
+
 TEST(Lifecycle, ExecOfAKnownPath) {
     REQUIRE_BPF();
     ProgramCopy program("/bin/true", "bootstrap-probe-exec");

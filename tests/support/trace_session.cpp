@@ -40,11 +40,14 @@ bool kernel_runs_light_loader() {
 TraceSession::TraceSession(TracerConfig config) {
     if (libbpf_loader_requested()) config.libbpf_only = true;
     const auto page_size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-    tracer_ = std::make_unique<Tracer>(config, [this, page_size](std::span<const std::byte> record) {
+    // As the tracer's session does: exits get their duration from their exec record.
+    bool pair = config.report_execs && config.report_exits;
+    tracer_ = std::make_unique<Tracer>(config, [this, page_size, pair](std::span<const std::byte> record) {
         DecodeResult decoded = decode(record, page_size);
-        if (auto* event = std::get_if<Event>(&decoded))
+        if (auto* event = std::get_if<Event>(&decoded)) {
+            if (pair) exec_times_.pair(*event);
             events_.push_back(std::move(*event));
-        else
+        } else
             ++decode_errors_;
     });
 }

@@ -3,6 +3,7 @@
 
 #include "bpf/tracer.h"
 #include "events/event.h"
+#include "events/exec_times.h"
 
 #include <gtest/gtest.h>
 #include <sys/types.h>
@@ -71,6 +72,7 @@ public:
 
 private:
     std::vector<Event> events_;
+    ExecTimes exec_times_;
     size_t decode_errors_ = 0;
     std::unique_ptr<Tracer> tracer_;
 };
