@@ -237,7 +237,8 @@ audit_settle() {
 
 # ------------------------------------------------------------------------------------------ measuring
 declare -A STARTUP COST_CPU COST_BPF COST_PROGS HOST RATE RSS SEEN EXPECTED LOST_REPORTED BACKGROUND FAILED
-declare -A CONFIGURE_S CONFIGURE_CPU
+declare -A COST_CPU_RUNS COST_BPF_RUNS HOST_RUNS PROG_NS PROG_RUNS
+declare -A CONFIGURE_S CONFIGURE_CPU CONFIGURE_ADDED
 LATENCY_FAILED="" LAT_COUNT=0 LAT_P50="" LAT_P99="" LAT_LONE="" LAT_LONE_MAX="" LAT_LONE_ALL="" CONFIGURE_EXECS=""
 
 # Start-up: launch, then exec a marker every millisecond until its line is in the output. Round-robin over the
@@ -256,10 +257,11 @@ startup_once() {
   stop_tracer
 }
 
-# One long run per tracer: ready, cost storms (CPU and BPF per printed line, median of REPS), then the
-# loss storm, then peak RSS and the lines counted once the tracer has flushed and exited.
-measure() {
-  local name=$1 per_exec=$2 out=$WORK/$1.out l0 l1 c0 c1 b0 b1 n cpu=() bpf=() host=() p0 p1
+# One cost storm under tracer $1 (lines per exec $2), started afresh: its CPU, its BPF time and the host's
+# cost per line over the storm's window. The storms go in rounds over the tracers (see below), so that a
+# burst of load from elsewhere on the host spreads over all of them instead of falling on one.
+cost_round() {
+  local name=$1 per_exec=$2 out=$WORK/$1.cost.out l0 l1 c0 c1 b0 b1 n p0 p1
   launch "$name" "$out"
   if ! wait_for_marker "$out"; then
     FAILED[$name]="did not start: $(head -c 300 "$out.err" | tr '\n|' '  ')"
@@ -268,31 +270,54 @@ measure() {
   fi
   sleep 0.5
   p0=$(bpf_progs "$TP")
-  for _ in $(seq "$REPS"); do
-    l0=$(lines "$out") c0=$(cpu_ns "$TP") b0=$(bpf_total_ns "$TP")
-    storm $((COST_EXECS / REPS)) "$TAG_COST" >/dev/null
-    sleep 0.5  # bootstrap drains its ring buffer every 50 ms in a storm
-    l1=$(lines "$out") c1=$(cpu_ns "$TP") b1=$(bpf_total_ns "$TP")
-    # Every line written in the window, storm or not: each one cost the tracer the same work.
-    n=$((l1 - l0))
-    [ "$n" -gt 0 ] || continue
-    cpu+=("$(awk -v c=$((c1 - c0)) -v n=$n 'BEGIN { printf "%.1f", c / 1000 / n }')")
-    bpf+=("$(((b1 - b0) / n))")
-    # The host's cost per exec: the tracer's CPU and its programs' time for the lines of one exec.
-    host+=("$(awk -v c=$((c1 - c0 + b1 - b0)) -v n=$n -v k="$per_exec" 'BEGIN { printf "%.1f", c / 1000 / n * k }')")
-  done
+  l0=$(lines "$out") c0=$(cpu_ns "$TP") b0=$(bpf_total_ns "$TP")
+  storm $((COST_EXECS / REPS)) "$TAG_COST" >/dev/null
+  sleep 0.5  # bootstrap drains its ring buffer every 50 ms in a storm
+  l1=$(lines "$out") c1=$(cpu_ns "$TP") b1=$(bpf_total_ns "$TP")
   p1=$(bpf_progs "$TP")
-  COST_CPU[$name]=$(echo "${cpu[*]:-}" | median)
-  COST_BPF[$name]=$(echo "${bpf[*]:-}" | median)
-  HOST[$name]=$(echo "${host[*]:-}" | median)
-  # Per program over all cost storms: runs and ns per run, for the details under the table.
-  COST_PROGS[$name]=$(awk 'NR == FNR { t[$1] = $2; r[$1] = $3; next }
-      ($1 in t) && $3 > r[$1] { print $1, $2 - t[$1], $3 - r[$1] }' <(echo "$p0") <(echo "$p1") |
-    while read -r id ns runs; do
-      pname=$(bpftool prog show id "$id" 2>/dev/null | sed -n 's/.* name \([^ ]*\).*/\1/p')
-      echo "${pname:-id$id} $runs runs, $((ns / runs)) ns/run;"
-    done | tr '\n' ' ')
+  # Per program: runs and ns, summed over the rounds by the program's name, for the details.
+  while read -r id ns runs; do
+    pname=$(bpftool prog show id "$id" 2>/dev/null | sed -n 's/.* name \([^ ]*\).*/\1/p')
+    PROG_NS["$name ${pname:-id$id}"]=$((${PROG_NS["$name ${pname:-id$id}"]:-0} + ns))
+    PROG_RUNS["$name ${pname:-id$id}"]=$((${PROG_RUNS["$name ${pname:-id$id}"]:-0} + runs))
+  done < <(awk 'NR == FNR { t[$1] = $2; r[$1] = $3; next }
+      ($1 in t) && $3 > r[$1] { print $1, $2 - t[$1], $3 - r[$1] }' <(echo "$p0") <(echo "$p1"))
+  stop_tracer
+  # Every line written in the window, storm or not: each one cost the tracer the same work.
+  n=$((l1 - l0))
+  [ "$n" -gt 0 ] || return
+  COST_CPU_RUNS[$name]+=" $(awk -v c=$((c1 - c0)) -v n=$n 'BEGIN { printf "%.1f", c / 1000 / n }')"
+  COST_BPF_RUNS[$name]+=" $(((b1 - b0) / n))"
+  # The host's cost per exec: the tracer's CPU and its programs' time for the lines of one exec.
+  HOST_RUNS[$name]+=" $(awk -v c=$((c1 - c0 + b1 - b0)) -v n=$n -v k="$per_exec" 'BEGIN { printf "%.1f", c / 1000 / n * k }')"
+  # The share of this window's lines that came from other processes on the host: noise in the figures.
+  BACKGROUND[$name]+=" $(awk -v t="$n" -v o="$(tail -n +"$((l0 + 1))" "$out" | grep -cw "$TAG_COST")" \
+    'BEGIN { printf "%.0f", t ? 100 * (t - o) / t : 0 }')"
+}
 
+# The medians of the rounds, and each program's ns per run over all of them.
+cost_summary() {
+  local name=$1 key
+  COST_CPU[$name]=$(echo "${COST_CPU_RUNS[$name]:-}" | median)
+  COST_BPF[$name]=$(echo "${COST_BPF_RUNS[$name]:-}" | median)
+  HOST[$name]=$(echo "${HOST_RUNS[$name]:-}" | median)
+  COST_PROGS[$name]=""
+  for key in "${!PROG_NS[@]}"; do
+    [ "${key%% *}" = "$name" ] || continue
+    COST_PROGS[$name]+="${key#* } ${PROG_RUNS[$key]} runs, $((PROG_NS[$key] / PROG_RUNS[$key])) ns/run; "
+  done
+}
+
+# The loss storm under tracer $1, started afresh: lines missing once it has flushed, what it reported lost,
+# its peak memory and the storm's rate.
+loss_storm() {
+  local name=$1 per_exec=$2 out=$WORK/$1.out
+  launch "$name" "$out"
+  if ! wait_for_marker "$out"; then
+    FAILED[$name]="did not start: $(head -c 300 "$out.err" | tr '\n|' '  ')"
+    stop_tracer
+    return
+  fi
   RATE[$name]=$(storm "$EXECS" "$TAG_LOSS")
   sleep 1.5
   RSS[$name]=$(awk '/^VmHWM:/ { print $2 }' "/proc/$TP/status")
@@ -305,11 +330,6 @@ measure() {
     ours-text | base-text) LOST_REPORTED[$name]=$(sed -n 's/^bootstrap: lost \([0-9]*\) events.*/\1/p' "$out.err" | awk '{ s += $1 } END { print s + 0 }') ;;
     ours-json | ours-env | base-json) LOST_REPORTED[$name]=$(grep '"event":"lost"' "$out" | sed -n 's/.*"count":\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }') ;;
   esac
-  # The share of this run's lines that came from other processes on the host: noise in the cost figures.
-  local total ours_lines
-  total=$(lines "$out")
-  ours_lines=$(grep -cwE "$TAG_MARK|$TAG_COST|$TAG_LOSS" "$out")
-  BACKGROUND[$name]=$(awk -v t="$total" -v o="$ours_lines" 'BEGIN { printf "%.0f", t ? 100 * (t - o) / t : 0 }')
 }
 
 # auditd in the same storms: its and kauditd's CPU per logged exec (and per record, exec or exit, for the
@@ -405,8 +425,18 @@ configure_count() {
   (cd "$WORK/cfg" && "$OURS" -s -o "$WORK/configure-count.out" -- ./configure >/dev/null 2>&1)
   CONFIGURE_EXECS=$(awk '$1 == "execs" { print $2 }' "$WORK/configure-count.out")
 }
+# What a tracer adds to the host while the configure runs, ns: its own CPU and its BPF programs' time (the
+# programs run in the configure's processes, so their time is also inside the configure's system time);
+# for auditd, auditd's and kauditd's CPU (audit's work in the exiting system calls stays inside the
+# configure's system time, so this is a lower bound).
+added_cpu_ns() {
+  case $1 in
+    auditd) audit_cpu_ns ;;
+    *) echo $(($(cpu_ns "$TP") + $(bpf_total_ns "$TP"))) ;;
+  esac
+}
 configure_once() {
-  local variant=$1 out=$WORK/configure-$1.out status real user sys
+  local variant=$1 out=$WORK/configure-$1.out status real user sys added=0
   rm -rf "$WORK/cfg"
   cp -a "$CONFIGURE_SRC" "$WORK/cfg"
   case $variant in
@@ -417,12 +447,20 @@ configure_once() {
       wait_for_marker "$out" || { stop_tracer; return; }
       ;;
   esac
+  [ "$variant" = none ] || added=$(added_cpu_ns "$variant")
   # Wall-clock time, and the CPU time (user + system) of the configure's processes, which load from
   # elsewhere on the host disturbs less.
   local TIMEFORMAT='%R %U %S'
   { time (cd "$WORK/cfg" && ./configure >"$WORK/configure.log" 2>&1); } 2>"$WORK/configure.time"
   status=$?
   read -r real user sys <"$WORK/configure.time"
+  # Until the last lines are written: auditd's backlog empty, a tracer's next drain (50 ms at most).
+  case $variant in
+    none) ;;
+    auditd) audit_settle ;;
+    *) sleep 0.2 ;;
+  esac
+  [ "$variant" = none ] || added=$(($(added_cpu_ns "$variant") - added))
   case $variant in
     none) ;;
     auditd) audit_stop ;;
@@ -431,6 +469,7 @@ configure_once() {
   if [ "$status" = 0 ]; then
     CONFIGURE_S[$variant]+=" $real"
     CONFIGURE_CPU[$variant]+=" $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
+    [ "$variant" = none ] || CONFIGURE_ADDED[$variant]+=" $(awk -v a="$added" 'BEGIN { printf "%.3f", a / 1e9 }')"
   else
     note "configure failed under $variant (status $status)"
   fi
@@ -446,11 +485,20 @@ note "start-up: $STARTUP_RUNS runs each"
 for _ in $(seq "$STARTUP_RUNS"); do
   for name in "${names[@]}"; do [ -n "${FAILED[$name]:-}" ] || startup_once "$name"; done
 done
+note "cost storms: $REPS rounds over the tracers, $((COST_EXECS / REPS)) execs each, each round starting one later"
+for round in $(seq 0 $((REPS - 1))); do
+  for i in $(seq 0 $((${#TRACERS[@]} - 1))); do
+    entry=${TRACERS[$(((round + i) % ${#TRACERS[@]}))]}
+    name=${entry%%|*}
+    [ -n "${FAILED[$name]:-}" ] || cost_round "$name" "${entry##*|}"
+  done
+done
 for entry in "${TRACERS[@]}"; do
   name=${entry%%|*}
   [ -n "${FAILED[$name]:-}" ] && continue
-  note "$name: cost storms ($COST_EXECS execs in $REPS parts), loss storm ($EXECS execs)"
-  measure "$name" "${entry##*|}"
+  cost_summary "$name"
+  note "$name: loss storm ($EXECS execs)"
+  loss_storm "$name" "${entry##*|}"
 done
 AUDIT_NOTE=""
 if audit_usable; then
@@ -577,19 +625,36 @@ if [ "${#CONFIGURE_VARIANTS[@]}" -gt 0 ]; then
   }
   configure_row "wall-clock s" CONFIGURE_S
   configure_row "CPU s of its processes" CONFIGURE_CPU
+  # What each tracer added, measured on its own, as a share of the configure's CPU with none.
+  none_cpu=$(echo "${CONFIGURE_CPU[none]:-}" | median)
+  row="| CPU s the tracer added | –"
+  for variant in "${CONFIGURE_VARIANTS[@]}"; do
+    [ "$variant" = none ] && continue
+    v=$(echo "${CONFIGURE_ADDED[$variant]:-}" | median)
+    if [ -n "$v" ] && [ -n "$none_cpu" ]; then
+      row+=" | $v ($(awk -v v="$v" -v b="$none_cpu" 'BEGIN { printf "%+.2f%%", 100 * v / b }'))"
+    else
+      row+=" | –"
+    fi
+  done
+  echo "$row |"
   echo
   echo "The variants in turn, each round starting one later, each run in a fresh copy of the tree; the slowdown"
   echo "is to the median with no tracer."
   echo "CPU s: user + system time of the configure's processes (bash's time), which other load on the host"
-  echo "disturbs less than the wall clock. Runs, wall-clock s: $(for v in "${CONFIGURE_VARIANTS[@]}"; do printf '%s:%s; ' "$v" "${CONFIGURE_S[$v]:-}"; done)"
+  echo "disturbs less than the wall clock. CPU s the tracer added: its own CPU and its BPF programs' time during"
+  echo "the run (auditd: auditd's and kauditd's CPU, without audit's work inside the system calls), as a share"
+  echo "of the configure's CPU with none: each is measured directly, so a cost far below the run-to-run noise"
+  echo "of the two rows above still shows. Runs, wall-clock s: $(for v in "${CONFIGURE_VARIANTS[@]}"; do printf '%s:%s; ' "$v" "${CONFIGURE_S[$v]:-}"; done)"
   echo "CPU s: $(for v in "${CONFIGURE_VARIANTS[@]}"; do printf '%s:%s; ' "$v" "${CONFIGURE_CPU[$v]:-}"; done)"
+  echo "Added CPU s: $(for v in "${CONFIGURE_VARIANTS[@]}"; do [ "$v" = none ] || printf '%s:%s; ' "$v" "${CONFIGURE_ADDED[$v]:-}"; done)"
   [ -n "$CONFIGURE_EXECS" ] && echo "The configure's own execs (bootstrap -s -- ./configure, an untimed first run): $CONFIGURE_EXECS."
 fi
 echo
 echo "Details (cost storms):"
 for name in "${names[@]}"; do
   [ -n "${FAILED[$name]:-}" ] || [ "$name" = auditd ] && continue
-  echo "- $name: start-up runs ms:${STARTUP[$name]:-}; lines from other processes ${BACKGROUND[$name]:-?}%; ${COST_PROGS[$name]:-}"
+  echo "- $name: start-up runs ms:${STARTUP[$name]:-}; lines from other processes $(echo "${BACKGROUND[$name]:-}" | median)%; ${COST_PROGS[$name]:-}"
 done
 if [ -n "${COST_CPU[ours-text]:-}" ]; then
   echo

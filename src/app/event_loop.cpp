@@ -12,23 +12,23 @@ namespace bootstrap {
 namespace {
 
 // The kernel wakes us at once after a quiet spell, then at most every 20 ms in a burst (or when a batch
-// waits): the traced processes pay for its wake-ups. While it may be holding records back we drain every
-// few ms on our own timer, so none waits longer than that; otherwise its next record wakes us at once,
+// waits): the traced processes pay for its wake-ups. While it may be holding records back we drain once
+// more on our own timer, as late as it would have woken us; otherwise its next record wakes us at once,
 // and the idle timer is only a safety net (and what reports records the kernel dropped on a full ring,
 // which come with no wake-up): once a second, not ten times, as an idle host should be left alone.
-constexpr int kActiveDrainMs = 5;
+constexpr int kActiveDrainMs = 20;  // BOOTSTRAP_WAKEUP_INTERVAL_NS
 constexpr int kIdleDrainMs = 1000;
 // A wake-up of ours costs about as much as formatting a hundred lines (poll, the ring's bookkeeping, a
 // write, being scheduled), so while records flow we stop listening to the kernel's wake-ups and drain on
 // a timer instead: every max_delay (--max-delay, 50 ms), in fewer and bigger pieces. A flow is at least
 // kFlowMinRecords read at kFlowMinRate records/s or more by drains that each found some, within
-// kFlowWindowNs: counted across drains, since the 5 ms drains that catch held records never see that many
-// at once in a moderate flow. An exec typed in a shell (an exec and an exit record) never starts one, so
-// it is still written at once. The timer is shortened so that the ring buffer is at most kBatchRingFill
-// full when it fires, at the fill rate just seen; a drain that finds nothing ends the flow and the
+// kFlowWindowNs: counted across drains, since the drains that catch held records see few at once in a
+// moderate flow (a ./configure, 100 to 200 records a second). An exec typed in a shell (an exec and an exit record)
+// never starts one, so it is still written at once. The timer is shortened so that the ring buffer is at most
+// kBatchRingFill full when it fires, at the fill rate just seen; a drain that finds nothing ends the flow and the
 // kernel's wake-ups are listened to again.
 constexpr size_t kFlowMinRecords = 8;
-constexpr uint64_t kFlowMinRate = 200;
+constexpr uint64_t kFlowMinRate = 80;
 constexpr uint64_t kFlowWindowNs = 100'000'000;
 constexpr double kBatchRingFill = 0.25;
 // How long a stop waits for a reader that does not read before it drops what is left to write.
