@@ -23,10 +23,10 @@ constexpr int kIdleDrainMs = 1000;
 // a timer instead: every max_delay (--max-delay, 50 ms), in fewer and bigger pieces. A flow is at least
 // kFlowMinRecords read at kFlowMinRate records/s or more by drains that each found some, within
 // kFlowWindowNs: counted across drains, since the drains that catch held records see few at once in a
-// moderate flow (a ./configure, 100 to 200 records a second). An exec typed in a shell (an exec and an exit record)
-// never starts one, so it is still written at once. The timer is shortened so that the ring buffer is at most
-// kBatchRingFill full when it fires, at the fill rate just seen; a drain that finds nothing ends the flow and the
-// kernel's wake-ups are listened to again.
+// moderate flow (a ./configure, 100 to 200 records a second). An exec typed in a shell (an exec and an
+// exit record) never starts one, so it is still written at once. The timer is shortened so that the ring
+// buffer is at most kBatchRingFill full when it fires, at the fill rate just seen; a drain that finds
+// nothing ends the flow and the kernel's wake-ups are listened to again.
 constexpr size_t kFlowMinRecords = 8;
 constexpr uint64_t kFlowMinRate = 80;
 constexpr uint64_t kFlowWindowNs = 100'000'000;
