@@ -257,17 +257,22 @@ startup_once() {
   stop_tracer
 }
 
+# Starts tracer $1 writing to $2 and waits for its marker line; one that never gets there is marked failed,
+# stopped, and the call fails.
+launch_ready() {
+  launch "$1" "$2"
+  wait_for_marker "$2" && return
+  FAILED[$1]="did not start: $(head -c 300 "$2.err" | tr '\n|' '  ')"
+  stop_tracer
+  return 1
+}
+
 # One cost storm under tracer $1 (lines per exec $2), started afresh: its CPU, its BPF time and the host's
 # cost per line over the storm's window. The storms go in rounds over the tracers (see below), so that a
 # burst of load from elsewhere on the host spreads over all of them instead of falling on one.
 cost_round() {
   local name=$1 per_exec=$2 out=$WORK/$1.cost.out l0 l1 c0 c1 b0 b1 n p0 p1
-  launch "$name" "$out"
-  if ! wait_for_marker "$out"; then
-    FAILED[$name]="did not start: $(head -c 300 "$out.err" | tr '\n|' '  ')"
-    stop_tracer
-    return
-  fi
+  launch_ready "$name" "$out" || return
   sleep 0.5
   p0=$(bpf_progs "$TP")
   l0=$(lines "$out") c0=$(cpu_ns "$TP") b0=$(bpf_total_ns "$TP")
@@ -312,12 +317,7 @@ cost_summary() {
 # its peak memory and the storm's rate.
 loss_storm() {
   local name=$1 per_exec=$2 out=$WORK/$1.out
-  launch "$name" "$out"
-  if ! wait_for_marker "$out"; then
-    FAILED[$name]="did not start: $(head -c 300 "$out.err" | tr '\n|' '  ')"
-    stop_tracer
-    return
-  fi
+  launch_ready "$name" "$out" || return
   RATE[$name]=$(storm "$EXECS" "$TAG_LOSS")
   sleep 1.5
   RSS[$name]=$(awk '/^VmHWM:/ { print $2 }' "/proc/$TP/status")

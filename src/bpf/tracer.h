@@ -44,6 +44,9 @@ struct TracerConfig {
     bool libbpf_only = false;  // never the light skeleton (the tests run both loaders)
     bool report_execs = true;
     bool report_exits = true;
+    // With exec records reported, the programs keep no exec times: the reader pairs each exit with its exec
+    // record for its lifetime (events/exec_times.h). Without them (-d, exits only) the kernel keeps them.
+    bool exits_paired_in_user_space() const { return report_execs && report_exits; }
     bool failed_execs = false;  // report execve/execveat errors (a probe on every system call's exit)
     bool thread_exits = false;
     bool report_forks = false;     // a ForkEvent for every new process (the process table's ancestry)

@@ -117,8 +117,7 @@ RunPlan plan_run(const Options& options) {
     if (!plan.command.empty()) plan.command_user = command_credentials(options.run_as);
     plan.wait_for_descendants = options.wait;
     plan.output = output_plan(options);
-    // Without exec records the kernel keeps each exec's time itself (bpf/bootstrap.bpf.c, handle_exec).
-    plan.output.pair_exits_with_execs = plan.tracer.report_execs && plan.tracer.report_exits;
+    plan.output.pair_exits_with_execs = plan.tracer.exits_paired_in_user_space();
     return plan;
 }
 

@@ -41,7 +41,7 @@ TraceSession::TraceSession(TracerConfig config) {
     if (libbpf_loader_requested()) config.libbpf_only = true;
     const auto page_size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
     // As the tracer's session does: exits get their duration from their exec record.
-    bool pair = config.report_execs && config.report_exits;
+    bool pair = config.exits_paired_in_user_space();
     tracer_ = std::make_unique<Tracer>(config, [this, page_size, pair](std::span<const std::byte> record) {
         DecodeResult decoded = decode(record, page_size);
         if (auto* event = std::get_if<Event>(&decoded)) {

@@ -22,6 +22,11 @@ ExecEvent exec_at(uint32_t pid, uint64_t start_time_ns, uint64_t exec_seq, uint6
     return e;
 }
 
+void remember(ExecTimes& times, const ExecEvent& exec) {
+    Event event{exec};
+    times.pair(event);
+}
+
 std::optional<uint64_t> duration_after(ExecTimes& times, ExitEvent exit) {
     Event event{std::move(exit)};
     times.pair(event);
@@ -31,8 +36,7 @@ std::optional<uint64_t> duration_after(ExecTimes& times, ExitEvent exit) {
 TEST(ExecTimes, AnExitGetsTheTimeSinceItsExecAndTheExecIsForgotten) {
     ExecTimes times;
     ExecEvent exec = exec_at(100, 5'000, 1, 10'000);
-    Event event{exec};
-    times.pair(event);
+    remember(times, exec);
     EXPECT_EQ(times.size(), 1u);
     EXPECT_EQ(duration_after(times, exit_of(exec, 35'000)), 25'000u);
     EXPECT_EQ(times.size(), 0u);
@@ -41,8 +45,7 @@ TEST(ExecTimes, AnExitGetsTheTimeSinceItsExecAndTheExecIsForgotten) {
 TEST(ExecTimes, AnotherImageOfTheSamePidIsNotPaired) {
     ExecTimes times;
     ExecEvent first = exec_at(100, 5'000, 1, 10'000);
-    Event event{first};
-    times.pair(event);
+    remember(times, first);
     // The pid reused by a later process (another fork time), and a second exec of the same process.
     EXPECT_FALSE(duration_after(times, exit_of(exec_at(100, 6'000, 1, 0), 40'000)));
     EXPECT_FALSE(duration_after(times, exit_of(exec_at(100, 5'000, 2, 0), 40'000)));
@@ -52,8 +55,7 @@ TEST(ExecTimes, AnotherImageOfTheSamePidIsNotPaired) {
 TEST(ExecTimes, AThreadsEndKeepsTheExecAndTheKernelsDurationStands) {
     ExecTimes times;
     ExecEvent exec = exec_at(100, 5'000, 1, 10'000);
-    Event event{exec};
-    times.pair(event);
+    remember(times, exec);
     ExitEvent thread = exit_of(exec, 20'000);
     thread.thread_only = true;
     EXPECT_FALSE(duration_after(times, thread));
@@ -67,18 +69,16 @@ TEST(ExecTimes, ExecsWhoseExitNeverCameAreForgottenOnceTheirProcessIsGone) {
     ExecTimes times;
     // Pids far above any pid_max: no such process. And this test's own process, which lives.
     for (uint32_t i = 0; i < 5000; ++i) {
-        Event event{exec_at(1u << 30 | i, i, 1, i)};
-        times.pair(event);
+        remember(times, exec_at(1u << 30 | i, i, 1, i));
     }
-    Event alive{exec_at(static_cast<uint32_t>(getpid()), 1, 1, 1)};
-    times.pair(alive);
+    ExecEvent alive = exec_at(static_cast<uint32_t>(getpid()), 1, 1, 1);
+    remember(times, alive);
     EXPECT_LT(times.size(), 5000u);
     for (uint32_t i = 0; i < 5000; ++i) {
-        Event event{exec_at((1u << 30) + 10'000 + i, i, 1, i)};
-        times.pair(event);
+        remember(times, exec_at((1u << 30) + 10'000 + i, i, 1, i));
     }
     EXPECT_LE(times.size(), 4096u) << "the table stays near what lives";
-    EXPECT_TRUE(duration_after(times, exit_of(std::get<ExecEvent>(alive), 2)).has_value());
+    EXPECT_TRUE(duration_after(times, exit_of(alive, 2)).has_value());
 }
 
 }  // namespace
