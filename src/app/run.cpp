@@ -102,6 +102,29 @@ void check_can_rotate(const std::string& path) {
                             getuid(), directory, directory));
 }
 
+// Whether `fd` writes where `event_fd` does, into a file, pipe or socket that something reads as records (a
+// terminal or /dev/null is not one).
+bool into_event_stream(int fd, int event_fd) {
+    struct stat st {
+    }, events{};
+    if (fstat(fd, &st) != 0 || fstat(event_fd, &events) != 0) return false;
+    bool stream = S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+    return stream && st.st_dev == events.st_dev && st.st_ino == events.st_ino;
+}
+
+// Events and the command's output never share a stream: a command writing into it could add records that
+// parse, or cut a real one in two. When the event stream is our standard output, the command writes its
+// own to our standard error instead; when that is the event stream too (`>out 2>&1`, `|&`), there is no
+// stream left to give it. A terminal is shared as with any command: a person reads it, not a parser.
+// Returns the descriptor the command gets as its standard output, or -1 for ours.
+int command_stdout(int event_fd) {
+    if (into_event_stream(STDERR_FILENO, event_fd))
+        throw usage_error("--",
+                          "standard error is the event stream, so the command's output would be mixed "
+                          "into the events: write them with -o FILE, or send standard error elsewhere");
+    return into_event_stream(STDOUT_FILENO, event_fd) ? STDERR_FILENO : -1;
+}
+
 // -p takes a process: the kernel follows processes (thread groups), so a thread's id would match nothing.
 void check_followable(pid_t pid) {
     if (!process_exists(pid)) throw usage_error("-p/--pid", "no process with pid " + std::to_string(pid));
@@ -154,7 +177,9 @@ int run(const RunPlan& plan) {
     // The command is forked before anything is loaded, so it inherits no BPF descriptor (the output
     // files close when it execs); it waits to exec until the tracer follows it.
     std::optional<HeldCommand> command;
-    if (!plan.command.empty()) command.emplace(plan.command, plan.command_user);
+    if (!plan.command.empty())
+        command.emplace(plan.command, plan.command_user,
+                        plan.output.events || plan.output.summary ? command_stdout(output_fd) : -1);
     // Messages must not hold up a stop either: on a pipe (often the output's own, with 2>&1), stderr
     // becomes a non-blocking description of our own, and a message the reader has no room for is
     // dropped. The command, forked already, keeps the blocking one.

@@ -37,7 +37,8 @@ constexpr const char* kDescription =
     "Each line shows the time, the event, the command name, pid, parent pid, and the file executed\n"
     "or the exit status with the process's lifetime since exec.\n"
     "With -- COMMAND, run COMMAND and trace only it and its descendants; bootstrap then exits with\n"
-    "COMMAND's status.";
+    "COMMAND's status. COMMAND's output never enters the event stream: when the events go to standard\n"
+    "output (a file or pipe), COMMAND's standard output goes to standard error.";
 
 constexpr const char* kExamples =
     "Examples:\n"

@@ -25,8 +25,6 @@ std::optional<uint32_t> env_id(const char* name) {
     return static_cast<uint32_t>(value);
 }
 
-// Runs in the child between fork and exec. The tracer is single-threaded, so the few calls that are not
-// async-signal-safe (initgroups reads the group database) are safe here too.
 // The command's path, searched in PATH as execvp would, but here in the tracer: the held child is traced
 // from the start, so each miss of execvp's own search would be a failed exec of the child (-x).
 std::string resolve_command(const std::string& name) {
@@ -46,8 +44,11 @@ std::string resolve_command(const std::string& name) {
     throw Error("cannot run '" + name + "': " + std::strerror(ENOENT), {}, 127);
 }
 
+// Runs in the child between fork and exec. The tracer is single-threaded, so the few calls that are not
+// async-signal-safe (initgroups reads the group database) are safe here too.
 [[noreturn]] void become_command(const std::string& path, const std::vector<char*>& argv,
-                                 const std::optional<Credentials>& credentials, int go_fd, int error_fd) {
+                                 const std::optional<Credentials>& credentials, int stdout_fd, int go_fd,
+                                 int error_fd) {
     // Undo what the tracer set up for itself.
     sigset_t none;
     sigemptyset(&none);
@@ -61,7 +62,8 @@ std::string resolve_command(const std::string& name) {
     if (n != 1) _exit(127);
 
     int err = 0;
-    if (credentials) {
+    if (stdout_fd >= 0 && dup2(stdout_fd, STDOUT_FILENO) < 0) err = errno;
+    if (!err && credentials) {
         if (initgroups(credentials->user.c_str(), credentials->gid) != 0 || setgid(credentials->gid) != 0 ||
             setuid(credentials->uid) != 0)
             err = errno ? errno : EPERM;
@@ -101,7 +103,8 @@ std::optional<Credentials> command_credentials(const std::optional<std::string>&
     return Credentials{*sudo_uid, sudo_gid.value_or(pw ? pw->pw_gid : *sudo_uid), user};
 }
 
-HeldCommand::HeldCommand(const std::vector<std::string>& argv, const std::optional<Credentials>& credentials)
+HeldCommand::HeldCommand(const std::vector<std::string>& argv, const std::optional<Credentials>& credentials,
+                         int stdout_fd)
     : name_(argv.at(0)),
       uid_(credentials ? credentials->uid : getuid()),
       gid_(credentials ? credentials->gid : getgid()) {
@@ -118,7 +121,7 @@ HeldCommand::HeldCommand(const std::vector<std::string>& argv, const std::option
     if (pid_ == 0) {
         go.write.close();
         error.read.close();
-        become_command(path, args, credentials, go.read.get(), error.write.get());
+        become_command(path, args, credentials, stdout_fd, go.read.get(), error.write.get());
     }
     go_ = std::move(go.write);
     error_ = std::move(error.read);

@@ -26,9 +26,10 @@ std::optional<Credentials> command_credentials(const std::optional<std::string>&
 
 class HeldCommand {
 public:
-    // Forks; the child waits, then becomes `argv` (searched in PATH) with `credentials` when given.
-    // Throws Error.
-    HeldCommand(const std::vector<std::string>& argv, const std::optional<Credentials>& credentials);
+    // Forks; the child waits, then becomes `argv` (searched in PATH) with `credentials` when given, and
+    // with `stdout_fd` as its standard output when that is not -1 (otherwise it keeps ours). Throws Error.
+    HeldCommand(const std::vector<std::string>& argv, const std::optional<Credentials>& credentials,
+                int stdout_fd = -1);
     ~HeldCommand();
     HeldCommand(const HeldCommand&) = delete;
     HeldCommand& operator=(const HeldCommand&) = delete;
