@@ -437,6 +437,8 @@ public:
             close(ready[0]);
             if (setgid(65534) != 0 || setuid(65534) != 0) return 125;
             int fd = socket(AF_INET, SOCK_STREAM, 0);
+            int reuse = 1;  // past connections to the port may linger in TIME_WAIT
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
             sockaddr_in address{};
             address.sin_family = AF_INET;
             address.sin_port = htons(port);
