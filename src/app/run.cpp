@@ -149,7 +149,7 @@ int run(const RunPlan& plan) {
                          "unshare --mount-proc does)\n");
     }
     if (plan.follow_pid) check_followable(static_cast<pid_t>(*plan.follow_pid));
-    if (plan.output.metrics) check_can_listen(*plan.output.metrics);
+    if (plan.output.metrics) check_can_listen(*plan.output.metrics);  // a port in use is no reason to stop
     std::optional<std::string> cgroup_path = plan.cgroup_path;
     if (plan.container) cgroup_path = CgroupPaths().container_directory(*plan.container);
     FileDescriptor cgroup = cgroup_path ? open_cgroup(*cgroup_path) : FileDescriptor();
@@ -196,7 +196,8 @@ int run(const RunPlan& plan) {
     // Everything privileged is done: the ring buffer and counters are read through what we hold.
     drop_privileges(unprivileged_identity(), /*keep_kill=*/command.has_value());
     if (log_file && plan.output.file_limits.max_bytes > 0) check_can_rotate(*plan.output.path);
-    // The server's threads start only now, with nothing left to drop.
+    // The server's threads start only now, with nothing left to drop; so does the thread that tries to
+    // listen again when another process holds the port (the tracing goes on meanwhile).
     if (metrics) metrics->serve(*plan.output.metrics);
     // Only now, so that the command never sees a tracer it could signal (unless it runs as root).
     if (command) command->release();

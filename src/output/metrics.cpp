@@ -4,6 +4,8 @@
 #include "output/escape.h"
 #include "util/error.h"
 
+#include <fmt/format.h>
+
 #include <prometheus/collectable.h>
 #include <prometheus/exposer.h>
 #include <prometheus/metric_family.h>
@@ -11,8 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -24,11 +30,15 @@ namespace {
 
 constexpr double kNsPerSecond = 1e9;
 
-// A few concurrent scrapes are served at once; more wait in the listen queue. A client that sends its
-// request slowly holds a thread for at most this long, and a request larger than the limit (a huge
-// header) is refused unread, so neither can grow the tracer's memory.
-constexpr const char* kServerThreads = "4";
-constexpr const char* kRequestTimeoutMs = "5000";
+// Each connection holds one of the server's threads until it is answered; more wait in the listen queue.
+// civetweb gives a request's head kRequestTimeoutMs from the time a thread takes the connection up, and
+// checks that after each read: a client that sends a line a second loses its thread after 2 to 3 s, one
+// that goes quiet midway after 4 s at most (the last read waits up to the timeout too). With 24 threads,
+// 16 such clients reconnecting without end leave threads free for scrapes; it takes several dozen to hold
+// a scrape back for Prometheus' 10 s. A request head larger than kMaxRequestBytes (a huge header) is
+// refused unread, so no client can grow the tracer's memory.
+constexpr const char* kServerThreads = "24";
+constexpr const char* kRequestTimeoutMs = "2000";
 constexpr const char* kMaxRequestBytes = "8192";
 
 // A metric with one series and no labels.
@@ -106,26 +116,117 @@ private:
     double start_time_ = 0;
 };
 
+// Why the server could not listen, for stderr.
+std::string cannot_listen_message(const MetricsAddress& address, int error) {
+    if (error == EADDRINUSE)
+        return fmt::format("{} is taken by another process (ss -ltnp 'sport = {}' shows which)", address.to_string(),
+                           address.port);
+    return fmt::format("cannot listen on {}: {}", address.to_string(),
+                       error > 0 ? std::strerror(error) : "the HTTP server did not start");
+}
+
 }  // namespace
 
-const std::string& BoundedLabel::value_for(const std::string& value) {
-    if (auto found = admitted_.find(value); found != admitted_.end()) return *found;
-    if (admitted_.size() >= limit_) return other_;
-    if (seen_once_.erase(value) > 0) return *admitted_.insert(value).first;
-    if (seen_once_.size() >= kSeenOnceMax) seen_once_.clear();  // a name may then need a third sighting
-    seen_once_.insert(value);
-    return other_;
+const std::string& BoundedLabel::value_for(const std::string& value, uint64_t now_ns,
+                                           std::optional<std::string>* displaced) {
+    advance_window(now_ns);
+    if (auto found = ranked_.find(value); found != ranked_.end()) {
+        found->second.current++;
+        found->second.last_ns = std::max(found->second.last_ns, now_ns);
+        return found->first;
+    }
+    // A program named "other" counts there: a series of its own would be that one, and could leave.
+    if (limit_ == 0 || value == other_) return other_;
+    Sightings& seen = candidate(value);
+    seen.current++;
+    seen.last_ns = std::max(seen.last_ns, now_ns);
+    if (seen.recent() < kSightingsForASeries) return other_;
+    if (ranked_.size() >= limit_) {
+        if (seen.recent() <= fewest_ranked_) return other_;  // no ranked value can be idler than it
+        auto idle = idlest();
+        fewest_ranked_ = idle->second.recent();
+        if (seen.recent() <= fewest_ranked_) return other_;
+        if (displaced) *displaced = idle->first;
+        ranked_.erase(idle);  // its ranking starts again from nothing
+    }
+    Sightings ranking = seen;
+    candidates_.erase(value);
+    fewest_ranked_ = std::min(fewest_ranked_, ranking.recent());
+    return ranked_.emplace(value, ranking).first->first;
+}
+
+// At the end of a window the current counts become the previous ones; a value without a sighting in
+// either is forgotten.
+void BoundedLabel::advance_window(uint64_t now_ns) {
+    if (window_end_ns_ == 0) window_end_ns_ = now_ns + window_ns_;
+    if (now_ns < window_end_ns_) return;
+    bool whole_window_idle = now_ns >= window_end_ns_ + window_ns_;
+    auto shift = [whole_window_idle](Sightings& s) { s = {whole_window_idle ? 0 : s.current, 0, s.last_ns}; };
+    for (auto& [value, sightings] : ranked_) shift(sightings);
+    for (auto it = candidates_.begin(); it != candidates_.end();) {
+        shift(it->second);
+        it = it->second.recent() == 0 ? candidates_.erase(it) : std::next(it);
+    }
+    window_end_ns_ = now_ns + window_ns_ - (now_ns - window_end_ns_) % window_ns_;
+    fewest_ranked_ = 0;
+}
+
+// The sightings of a value without a series. When too many values are remembered, those seen once are
+// forgotten (a name may then need another sighting), then, if that is not enough, all.
+BoundedLabel::Sightings& BoundedLabel::candidate(const std::string& value) {
+    if (auto found = candidates_.find(value); found != candidates_.end()) return found->second;
+    if (candidates_.size() >= kCandidatesMax)
+        std::erase_if(candidates_, [](const auto& entry) { return entry.second.recent() < kSightingsForASeries; });
+    if (candidates_.size() >= kCandidatesMax) candidates_.clear();
+    return candidates_[value];
+}
+
+BoundedLabel::Table::iterator BoundedLabel::idlest() {
+    return std::min_element(ranked_.begin(), ranked_.end(), [](const auto& a, const auto& b) {
+        return std::pair(a.second.recent(), a.second.last_ns) < std::pair(b.second.recent(), b.second.last_ns);
+    });
+}
+
+void CommCounts::count(const std::string& comm, uint64_t now_ns) {
+    std::lock_guard lock(mutex_);
+    std::optional<std::string> displaced;  // an empty name is a name too
+    const std::string& label = names_.value_for(comm, now_ns, &displaced);
+    if (displaced) {
+        if (resume_at_.size() >= kResumeMax) resume_at_.clear();  // those names would start again from 0
+        resume_at_[*displaced] = counts_[*displaced];
+        counts_.erase(*displaced);
+    }
+    auto [series, added] = counts_.try_emplace(label, 0);
+    if (added) {
+        if (auto resumed = resume_at_.find(label); resumed != resume_at_.end()) {
+            series->second = resumed->second;
+            resume_at_.erase(resumed);
+        }
+    }
+    series->second++;
+}
+
+std::vector<prometheus::MetricFamily> CommCounts::Collect() const {
+    prometheus::MetricFamily family{"bootstrap_execs_total",
+                                    "Programs executed (exec events), by command name after the exec; names "
+                                    "beyond the label limit count as \"other\"",
+                                    prometheus::MetricType::Counter,
+                                    {}};
+    std::lock_guard lock(mutex_);
+    family.metric.reserve(counts_.size());
+    for (const auto& [comm, count] : counts_) {
+        prometheus::ClientMetric series;
+        series.label.push_back({"comm", label_safe(comm)});
+        series.counter.value = static_cast<double>(count);
+        family.metric.push_back(std::move(series));
+    }
+    return {family};
 }
 
 Metrics::Metrics(size_t comm_limit)
     : registry_(std::make_shared<prometheus::Registry>()),
       process_metrics_(std::make_shared<ProcessMetrics>()),
-      comms_(comm_limit),
-      execs_(prometheus::BuildCounter()
-                 .Name("bootstrap_execs_total")
-                 .Help("Programs executed (exec events), by command name after the exec; names beyond the "
-                       "label limit count as \"other\"")
-                 .Register(*registry_)),
+      execs_(std::make_shared<CommCounts>(comm_limit)),
       exec_failures_(prometheus::BuildCounter()
                          .Name("bootstrap_exec_failures_total")
                          .Help("execve/execveat calls that failed (-x), by error")
@@ -174,17 +275,54 @@ Metrics::Metrics(size_t comm_limit)
 Metrics::~Metrics() = default;
 
 void Metrics::serve(const MetricsAddress& address) {
+    int error = 0;
+    if (try_to_listen(address, error)) return;
+    retry_ = std::jthread(
+        [this, address, error](const std::stop_token& stop) { keep_trying_to_listen(stop, address, error); });
+}
+
+void Metrics::keep_trying_to_listen(const std::stop_token& stop, const MetricsAddress& address, int error) {
+    std::fprintf(stderr, "bootstrap: --metrics: %s; tracing goes on without metrics, trying again every %lld s\n",
+                 cannot_listen_message(address, error).c_str(), static_cast<long long>(kListenRetry.count()));
+    std::unique_lock lock(retry_mutex_);
+    for (;;) {
+        retry_wakeup_.wait_for(lock, stop, kListenRetry, [] { return false; });  // or less: a stop wakes it
+        if (stop.stop_requested()) return;
+        int last_error = error;
+        if (try_to_listen(address, error)) {
+            std::fprintf(stderr, "bootstrap: --metrics: serving metrics on %s now\n", address.to_string().c_str());
+            return;
+        }
+        if (error != last_error)
+            std::fprintf(stderr, "bootstrap: --metrics: %s; trying again every %lld s\n",
+                         cannot_listen_message(address, error).c_str(), static_cast<long long>(kListenRetry.count()));
+    }
+}
+
+// A trial bind first, for the reason when the port is not free: civetweb says only that it did not start.
+bool Metrics::try_to_listen(const MetricsAddress& address, int& error) {
+    error = trial_bind(address);
+    if (error != 0) return false;
     std::vector<std::string> options{"listening_ports",  address.listening_port(), "num_threads",
                                      kServerThreads,     "request_timeout_ms",     kRequestTimeoutMs,
                                      "max_request_size", kMaxRequestBytes};
     try {
-        exposer_ = std::make_unique<prometheus::Exposer>(std::move(options));
-    } catch (const std::exception& e) {
-        throw Error("--metrics: cannot listen on " + address.to_string() + ": " + e.what(),
-                    "choose another port, or stop what listens there");
+        auto exposer = std::make_unique<prometheus::Exposer>(std::move(options));
+        exposer->RegisterCollectable(registry_);
+        exposer->RegisterCollectable(execs_);
+        exposer->RegisterCollectable(process_metrics_);
+        exposer_ = std::move(exposer);
+        return true;
+    } catch (const std::exception&) {
+        error = -1;  // taken between the trial and now, or out of threads
+        return false;
     }
-    exposer_->RegisterCollectable(registry_);
-    exposer_->RegisterCollectable(process_metrics_);
+}
+
+std::vector<prometheus::MetricFamily> Metrics::collect() const {
+    std::vector<prometheus::MetricFamily> families = registry_->Collect();
+    for (auto& family : execs_->Collect()) families.push_back(std::move(family));
+    return families;
 }
 
 void Metrics::set_ring_fill(double ratio) {
@@ -200,10 +338,7 @@ void Metrics::set_total(prometheus::Counter& counter, uint64_t total) {
 
 void Metrics::count(const Event& event) {
     if (const auto* exec = std::get_if<ExecEvent>(&event)) {
-        const std::string& comm = comms_.value_for(exec->proc.comm);
-        auto [series, added] = exec_series_.try_emplace(comm, nullptr);
-        if (added) series->second = &execs_.Add({{"comm", label_safe(comm)}});
-        series->second->Increment();
+        execs_->count(exec->proc.comm, exec->proc.time_ns);
     } else if (const auto* failed = std::get_if<ExecFailedEvent>(&event)) {
         auto [series, added] = failure_series_.try_emplace(failed->error, nullptr);
         if (added) series->second = &exec_failures_.Add({{"error", errno_name(failed->error)}});

@@ -81,16 +81,25 @@ MetricsAddress parse_metrics_address(const std::string& text) {
     return address;
 }
 
-void check_can_listen(const MetricsAddress& address) {
+int trial_bind(const MetricsAddress& address) {
     std::optional<SocketAddress> where = socket_address(address);
-    if (!where) throw usage_error("--metrics", "'" + address.host + "' is not an IPv4 or IPv6 address");
+    if (!where) return EINVAL;
     FileDescriptor fd(socket(where->family, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd) throw system_error("socket");
-    int reuse = 1;
+    if (!fd) return errno;
+    int reuse = 1;  // as civetweb binds: a port left in TIME_WAIT by a past run is free
     setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
-    if (bind(fd.get(), reinterpret_cast<const sockaddr*>(&where->storage), where->length) != 0)
-        throw Error("--metrics: cannot listen on " + address.to_string() + ": " + std::strerror(errno),
-                    "choose another port, or stop what listens there");
+    if (bind(fd.get(), reinterpret_cast<const sockaddr*>(&where->storage), where->length) != 0) return errno;
+    return 0;
+}
+
+void check_can_listen(const MetricsAddress& address) {
+    if (!socket_address(address))
+        throw usage_error("--metrics", "'" + address.host + "' is not an IPv4 or IPv6 address");
+    int error = trial_bind(address);
+    if (error == 0 || error == EADDRINUSE) return;
+    throw Error("--metrics: cannot listen on " + address.to_string() + ": " + std::strerror(error),
+                error == EADDRNOTAVAIL ? "give an address of this host (ip -brief address lists them), or 127.0.0.1"
+                                       : "choose another address or port");
 }
 
 }  // namespace bootstrap

@@ -20,8 +20,13 @@ struct MetricsAddress {
 // would need a privilege the tracer gives up before it listens).
 MetricsAddress parse_metrics_address(const std::string& text);
 
-// Fails early, before anything is loaded, when the address cannot be listened on (in use, not a
-// local address): binds a socket and lets it go. Throws Error (status 1).
+// Fails early, before anything is loaded, for an address the tracer could not listen on whatever other
+// processes do (not an address of this host): binds a socket and lets it go. Throws Error (status 1).
+// A port another process holds is no such failure: the tracer listens once it is free (Metrics::serve).
 void check_can_listen(const MetricsAddress& address);
+
+// Binds a socket to `address` and lets it go: 0 when it could, else errno (EADDRINUSE: another process
+// holds the port).
+int trial_bind(const MetricsAddress& address);
 
 }  // namespace bootstrap

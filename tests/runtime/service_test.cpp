@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -18,11 +19,15 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -271,6 +276,246 @@ TEST(Metrics, CommandNamesBeyondTheLimitFoldIntoOther) {
     EXPECT_EQ(sum_of(samples, "bootstrap_execs_total"), 2 * kNames) << "every exec is counted somewhere";
     EXPECT_EQ(series_of(samples, "bootstrap_execs_total"), 100u + 1) << "100 names of their own, and other";
     EXPECT_GE(samples["bootstrap_execs_total{comm=\"other\"}"], kNames);
+}
+
+// 100 names that each ran twice right after the start take every series; a program that runs more often
+// afterwards must still get one, from the idlest of them, and the number of series must not grow.
+TEST(Metrics, ABusyNameDisplacesAnIdleOneWhenEverySeriesIsTaken) {
+    REQUIRE_BPF();
+    ServiceDirectory dir;
+    constexpr int kNames = 100;
+    for (int i = 0; i < kNames; ++i) ASSERT_EQ(symlink("/bin/true", (dir / ("name" + std::to_string(i))).c_str()), 0);
+    ASSERT_EQ(symlink("/bin/true", (dir / "busyprogram").c_str()), 0);
+    TracerProcess tracer({"--metrics", "9469", "--metrics-only", "--ppid", own_pid()});
+    ASSERT_TRUE(wait_for_metrics(tracer)) << tracer.read_stderr(100ms);
+    for (int round = 0; round < 2; ++round)
+        for (int i = 0; i < kNames; ++i) {
+            std::string name = "name" + std::to_string(i);
+            ASSERT_EQ(WEXITSTATUS(reap(spawn_exec(dir / name, {name})).status), 0);
+        }
+    constexpr int kRuns = 6;
+    int busy_execs = 0;
+    for (int i = 0; i < kRuns; ++i)
+        busy_execs += WEXITSTATUS(reap(spawn_exec(dir / "busyprogram", {"busyprogram"})).status) == 0;
+    ASSERT_EQ(busy_execs, kRuns);
+    int records = 2 * (2 * kNames + kRuns);  // an exec and an exit each
+    Samples samples =
+        scrape_until([&](const Samples& s) { return sum_of(s, "bootstrap_records_read_total") >= records; });
+    ASSERT_EQ(samples["bootstrap_records_read_total"], records) << "the test's children only";
+
+    EXPECT_EQ(series_of(samples, "bootstrap_execs_total"), 100u + 1) << "100 names of their own, and other";
+    int names_left = 0;
+    for (int i = 0; i < kNames; ++i)
+        names_left += samples.count("bootstrap_execs_total{comm=\"name" + std::to_string(i) + "\"}") > 0;
+    EXPECT_EQ(names_left, kNames - 1) << "one idle name gave up its series";
+    // Its first two execs count as other, as do the names' first ones: two execs are no more than the
+    // idlest name's two. The third makes it busier, and from there on it counts under its own name.
+    auto busy = samples.find("bootstrap_execs_total{comm=\"busyprogram\"}");
+    ASSERT_NE(busy, samples.end()) << "a series of its own";
+    EXPECT_EQ(busy->second, busy_execs - 2);
+    EXPECT_EQ(samples["bootstrap_execs_total{comm=\"other\"}"], kNames + 2);
+}
+
+// Slow clients as a slowloris attack makes them: a request line, then a header line a second, never the
+// blank line that ends the head; dropped, each connects again at once. Notes how long the server let
+// each connection live.
+class SlowClients {
+public:
+    SlowClients(uint16_t port, int count) {
+        for (int i = 0; i < count; ++i) threads_.emplace_back([this, port] { run(port); });
+    }
+    ~SlowClients() { stop(); }
+    SlowClients(const SlowClients&) = delete;
+    SlowClients& operator=(const SlowClients&) = delete;
+
+    void stop() {
+        stopping_ = true;
+        for (auto& thread : threads_)
+            if (thread.joinable()) thread.join();
+    }
+    // Seconds from connect to the server's close, for each connection the server dropped.
+    std::vector<double> dropped_after() {
+        std::lock_guard lock(mutex_);
+        return dropped_after_;
+    }
+
+private:
+    void run(uint16_t port) {
+        while (!stopping_) {
+            int fd = connect_local(port);
+            if (fd < 0) {
+                std::this_thread::sleep_for(100ms);
+                continue;
+            }
+            auto start = std::chrono::steady_clock::now();
+            if (trickle(fd)) {
+                std::chrono::duration<double> held = std::chrono::steady_clock::now() - start;
+                std::lock_guard lock(mutex_);
+                dropped_after_.push_back(held.count());
+            }
+            close(fd);
+        }
+    }
+
+    // Sends a line a second until the server closes the connection (true) or stop() (false).
+    bool trickle(int fd) {
+        std::string line = "GET /metrics HTTP/1.1\r\n";
+        for (int n = 0; !stopping_; ++n) {
+            if (send(fd, line.data(), line.size(), MSG_NOSIGNAL) < 0) return true;
+            line = "X-Slow-" + std::to_string(n) + ": 1\r\n";
+            auto next = std::chrono::steady_clock::now() + 1s;
+            while (!stopping_ && std::chrono::steady_clock::now() < next) {
+                pollfd p{fd, POLLIN, 0};
+                if (poll(&p, 1, 50) <= 0) continue;
+                char discard[4096];
+                if (recv(fd, discard, sizeof discard, 0) <= 0) return true;  // an error response, then the close
+            }
+        }
+        return false;
+    }
+
+    std::atomic<bool> stopping_ = false;
+    std::vector<std::thread> threads_;
+    std::mutex mutex_;
+    std::vector<double> dropped_after_;
+};
+
+// Prometheus gives up on a scrape after 10 s by default: slow clients must not hold every server thread
+// that long, and the tracer goes on tracing meanwhile.
+TEST(Metrics, SlowClientsLoseTheirThreadAndScrapesAreAnsweredWhileTracing) {
+    REQUIRE_BPF();
+    ServiceDirectory dir;
+    std::string events = dir / "events.json";
+    TracerProcess tracer({"-j", "-o", events, "--metrics", "9469", "--ppid", own_pid()});
+    ASSERT_TRUE(wait_for_metrics(tracer)) << tracer.read_stderr(100ms);
+
+    SlowClients slow(kMetricsPort, 16);
+    std::this_thread::sleep_for(1500ms);  // each has a connection and has sent a line or two
+    std::vector<double> scrape_seconds;
+    std::set<long> children;
+    for (int i = 0; i < 4; ++i) {
+        for (int j = 0; j < 5; ++j) children.insert(reap(spawn_exec("/bin/true", {"true"})).pid);
+        auto start = std::chrono::steady_clock::now();
+        auto response = http_get(kMetricsPort, "/metrics", 15s);
+        scrape_seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        EXPECT_TRUE(response && response->status == 200) << "scrape " << i;
+    }
+    std::this_thread::sleep_for(3s);  // long enough for the server to drop every slow client at least once
+    slow.stop();
+    std::vector<double> dropped_after = slow.dropped_after();
+    Samples samples = scrape_until([&](const Samples& s) {
+        return sum_of(s, "bootstrap_records_read_total") >= 2.0 * static_cast<double>(children.size());
+    });
+    tracer.send(SIGINT);
+    ASSERT_EQ(tracer.wait(10s), 0) << tracer.read_stderr(100ms);
+
+    std::sort(dropped_after.begin(), dropped_after.end());
+    std::printf(
+        "scrapes answered after %.2f, %.2f, %.2f, %.2f s; %zu slow connections dropped after %.2f s "
+        "(median) to %.2f s\n",
+        scrape_seconds[0], scrape_seconds[1], scrape_seconds[2], scrape_seconds[3], dropped_after.size(),
+        dropped_after.empty() ? 0.0 : dropped_after[dropped_after.size() / 2],
+        dropped_after.empty() ? 0.0 : dropped_after.back());
+    for (size_t i = 0; i < scrape_seconds.size(); ++i)
+        EXPECT_LT(scrape_seconds[i], 5.0) << "seconds until scrape " << i << " was answered, beside 16 slow clients";
+    ASSERT_GE(dropped_after.size(), 16u) << "the server drops slow clients";
+    EXPECT_LT(dropped_after[dropped_after.size() / 2], 4.0) << "median seconds a slow client held a connection";
+    EXPECT_LT(dropped_after.back(), 8.0) << "longest a slow client held a connection, in seconds";
+    std::map<long, int> lines;
+    for (const auto& o : parse_json_lines(lines_of(read_file(events)))) lines[o.value("pid", 0L)]++;
+    for (long pid : children) EXPECT_EQ(lines[pid], 2) << pid;
+    EXPECT_EQ(samples["bootstrap_events_lost_total"], 0);
+}
+
+// A process of another user (nobody) that listens on a port before the tracer starts.
+class PortSquatter {
+public:
+    explicit PortSquatter(uint16_t port) {
+        int ready[2];
+        if (pipe2(ready, O_CLOEXEC) != 0) throw std::runtime_error("pipe2");
+        pid_ = spawn([&] {
+            close(ready[0]);
+            if (setgid(65534) != 0 || setuid(65534) != 0) return 125;
+            int fd = socket(AF_INET, SOCK_STREAM, 0);
+            int reuse = 1;  // past connections to the port may linger in TIME_WAIT
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
+            sockaddr_in address{};
+            address.sin_family = AF_INET;
+            address.sin_port = htons(port);
+            address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 || listen(fd, 16) != 0)
+                return 126;
+            if (write(ready[1], "x", 1) != 1) return 127;
+            pause();
+            return 0;
+        });
+        close(ready[1]);
+        char byte = 0;
+        listening_ = read(ready[0], &byte, 1) == 1;
+        close(ready[0]);
+    }
+    ~PortSquatter() { release(); }
+    PortSquatter(const PortSquatter&) = delete;
+    PortSquatter& operator=(const PortSquatter&) = delete;
+
+    bool listening() const { return listening_; }
+    void release() {
+        if (pid_ < 0) return;
+        kill(pid_, SIGKILL);
+        reap(pid_);
+        pid_ = -1;
+    }
+
+private:
+    pid_t pid_ = -1;
+    bool listening_ = false;
+};
+
+// The pid column of the text output's lines, by event: "EXEC" -> pids.
+std::map<std::string, std::set<long>> pids_by_event(const std::vector<std::string>& lines) {
+    std::map<std::string, std::set<long>> found;
+    std::regex columns(R"(^\d\d:\d\d:\d\d (\S+) +.{16} (\d+) +(\d+) +(.*)$)");
+    for (const auto& line : lines) {
+        std::smatch m;
+        if (std::regex_match(line, m, columns)) found[m[1]].insert(std::stol(m[2]));
+    }
+    return found;
+}
+
+// Anyone may listen on a port of 1024 or above first. That must not stop the tracing: the tracer traces,
+// says who holds the port, and listens there itself once it is free.
+TEST(Metrics, APortTakenByAnotherUserDelaysOnlyTheEndpoint) {
+    REQUIRE_BPF();
+    constexpr uint16_t kTakenPort = 9479;
+    PortSquatter squatter(kTakenPort);
+    ASSERT_TRUE(squatter.listening());
+    TracerProcess tracer({"--metrics", "127.0.0.1:9479", "--ppid", own_pid()});
+    ASSERT_TRUE(tracer.read_line(15s)) << "the header, once attached; " << tracer.read_stderr(100ms);
+
+    pid_t child = reap(spawn_exec("/bin/true", {"true"})).pid;
+    std::vector<std::string> lines;
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!pids_by_event(lines)["EXIT"].contains(child) && std::chrono::steady_clock::now() < deadline)
+        if (auto line = tracer.read_line(1s)) lines.push_back(*line);
+    auto traced = pids_by_event(lines);
+    EXPECT_TRUE(traced["EXEC"].contains(child)) << "traced while the port is taken";
+    EXPECT_TRUE(traced["EXIT"].contains(child)) << "traced while the port is taken";
+    std::string err = tracer.read_stderr(100ms);
+    EXPECT_NE(err.find("127.0.0.1:9479 is taken by another process"), std::string::npos) << err;
+    EXPECT_NE(err.find("trying again every"), std::string::npos) << err;
+
+    squatter.release();
+    std::optional<Samples> samples;
+    deadline = std::chrono::steady_clock::now() + 20s;
+    while (!samples && std::chrono::steady_clock::now() < deadline && !tracer.wait(0ms)) {
+        samples = scrape(kTakenPort);
+        if (!samples) std::this_thread::sleep_for(200ms);
+    }
+    ASSERT_TRUE(samples) << "served once the port is free; " << tracer.read_stderr(100ms);
+    EXPECT_GE(sum_of(*samples, "bootstrap_execs_total"), 1) << "counted before the endpoint was up";
+    EXPECT_NE(tracer.read_stderr(100ms).find("serving metrics on 127.0.0.1:9479"), std::string::npos);
+    tracer.send(SIGINT);
+    EXPECT_EQ(tracer.wait(10s), 0);
 }
 
 // Every exec of the test's children in exactly one of the files, each file within its size.

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,42 +87,138 @@ TEST(ServiceOptions, BadValuesAndCombinationsNameTheOption) {
     }
 }
 
+constexpr uint64_t kSecond = 1'000'000'000;
+constexpr uint64_t kMinute = 60 * kSecond;
+
 TEST(BoundedLabel, ANameGetsASeriesOnItsSecondSightingWhileThereIsRoom) {
     BoundedLabel label(2);
-    EXPECT_EQ(label.value_for("sshd"), "other");  // seen once: may be a one-off
-    EXPECT_EQ(label.value_for("sshd"), "sshd");
-    EXPECT_EQ(label.value_for("sshd"), "sshd");
-    EXPECT_EQ(label.value_for("tmp.x1"), "other");
-    EXPECT_EQ(label.value_for("cron"), "other");
-    EXPECT_EQ(label.value_for("cron"), "cron");
+    EXPECT_EQ(label.value_for("sshd", kSecond), "other");  // seen once: may be a one-off
+    EXPECT_EQ(label.value_for("sshd", kSecond), "sshd");
+    EXPECT_EQ(label.value_for("sshd", kSecond), "sshd");
+    EXPECT_EQ(label.value_for("tmp.x1", kSecond), "other");
+    EXPECT_EQ(label.value_for("cron", kSecond), "other");
+    EXPECT_EQ(label.value_for("cron", kSecond), "cron");
     EXPECT_EQ(label.series(), 2u);
-    // Full: later names stay in "other" however often they come, and the early ones keep their series.
-    for (int i = 0; i < 5; ++i) EXPECT_EQ(label.value_for("bash"), "other");
-    EXPECT_EQ(label.value_for("sshd"), "sshd");
+}
+
+TEST(BoundedLabel, ABusierNameTakesTheSeriesOfTheIdlestAndTiesChangeNothing) {
+    BoundedLabel label(2);
+    for (int i = 0; i < 3; ++i) label.value_for("sshd", kSecond);
+    for (int i = 0; i < 2; ++i) label.value_for("cron", 2 * kSecond);
+    std::optional<std::string> displaced;
+    EXPECT_EQ(label.value_for("bash", 3 * kSecond, &displaced), "other");
+    EXPECT_EQ(label.value_for("bash", 3 * kSecond, &displaced), "other") << "as often as cron, not more";
+    EXPECT_EQ(displaced, std::nullopt);
+    EXPECT_EQ(label.value_for("bash", 3 * kSecond, &displaced), "bash");
+    EXPECT_EQ(displaced, "cron") << "the idlest";
     EXPECT_EQ(label.series(), 2u);
+    // cron's ranking starts again from nothing: it must now come more often than bash's 3.
+    displaced.reset();
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(label.value_for("cron", 4 * kSecond, &displaced), "other") << i;
+    EXPECT_EQ(label.value_for("cron", 4 * kSecond, &displaced), "cron");
+    EXPECT_EQ(displaced, "sshd") << "as busy as bash, and seen longer ago";
+    EXPECT_EQ(label.value_for("bash", 5 * kSecond), "bash");
+    EXPECT_EQ(label.series(), 2u);
+}
+
+TEST(BoundedLabel, ANameIdleForAWholeWindowGivesWayToABusyOne) {
+    BoundedLabel label(1);
+    for (int i = 0; i < 50; ++i) label.value_for("backup", kSecond);
+    // In the next window its 50 still count.
+    for (int i = 0; i < 10; ++i) EXPECT_EQ(label.value_for("make", 11 * kMinute), "other");
+    // One more later: backup's 50 are two windows back, make's ten in the window before.
+    std::optional<std::string> displaced;
+    EXPECT_EQ(label.value_for("make", 25 * kMinute, &displaced), "make");
+    EXPECT_EQ(displaced, "backup");
+    EXPECT_EQ(label.series(), 1u);
+}
+
+TEST(BoundedLabel, AWholeWindowWithoutANameForgetsIt) {
+    BoundedLabel label(1);
+    EXPECT_EQ(label.value_for("cc1", kSecond), "other");
+    EXPECT_EQ(label.value_for("cc1", 25 * kMinute), "other") << "its first sighting is forgotten";
+    EXPECT_EQ(label.value_for("cc1", 25 * kMinute), "cc1");
 }
 
 TEST(BoundedLabel, TenThousandNamesKeepTheSeriesWithinTheLimit) {
     BoundedLabel label(100);
-    for (int round = 0; round < 2; ++round)
-        for (int i = 0; i < 10'000; ++i) label.value_for("name" + std::to_string(i));
+    for (int round = 0; round < 3; ++round)
+        for (int i = 0; i < 10'000; ++i) label.value_for("name" + std::to_string(i), kSecond);
     EXPECT_EQ(label.series(), 100u);
+}
+
+TEST(BoundedLabel, NoLimitNoSeries) {
+    BoundedLabel label(0);
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(label.value_for("make", kSecond), "other");
+    EXPECT_EQ(label.series(), 0u);
+}
+
+TEST(BoundedLabel, AProgramNamedOtherNeverTakesASeries) {
+    BoundedLabel label(1);
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(label.value_for("other", kSecond), "other");
+    EXPECT_EQ(label.series(), 0u) << "the one series other may have is other's";
+}
+
+// "name{label=value}" -> value, for everything the registry and the command-name counts hold.
+std::map<std::string, double> values_of(const Metrics& metrics) {
+    std::map<std::string, double> values;
+    for (const auto& family : metrics.collect()) {
+        for (const auto& metric : family.metric) {
+            std::string key = family.name;
+            for (const auto& label : metric.label) key += "{" + label.name + "=" + label.value + "}";
+            if (family.type == prometheus::MetricType::Histogram)
+                values[key + "_count"] = static_cast<double>(metric.histogram.sample_count);
+            else
+                values[key] = family.type == prometheus::MetricType::Gauge ? metric.gauge.value : metric.counter.value;
+        }
+    }
+    return values;
+}
+
+Event exec_of(const char* comm, uint64_t time_ns = kSecond) {
+    ExecEvent e;
+    e.proc.comm = comm;
+    e.proc.time_ns = time_ns;
+    return Event{e};
+}
+
+// A series that goes and comes back resumes where it stopped: a counter never goes back.
+TEST(MetricsRegistry, ACommandNameSeriesThatComesBackResumesItsCount) {
+    Metrics metrics(1);
+    for (int i = 0; i < 2; ++i) metrics.count(exec_of("make"));
+    EXPECT_EQ(values_of(metrics)["bootstrap_execs_total{comm=make}"], 1);
+    for (int i = 0; i < 3; ++i) metrics.count(exec_of("cc1"));
+    auto values = values_of(metrics);
+    EXPECT_EQ(values.count("bootstrap_execs_total{comm=make}"), 0u) << "cc1 came more often";
+    EXPECT_EQ(values["bootstrap_execs_total{comm=cc1}"], 1);
+    EXPECT_EQ(values["bootstrap_execs_total{comm=other}"], 3);
+    for (int i = 0; i < 4; ++i) metrics.count(exec_of("make"));
+    values = values_of(metrics);
+    EXPECT_EQ(values["bootstrap_execs_total{comm=make}"], 2) << "its 1, and the exec that took the series back";
+    EXPECT_EQ(values.count("bootstrap_execs_total{comm=cc1}"), 0u);
+    EXPECT_EQ(values["bootstrap_execs_total{comm=other}"], 6);
+}
+
+// A process may name itself nothing at all: that name gives its series up like any other.
+TEST(MetricsRegistry, AnEmptyCommandNameGivesItsSeriesUpToo) {
+    Metrics metrics(1);
+    for (int i = 0; i < 2; ++i) metrics.count(exec_of(""));
+    EXPECT_EQ(values_of(metrics)["bootstrap_execs_total{comm=}"], 1);
+    for (int i = 0; i < 3; ++i) metrics.count(exec_of("cc1"));
+    size_t series = 0;
+    for (const auto& [key, value] : values_of(metrics)) series += key.rfind("bootstrap_execs_total{", 0) == 0;
+    EXPECT_EQ(series, 2u) << "cc1 and other";
 }
 
 TEST(MetricsRegistry, CountsWhatTheEventsSay) {
     Metrics metrics(10);
-    auto exec = [](const char* comm) {
-        ExecEvent e;
-        e.proc.comm = comm;
-        return Event{e};
-    };
     auto exit = [](uint32_t raw_status, uint64_t age_ns) {
         ExitEvent e;
         e.status.raw = raw_status;
         e.age_ns = age_ns;
         return Event{e};
     };
-    for (int i = 0; i < 3; ++i) metrics.count(exec("make"));
+    for (int i = 0; i < 3; ++i) metrics.count(exec_of("make"));
     metrics.count(exit(0, 500'000));             // success, 0.5 ms
     metrics.count(exit(2 << 8, 2'000'000'000));  // status 2, 2 s
     metrics.count(exit(9, 1'000));               // SIGKILL
@@ -134,17 +231,7 @@ TEST(MetricsRegistry, CountsWhatTheEventsSay) {
     metrics.count(Event{failed});
     metrics.count_lost(4);
 
-    std::map<std::string, double> values;  // "name{labels}" -> value
-    for (const auto& family : metrics.registry()->Collect()) {
-        for (const auto& metric : family.metric) {
-            std::string key = family.name;
-            for (const auto& label : metric.label) key += "{" + label.name + "=" + label.value + "}";
-            if (family.type == prometheus::MetricType::Histogram)
-                values[key + "_count"] = static_cast<double>(metric.histogram.sample_count);
-            else
-                values[key] = family.type == prometheus::MetricType::Gauge ? metric.gauge.value : metric.counter.value;
-        }
-    }
+    auto values = values_of(metrics);
     EXPECT_EQ(values["bootstrap_execs_total{comm=other}"], 1);  // make's first sighting
     EXPECT_EQ(values["bootstrap_execs_total{comm=make}"], 2);
     EXPECT_EQ(values["bootstrap_exits_total{outcome=success}"], 1);
