@@ -157,11 +157,14 @@ bool has_exec_of(const std::string& path, long pid) {
     return execs[pid] > 0;
 }
 
-// A child whose exec shows up in `path` within a few seconds: the tracer writes there now.
+// Whether the tracer writes to `path` now: a child's exec shows up there within a few seconds. A child
+// is started every quarter second, since one read in the same drain as the signal goes to the old file.
 bool writes_now_go_to(const std::string& path, Children& children) {
-    long pid = children.run(1);
+    std::vector<long> markers;
     for (int i = 0; i < 100; ++i) {
-        if (has_exec_of(path, pid)) return true;
+        if (i % 5 == 0) markers.push_back(children.run(1));
+        for (long pid : markers)
+            if (has_exec_of(path, pid)) return true;
         std::this_thread::sleep_for(50ms);
     }
     return false;
