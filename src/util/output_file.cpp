@@ -3,6 +3,7 @@
 #include "util/error.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -122,9 +123,8 @@ FileChange OutputDirectory::rotate() {
         std::string to = name_ + "." + std::to_string(n);
         if (renameat(dir, from.c_str(), dir, to.c_str()) == 0 || errno == ENOENT) continue;
         if (++change.renames_failed > kRenamesSaid) continue;
-        std::string moved = path_ + "." + std::to_string(n - 1);
-        change.renames_said += "cannot rename " + moved + " to " + path_ + "." + std::to_string(n) + ": " +
-                               std::strerror(errno) + "; " + moved + " is replaced instead\n";
+        change.renames_said += fmt::format("cannot rename {0}.{1} to {0}.{2}: {3}; {0}.{1} is replaced instead\n",
+                                           path_, n - 1, n, std::strerror(errno));
     }
     if (change.renames_failed > kRenamesSaid)
         change.renames_said += "cannot rename " + std::to_string(change.renames_failed - kRenamesSaid) +
