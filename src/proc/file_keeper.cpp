@@ -201,7 +201,9 @@ FileChange FileKeeper::rotate() {
 
 FileChange FileKeeper::ask(uint8_t operation) {
     FileChange change;
-    Request request{++sequence_, operation};
+    Request request{};  // padding included: nothing of the tracer's memory goes out
+    request.sequence = ++sequence_;
+    request.operation = operation;
     std::string why;
     if (send(socket_.get(), &request, sizeof request, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof request)) {
         why = std::strerror(errno);
