@@ -9,6 +9,7 @@
 #include "output/writer.h"
 #include "proc/cgroup_paths.h"
 #include "proc/command.h"
+#include "proc/file_keeper.h"
 #include "proc/privileges.h"
 #include "proc/proc_scan.h"
 #include "util/error.h"
@@ -29,6 +30,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -88,25 +90,36 @@ bool is_regular_file(int fd) {
     return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-// Rotating renames the file and creates a new one: its directory must be writable by whom the tracer
-// has become. Found now rather than at the first rotation, hours later.
+// Rotating renames the file and creates a new one in its directory: found now if that cannot be done,
+// rather than at the first rotation, hours later. Whoever does it (the tracer, or the file keeper when
+// started by root) does it as the identity the tracer has now.
 void check_can_rotate(const std::string& path) {
     std::filesystem::path parent = std::filesystem::path(path).parent_path();
     std::string directory = parent.empty() ? std::string(".") : parent.string();
     if (access(directory.c_str(), W_OK | X_OK) == 0) return;
-    throw Error(fmt::format("--max-size: cannot rotate {}: once attached the tracer runs as uid {}, which cannot "
-                            "write {}",
-                            path, getuid(), directory),
-                fmt::format("give it a directory it can write (install -d -o {} {}), or run it as the owner of {} "
-                            "with CAP_BPF and CAP_PERFMON, as the systemd unit does",
-                            getuid(), directory, directory));
+    int err = errno;
+    std::string problem = fmt::format("--max-size: cannot rotate {}: {} cannot be written by uid {}: {}", path,
+                                      directory, getuid(), std::strerror(err));
+    if (getuid() == 0 || err == EROFS) throw Error(problem, "give it a directory on a file system that can be written");
+    throw Error(problem, fmt::format("give it a directory uid {} can write (install -d -o {} {}), or start it as root",
+                                     getuid(), getuid(), directory));
+}
+
+// Who reopens and rotates -o FILE. Started by root, the tracer gives up root once attached, and with it
+// the right to create files where only root may and to rename root's files in a sticky directory: the
+// file keeper, forked now (before anything is loaded), keeps it. Otherwise (file capabilities, the
+// systemd unit's dynamic user) the tracer stays who it is and does it itself, by the same rules.
+std::unique_ptr<OutputFiles> output_files(const std::string& path, const LogFileLimits& limits) {
+    if (limits.max_bytes > 0) check_can_rotate(path);
+    if (geteuid() != 0) return nullptr;
+    return std::make_unique<FileKeeper>(OutputDirectory(path, geteuid(), limits.max_files));
 }
 
 // Whether `fd` writes where `event_fd` does, into a file, pipe or socket that something reads as records (a
 // terminal or /dev/null is not one).
 bool into_event_stream(int fd, int event_fd) {
-    struct stat st {
-    }, events{};
+    struct stat st {};
+    struct stat events {};
     if (fstat(fd, &st) != 0 || fstat(event_fd, &events) != 0) return false;
     bool stream = S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
     return stream && st.st_dev == events.st_dev && st.st_ino == events.st_ino;
@@ -167,7 +180,8 @@ int run(const RunPlan& plan) {
     // A regular file is rotated, reopened and kept through a full disk (a FIFO or a device is not).
     std::optional<LogFile> log_file;
     if (plan.output.path && is_regular_file(output_file.get()))
-        log_file.emplace(*plan.output.path, std::move(output_file), plan.output.file_limits);
+        log_file.emplace(*plan.output.path, std::move(output_file), plan.output.file_limits,
+                         output_files(*plan.output.path, plan.output.file_limits));
     std::optional<Metrics> metrics;
     if (plan.output.metrics) metrics.emplace(plan.output.metrics_comm_limit);
     Session session(plan.output, out, log_file ? &*log_file : nullptr, metrics ? &*metrics : nullptr,
@@ -195,7 +209,6 @@ int run(const RunPlan& plan) {
     if (command) tracer.trace_process(static_cast<uint32_t>(command->pid()));
     // Everything privileged is done: the ring buffer and counters are read through what we hold.
     drop_privileges(unprivileged_identity(), /*keep_kill=*/command.has_value());
-    if (log_file && plan.output.file_limits.max_bytes > 0) check_can_rotate(*plan.output.path);
     // The server's threads start only now, with nothing left to drop; so does the thread that tries to
     // listen again when another process holds the port (the tracing goes on meanwhile).
     if (metrics) metrics->serve(*plan.output.metrics);

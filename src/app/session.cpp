@@ -212,6 +212,9 @@ void Session::update_metrics(const Tracer& tracer) {
     metrics_->set_lines_not_written(dropped);
     metrics_->set_output_write_errors(write_errors);
     metrics_->set_rotations(rotations);
+    if (log_file_)
+        metrics_->set_output_file_failures(log_file_->reopen_failures(), log_file_->rotation_failures(),
+                                           log_file_->renames_failed());
     metrics_->set_untracked_forks(tracer.untracked_forks());
 }
 

@@ -40,8 +40,9 @@ size_t whole_lines_that_fit(std::string_view rest, uint64_t size, uint64_t max_b
 
 }  // namespace
 
-LogFile::LogFile(std::string path, FileDescriptor fd, LogFileLimits limits)
-    : path_(std::move(path)), fd_(std::move(fd)), limits_(limits) {
+LogFile::LogFile(std::string path, FileDescriptor fd, LogFileLimits limits, std::unique_ptr<OutputFiles> files)
+    : path_(std::move(path)), fd_(std::move(fd)), limits_(limits), files_(std::move(files)) {
+    if (!files_) files_ = std::make_unique<OutputDirectory>(path_, geteuid(), limits_.max_files);
     // Appending: a file that logrotate's copytruncate empties is written from its new start, not after
     // a hole as large as what it held.
     int flags = fcntl(fd_.get(), F_GETFL);
@@ -50,10 +51,17 @@ LogFile::LogFile(std::string path, FileDescriptor fd, LogFileLimits limits)
 }
 
 void LogFile::write(std::string_view lines) {
+    if (writing_to_deleted_file()) {
+        drop(lines, ENOENT);
+        return;
+    }
     // Someone else may have truncated the file since (copytruncate): rotation follows its real size.
-    if (limits_.max_bytes > 0) size_ = size_of(fd_.get());
+    if (limits_.max_bytes > 0) {
+        size_ = size_of(fd_.get());
+        unrotated_ = std::min(unrotated_, size_);
+    }
     while (!lines.empty()) {
-        size_t take = whole_lines_that_fit(lines, size_, limits_.max_bytes);
+        size_t take = whole_lines_that_fit(lines, size_ - unrotated_, limits_.max_bytes);
         if (take == 0) {
             rotate();
             continue;
@@ -91,6 +99,19 @@ void LogFile::write_chunk(std::string_view chunk) {
     }
 }
 
+// The file written has been deleted (a reopen failed, then logrotate compressed the old file away, or
+// someone removed it): whatever is written there is lost. FILE is opened again, once for each file found
+// deleted; when that fails, lines are dropped and counted until a reopen or a rotation works.
+bool LogFile::writing_to_deleted_file() {
+    struct stat st {};
+    if (fstat(fd_.get(), &st) != 0 || st.st_nlink > 0) return false;
+    if (st.st_ino == deleted_inode_) return true;
+    deleted_inode_ = st.st_ino;
+    std::fprintf(stderr, "bootstrap: the file written as %s was deleted; opening %s again\n", path_.c_str(),
+                 path_.c_str());
+    return !reopen();
+}
+
 // Said once per outage: a full disk would otherwise repeat it at every drain.
 void LogFile::drop(std::string_view lines, int err) {
     ++write_errors_;
@@ -105,41 +126,34 @@ void LogFile::drop(std::string_view lines, int err) {
 // FILE.N-1 becomes FILE.N (replacing the oldest), ..., FILE becomes FILE.1, and a new FILE is created.
 // A shipper that follows FILE by name reads the rest of the old one first (its inode is unchanged).
 void LogFile::rotate() {
-    size_ = 0;  // whatever happens: a rotation that fails is tried again one file size later
-    for (uint32_t n = limits_.max_files; n > 1; --n) {
-        std::string from = path_ + "." + std::to_string(n - 1);
-        std::string to = path_ + "." + std::to_string(n);
-        if (rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT) break;
-    }
-    std::string first = path_ + ".1";
-    if (rename(path_.c_str(), first.c_str()) != 0 && errno != ENOENT) {
+    FileChange change = files_->rotate();
+    renames_failed_ += change.renames_failed;
+    for (size_t start = 0, end; (end = change.renames_said.find('\n', start)) != std::string::npos; start = end + 1)
+        std::fprintf(stderr, "bootstrap: %s\n", change.renames_said.substr(start, end - start).c_str());
+    if (!change.file) {
         ++write_errors_;
-        std::fprintf(stderr, "bootstrap: cannot rotate %s: %s; it goes on growing\n", path_.c_str(),
-                     std::strerror(errno));
+        ++rotation_failures_;
+        unrotated_ = size_;
+        std::fprintf(stderr, "bootstrap: %s\n", change.failure.c_str());
         return;
     }
-    // Created afresh: never a link someone put there meanwhile.
-    FileDescriptor next(open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0600));
-    if (!next) {
-        ++write_errors_;
-        std::fprintf(stderr, "bootstrap: cannot create %s after rotating it: %s; writing on in %s\n", path_.c_str(),
-                     std::strerror(errno), first.c_str());
-        return;
-    }
-    fd_ = std::move(next);
+    fd_ = std::move(change.file);
+    size_ = 0;
+    unrotated_ = 0;
     ++rotations_;
 }
 
 bool LogFile::reopen() {
-    FileDescriptor next(open(path_.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0600));
-    if (!next) {
+    FileChange change = files_->reopen();
+    if (!change.file) {
         ++write_errors_;
-        std::fprintf(stderr, "bootstrap: cannot reopen %s: %s; writing on to the file it was\n", path_.c_str(),
-                     std::strerror(errno));
+        ++reopen_failures_;
+        std::fprintf(stderr, "bootstrap: %s\n", change.failure.c_str());
         return false;
     }
-    fd_ = std::move(next);
+    fd_ = std::move(change.file);
     size_ = size_of(fd_.get());
+    unrotated_ = 0;
     return true;
 }
 

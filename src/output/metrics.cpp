@@ -260,7 +260,15 @@ Metrics::Metrics(size_t comm_limit)
       untracked_forks_(single_counter(*registry_, "bootstrap_untracked_forks_total",
                                       "Processes -p or command mode could not follow: too many traced at once")),
       rotations_(single_counter(*registry_, "bootstrap_output_rotations_total",
-                                "Times the output file was rotated (--max-size)")) {
+                                "Times the output file was rotated (--max-size)")),
+      file_failures_(prometheus::BuildCounter()
+                         .Name("bootstrap_output_file_failures_total")
+                         .Help("Reopens (SIGHUP) and rotations of the output file that failed or were refused, "
+                               "the old file being written on, and rotated files that could not be renamed")
+                         .Register(*registry_)),
+      reopen_failures_(file_failures_.Add({{"operation", "reopen"}})),
+      rotation_failures_(file_failures_.Add({{"operation", "rotate"}})),
+      rename_failures_(file_failures_.Add({{"operation", "rename"}})) {
     prometheus::BuildGauge()
         .Name("bootstrap_build_info")
         .Help("The tracer's version, as a label; the value is always 1")
@@ -328,6 +336,12 @@ std::vector<prometheus::MetricFamily> Metrics::collect() const {
 void Metrics::set_ring_fill(double ratio) {
     ring_fill_.Set(ratio);
     if (ratio > ring_fill_peak_.Value()) ring_fill_peak_.Set(ratio);
+}
+
+void Metrics::set_output_file_failures(uint64_t reopens, uint64_t rotations, uint64_t renames) {
+    set_total(reopen_failures_, reopens);
+    set_total(rotation_failures_, rotations);
+    set_total(rename_failures_, renames);
 }
 
 // Totals kept elsewhere become counters here: only the increase since the last call is added.

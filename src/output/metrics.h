@@ -121,6 +121,9 @@ public:
     void set_output_write_errors(uint64_t total) { set_total(output_write_errors_, total); }
     void set_untracked_forks(uint64_t total) { set_total(untracked_forks_, total); }
     void set_rotations(uint64_t total) { set_total(rotations_, total); }
+    // Reopens and rotations of the output file that failed or were refused, and rotated files that could
+    // not be renamed.
+    void set_output_file_failures(uint64_t reopens, uint64_t rotations, uint64_t renames);
 
     // The events the output holds (see MetricsSink).
     void count(const Event& event);
@@ -155,6 +158,10 @@ private:
     prometheus::Counter& output_write_errors_;
     prometheus::Counter& untracked_forks_;
     prometheus::Counter& rotations_;
+    prometheus::Family<prometheus::Counter>& file_failures_;
+    prometheus::Counter& reopen_failures_;
+    prometheus::Counter& rotation_failures_;
+    prometheus::Counter& rename_failures_;
     std::array<prometheus::Counter*, kExitOutcomes> exit_outcomes_{};
     std::map<int, prometheus::Counter*> failure_series_;  // by errno
     std::map<int, prometheus::Counter*> signal_series_;   // by signal number

@@ -95,4 +95,19 @@ void drop_privileges(const Identity& who, bool keep_kill) {
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw system_error("prctl(PR_SET_DUMPABLE)");
 }
 
+void keep_only_capabilities(uint64_t kept) {
+    int last = last_capability();
+    for (int cap = 0; cap <= last; ++cap)
+        if (((kept >> cap) & 1) == 0) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    if (setgroups(0, nullptr) != 0) throw system_error("setgroups");
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct sets[_LINUX_CAPABILITY_U32S_3] = {};
+    for (size_t word = 0; word < _LINUX_CAPABILITY_U32S_3; ++word)
+        sets[word].effective = sets[word].permitted = static_cast<uint32_t>(kept >> (32 * word));
+    if (syscall(SYS_capset, &header, sets) != 0) throw system_error("capset");
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw system_error("prctl(PR_SET_NO_NEW_PRIVS)");
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw system_error("prctl(PR_SET_DUMPABLE)");
+}
+
 }  // namespace bootstrap

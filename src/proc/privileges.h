@@ -3,6 +3,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+
 namespace bootstrap {
 
 struct Identity {
@@ -20,5 +22,10 @@ Identity unprivileged_identity();
 // so nothing exec'd regains any, and makes the process undumpable so that nothing can ptrace it or read
 // its memory. Throws Error if the kernel refuses.
 void drop_privileges(const Identity& who, bool keep_kill);
+
+// For a helper that keeps its identity (uid 0) but no more privilege than it needs: every capability
+// but those in `kept` (a mask of 1 << CAP_*) leaves every set, the bounding set included, supplementary
+// groups are dropped, no_new_privs is set and the process made undumpable, as above. Throws Error.
+void keep_only_capabilities(uint64_t kept);
 
 }  // namespace bootstrap

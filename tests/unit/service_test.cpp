@@ -335,6 +335,35 @@ TEST_F(LogFileTest, ReopenFollowsAFileMovedAway) {
     EXPECT_EQ(st.st_mode & 0777, 0600u) << "a new file is private to its owner";
 }
 
+// A reopen takes only a private regular file of its own with no other name; anything else is left as it
+// is, and a FIFO with no reader is refused at once rather than waited on.
+TEST_F(LogFileTest, ReopenRefusesWhatIsNotAPrivateRegularFileOfItsOwn) {
+    LogFile file(path_, open_file(), {});
+    file.write("kept\n");
+    std::string moved = dir_ + "/moved.json";
+    auto expect_refused = [&](const std::string& what) {
+        EXPECT_FALSE(file.reopen()) << what;
+        file.write(what + "\n");
+        std::filesystem::remove(path_);
+    };
+    std::filesystem::rename(path_, moved);
+    ASSERT_EQ(symlink(moved.c_str(), path_.c_str()), 0);
+    expect_refused("symlink");
+    ASSERT_EQ(mkfifo(path_.c_str(), 0666), 0);
+    expect_refused("fifo");
+    ASSERT_EQ(link(moved.c_str(), path_.c_str()), 0);
+    expect_refused("hard link");
+    EXPECT_EQ(file.reopen_failures(), 3u);
+    EXPECT_EQ(read(moved), "kept\nsymlink\nfifo\nhard link\n") << "written on to the file it was";
+
+    FileDescriptor shared(open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644));
+    ASSERT_EQ(fchmod(shared.get(), 0644), 0);
+    ASSERT_TRUE(file.reopen());
+    struct stat st {};
+    ASSERT_EQ(stat(path_.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << "made private to its owner";
+}
+
 TEST_F(LogFileTest, WriteErrorEndsTheRunUnlessSurvived) {
     LogFile strict("/dev/full", FileDescriptor(open("/dev/full", O_WRONLY)), {});
     EXPECT_THROW(strict.write("x\n"), Error);
