@@ -170,22 +170,6 @@ TEST(Filters, ExistingProcessInTheCgroupIsListedWithItsCgroupId) {
     EXPECT_TRUE(select(events, "existing", outside).empty());
 }
 
-// The task iterator leaves out pid 1 on some kernels (6.18 starts at pid 2): it is read from /proc as the
-// parent of listed processes, and its cgroup id is still the kernel's.
-TEST(Filters, ExistingProcessReadFromProcHasItsCgroupId) {
-    REQUIRE_BPF();
-    std::string root = cgroup2_mount();
-    ASSERT_FALSE(root.empty()) << "no cgroup2 file system mounted";
-    std::string comm;
-    std::getline(std::ifstream("/proc/1/comm"), comm);
-    std::string path = cgroup_path_of(1);
-    ASSERT_FALSE(path.empty());
-    auto events = trace_json({"--existing", "-c", comm}, [] {});
-    auto init = select(events, "existing", 1);
-    ASSERT_EQ(init.size(), 1u);
-    EXPECT_EQ(init[0]["cgroup_id"], cgroup_id_at(path == "/" ? root : root + path)) << path;
-}
-
 TEST(Filters, ExecOnlyAndExitOnly) {
     REQUIRE_BPF();
     pid_t child = -1;
