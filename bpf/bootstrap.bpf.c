@@ -95,7 +95,7 @@ struct task_state {
 	u64 exec_time_ns;
 	u32 exit_reported; /* kernels without group_dead: the first thread to see the group dead
 			      reports it */
-	u32 pad;
+	u32 known; /* exits_of_known: a record named this process, so its exit is delivered */
 };
 
 struct {
@@ -104,6 +104,18 @@ struct {
 	__type(key, int);
 	__type(value, struct task_state);
 } task_states SEC(".maps");
+
+/* exits_of_known: a record names this process (its leader), so the process table holds it. */
+static __always_inline void mark_known(struct task_struct *leader)
+{
+	struct task_state *state;
+
+	if (!settings.exits_of_known)
+		return;
+	state = bpf_task_storage_get(&task_states, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (state)
+		state->known = 1;
+}
 
 /*
  * A wake-up costs far more than the copy (an interrupt raised from the traced process's exec or
@@ -413,6 +425,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	/* The parent's uid, gid, cgroup and name are the child's: it has not run yet. */
 	fill_header(rec, RECORD_FORK, child, now);
 	emit(rec, sizeof(*rec), now);
+	mark_known(child);
 	return 0;
 }
 #endif /* BOOTSTRAP_EXEC_EXIT_ONLY */
@@ -894,6 +907,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	rec->env_len = env_len;
 
 	emit(rec, sizeof(*rec) + filename_len + args_len + interp_len + cwd_len + env_len, now);
+	mark_known(task);
 	return 0;
 }
 
@@ -995,48 +1009,24 @@ static __always_inline void fill_thread_end(struct exit_record *rec, struct task
 	rec->nvcsw += FINAL_SWITCH;
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(handle_exit, struct task_struct *task)
+/*
+ * The exit record, built in place in the ring: no scratch space, no copy. Lost when the ring is
+ * full, and counted, unless it was for the process table only: no one would have seen it, and the
+ * table finds the process gone by itself.
+ */
+static __always_inline void emit_exit(struct task_struct *task, struct task_struct *leader,
+				      struct signal_struct *signal, bool group_dead, u64 exec_time,
+				      u32 flags, u64 now)
 {
-	u64 now = bpf_ktime_get_ns();
-	struct task_struct *leader = task->group_leader;
-	struct signal_struct *signal = task->signal;
-	struct task_state *state;
-	struct exit_record *rec;
-	bool group_dead = ends_process(ctx, leader, signal);
-	u64 exec_time = 0;
+	struct exit_record *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 
-	if (!group_dead && !settings.report_thread_exits)
-		return 0;
-	if (!in_traced_tree(task))
-		return 0;
-	if (group_dead && settings.filter_traced_tree) {
-		u32 tgid = process_id(task);
-
-		bpf_map_delete_elem(&traced_tgids, &tgid);
-	}
-	/* A process exit is filtered, and named, by its leader: the last thread may have renamed
-	 * itself. */
-	if (!settings.report_exits || !passes_filters(group_dead ? leader : task))
-		return 0;
-
-	state = bpf_task_storage_get(&task_states, leader, 0, 0);
-	if (state)
-		exec_time = state->exec_time_ns;
-	/* -d: the lifetime since exec, or since fork for a process whose exec came before tracing.
-	 */
-	if (settings.min_duration_ns &&
-	    now - (exec_time ? exec_time : leader->start_time) < settings.min_duration_ns)
-		return 0;
-
-	/* A record of fixed size is built in place in the ring: no scratch space, no copy. */
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
-		__sync_fetch_and_add(&lost_records, 1);
-		return 0;
+		if (!(flags & EXIT_UNREPORTED))
+			__sync_fetch_and_add(&lost_records, 1);
+		return;
 	}
 	fill_header(&rec->hdr, RECORD_EXIT, task, now);
-	rec->flags = exec_time ? EXIT_EXEC_SEEN : 0;
+	rec->flags = flags | (exec_time ? EXIT_EXEC_SEEN : 0);
 	rec->exec_time_ns = exec_time;
 	if (group_dead)
 		fill_process_end(rec, task, leader, signal);
@@ -1044,6 +1034,49 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 		fill_thread_end(rec, task);
 	rec->max_rss_pages = signal->maxrss;
 	bpf_ringbuf_submit(rec, wakeup_flags(now));
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *task)
+{
+	u64 now = bpf_ktime_get_ns();
+	struct task_struct *leader = task->group_leader;
+	struct signal_struct *signal = task->signal;
+	struct task_state *state;
+	bool group_dead = ends_process(ctx, leader, signal);
+	bool traced, wanted;
+	u64 exec_time = 0;
+	u32 flags;
+
+	if (!group_dead && !settings.report_thread_exits)
+		return 0;
+	traced = in_traced_tree(task);
+	if (traced && group_dead && settings.filter_traced_tree) {
+		u32 tgid = process_id(task);
+
+		bpf_map_delete_elem(&traced_tgids, &tgid);
+	}
+	/* A process exit is filtered, and named, by its leader: the last thread may have renamed
+	 * itself. */
+	wanted = traced && settings.report_exits && passes_filters(group_dead ? leader : task);
+	if (!wanted && !settings.exits_of_known)
+		return 0;
+
+	state = bpf_task_storage_get(&task_states, leader, 0, 0);
+	if (state)
+		exec_time = state->exec_time_ns;
+	/* -d: the lifetime since exec, or since fork for a process whose exec came before tracing.
+	 */
+	if (wanted && settings.min_duration_ns &&
+	    now - (exec_time ? exec_time : leader->start_time) < settings.min_duration_ns)
+		wanted = false;
+	if (wanted)
+		flags = 0;
+	else if (group_dead && state && state->known) /* the process table must forget it */
+		flags = EXIT_UNREPORTED;
+	else
+		return 0;
+	emit_exit(task, leader, signal, group_dead, exec_time, flags, now);
 	return 0;
 }
 
@@ -1076,6 +1109,7 @@ int dump_processes(struct bpf_iter__task *ctx)
 	bpf_probe_read_kernel_str(rec.comm, sizeof(rec.comm), task->comm);
 	fill_images(&rec, task);
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
+	mark_known(task);
 	return 0;
 }
 
@@ -1184,6 +1218,7 @@ static __always_inline int report_failed_exec(long ret, const char *filename,
 	    BOOTSTRAP_SCRATCH_BYTES(settings.max_args_bytes)) /* never taken; for the verifier */
 		return 0;
 	emit(rec, size, rec->hdr.time_ns);
+	mark_known(task->group_leader);
 	return 0;
 }
 

@@ -61,7 +61,12 @@ struct tracer_settings {
 	__u8 report_forks;		      /* a RECORD_FORK for every new process (not thread) */
 	__u8 capture_env;  /* --env: copy the environment after exec, capped like argv */
 	__u8 filter_pidns; /* --pidns: only processes in the pid namespace target_pidns */
-	__u8 pad;
+	/*
+	 * --ancestors: a process that any record named (fork, exec, failed exec, running) has its
+	 * exit delivered even when the filters leave it out, flagged EXIT_UNREPORTED, so the user
+	 * side's process table can forget it.
+	 */
+	__u8 exits_of_known;
 	/*
 	 * 0 when the tracer runs in the host's pid namespace. Otherwise that namespace's inode
 	 * number: only its processes are traced, and every pid is as it numbers them.
@@ -165,6 +170,7 @@ struct exec_record {
 enum exit_record_flags {
 	EXIT_EXEC_SEEN = 1 << 0,   /* exec_time_ns is valid: the exec happened while tracing */
 	EXIT_THREAD_ONLY = 1 << 1, /* --threads: one thread ended, the process goes on */
+	EXIT_UNREPORTED = 1 << 2,  /* left out by the filters: for the process table only */
 };
 
 struct exit_record {

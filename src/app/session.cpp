@@ -101,7 +101,13 @@ void Session::handle(std::span<const std::byte> record) {
         return;
     }
     if (exec_times_) exec_times_->pair(*event);
-    if (!prepare(*event)) return;
+    // An exit left out (by the kernel's filters, or by --containers here) still ends its process in
+    // the table, or the table would keep every process that passed the filters at fork and not at exit.
+    const auto* exit = std::get_if<ExitEvent>(event);
+    if ((exit && exit->unreported) || !prepare(*event)) {
+        if (table_ && exit) table_->update(*event);
+        return;
+    }
     if (plan_.count_live) count_live(*event);
     if (table_) {
         table_->update(*event);

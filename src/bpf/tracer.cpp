@@ -97,6 +97,7 @@ tracer_settings settings_for(const TracerConfig& config) {
     settings.report_exits = config.report_exits;
     settings.report_thread_exits = config.thread_exits;
     settings.report_forks = config.report_forks;
+    settings.exits_of_known = config.exits_of_known;
     settings.filter_traced_tree = config.trace_tree;
     settings.filter_ppid = config.ppid.has_value();
     settings.target_ppid = config.ppid.value_or(0);

@@ -49,7 +49,10 @@ struct TracerConfig {
     bool exits_paired_in_user_space() const { return report_execs && report_exits; }
     bool failed_execs = false;  // report execve/execveat errors (a probe on every system call's exit)
     bool thread_exits = false;
-    bool report_forks = false;     // a ForkEvent for every new process (the process table's ancestry)
+    bool report_forks = false;  // a ForkEvent for every new process (the process table's ancestry)
+    // Every exit of a process a record named, those the filters leave out flagged `unreported`: the
+    // process table forgets each process it holds.
+    bool exits_of_known = false;
     bool list_running = false;     // load the task iterator for list_running()
     bool capture_env = false;      // exec records carry the environment
     uint64_t min_duration_ns = 0;  // drop exits of processes younger than this (since exec, else fork)

@@ -68,6 +68,7 @@ TracerConfig tracer_config(const Options& options) {
     // by fork even for processes that never exec; both need the processes running now.
     tracer.report_forks = options.ancestors || options.trace_path.has_value() || !options.command.empty();
     tracer.list_running = options.ancestors || options.existing;
+    tracer.exits_of_known = options.ancestors;
     return tracer;
 }
 

@@ -34,13 +34,14 @@ std::optional<std::string> id_in(std::string_view name) {
 
 }  // namespace
 
+// From the root down: a process inside a container may be able to make cgroups below its own (a
+// delegated cgroup, a nested runtime) and name them like another container, but not above it.
 std::optional<std::string> container_id_of(std::string_view path) {
     while (!path.empty()) {
-        size_t slash = path.find_last_of('/');
-        std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
-        if (auto id = id_in(name)) return id;
+        size_t slash = path.find('/');
+        if (auto id = id_in(path.substr(0, slash))) return id;
         if (slash == std::string_view::npos) break;
-        path = path.substr(0, slash);
+        path.remove_prefix(slash + 1);
     }
     return std::nullopt;
 }

@@ -191,6 +191,7 @@ DecodeResult decode_exit(std::span<const std::byte> record, uint64_t page_size) 
     event.proc = process_info(rec.hdr);
     event.status.raw = rec.status;
     event.thread_only = (rec.flags & EXIT_THREAD_ONLY) != 0;
+    event.unreported = (rec.flags & EXIT_UNREPORTED) != 0;
     if ((rec.flags & EXIT_EXEC_SEEN) && rec.hdr.time_ns >= rec.exec_time_ns)
         event.duration_ns = rec.hdr.time_ns - rec.exec_time_ns;
     uint64_t start_ns = rec.hdr.image.start_time_ns;

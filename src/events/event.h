@@ -112,6 +112,7 @@ struct ExitEvent {
     ProcessInfo proc;
     ExitStatus status;
     bool thread_only = false;             // --threads: one thread ended, not the process
+    bool unreported = false;              // left out by the filters: only the process table sees it
     std::optional<uint64_t> duration_ns;  // since exec, when the exec was seen
     uint64_t age_ns = 0;                  // since fork
     uint64_t cpu_user_ns = 0;             // scaled to the precise runtime, as getrusage does

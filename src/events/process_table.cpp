@@ -1,6 +1,12 @@
 #include "events/process_table.h"
 
+#include <signal.h>
+#include <sys/types.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <type_traits>
+#include <utility>
 
 namespace bootstrap {
 
@@ -12,7 +18,14 @@ std::string capped(const std::string& text, size_t max_bytes) {
 
 }  // namespace
 
+ProcessTable::ProcessTable(PidExists exists) : exists_(std::move(exists)) {}
+
+bool ProcessTable::pid_exists(uint32_t pid) {
+    return kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH;
+}
+
 ProcessTable::Entry& ProcessTable::enter(const ProcessInfo& proc) {
+    if (entries_.size() >= sweep_at_) forget_ended();
     auto [found, added] = entries_.try_emplace(key_of(proc.image));
     Entry& entry = found->second;
     entry.comm = proc.comm;
@@ -55,6 +68,20 @@ void ProcessTable::release(Key key) {
         --parent_entry->second.children;
         key = *parent;
     }
+}
+
+// The kernel delivers the exit of every process a record named, but a full ring buffer loses records:
+// a process whose exit was lost is found gone here (its pid no longer exists; one reused keeps it for
+// now). Looked at once the table has doubled since the last look, so the cost per entry stays constant.
+void ProcessTable::forget_ended() {
+    std::vector<Key> ended;
+    for (const auto& [key, entry] : entries_)
+        if (entry.alive && !exists_(key.pid)) ended.push_back(key);
+    for (Key key : ended) {
+        entries_.at(key).alive = false;
+        release(key);
+    }
+    sweep_at_ = std::max(kFirstSweep, 2 * entries_.size());
 }
 
 void ProcessTable::update(const Event& event) {

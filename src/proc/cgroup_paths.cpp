@@ -5,20 +5,61 @@
 #include "events/container.h"
 #include "util/error.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
+#include <string_view>
+#include <vector>
 
 namespace bootstrap {
 
-CgroupPaths::CgroupPaths() {
-    std::ifstream mounts("/proc/self/mounts");
-    for (std::string device, path, type, rest; mounts >> device >> path >> type && std::getline(mounts, rest);)
-        if (type == "cgroup2") {
-            mount_ = path;
-            return;
+namespace {
+
+// Mount points in mountinfo have their spaces, tabs, newlines and backslashes as octal escapes (\040).
+std::string unescaped(std::string_view field) {
+    auto is_octal = [](char c) { return c >= '0' && c <= '7'; };
+    std::string text;
+    for (size_t i = 0; i < field.size(); ++i) {
+        if (field[i] == '\\' && i + 3 < field.size() && is_octal(field[i + 1]) && is_octal(field[i + 2]) &&
+            is_octal(field[i + 3])) {
+            text.push_back(
+                static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 + (field[i + 3] - '0')));
+            i += 3;
+        } else {
+            text.push_back(field[i]);
         }
+    }
+    return text;
 }
+
+}  // namespace
+
+std::string cgroup2_mount_in(std::istream& mountinfo) {
+    // "ID PARENT MAJOR:MINOR ROOT MOUNT_POINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER_OPTIONS"
+    for (std::string line; std::getline(mountinfo, line);) {
+        std::istringstream fields(line);
+        std::string id, parent, device, root, mount_point, field;
+        if (!(fields >> id >> parent >> device >> root >> mount_point)) continue;
+        while (fields >> field && field != "-") {
+        }
+        std::string type;
+        if (!(fields >> type) || type != "cgroup2") continue;
+        if (root == "/") return unescaped(mount_point);
+    }
+    return {};
+}
+
+const std::string& cgroup2_mount() {
+    static const std::string mount = [] {
+        std::ifstream mountinfo("/proc/self/mountinfo");
+        return cgroup2_mount_in(mountinfo);
+    }();
+    return mount;
+}
+
+CgroupPaths::CgroupPaths() : mount_(cgroup2_mount()) {}
 
 std::optional<uint64_t> CgroupPaths::id_of_directory(const std::string& path) const {
     struct stat st {};
@@ -49,18 +90,26 @@ std::optional<std::string> CgroupPaths::path_of(uint64_t id, pid_t pid) {
 std::string CgroupPaths::container_directory(const std::string& prefix) {
     if (mount_.empty()) throw usage_error("--container", "this host has no cgroup v2 hierarchy to find containers in");
     rescan();
-    std::map<std::string, std::string> outermost;  // container id -> its shortest cgroup path
+    std::map<std::string, std::vector<std::string>> claims;  // container id -> the cgroup paths named after it
     for (const auto& [id, path] : paths_) {
         std::optional<std::string> container = container_id_of(path);
-        if (!container || container->rfind(prefix, 0) != 0) continue;
-        auto [it, added] = outermost.emplace(*container, path);
-        if (!added && path.size() < it->second.size()) it->second = path;
+        if (container && container->rfind(prefix, 0) == 0) claims[*container].push_back(path);
     }
-    if (outermost.empty()) throw usage_error("--container", "no running container's id starts with " + prefix);
-    if (outermost.size() > 1)
-        throw usage_error("--container", prefix + " starts the ids of " + std::to_string(outermost.size()) +
+    if (claims.empty()) throw usage_error("--container", "no running container's id starts with " + prefix);
+    if (claims.size() > 1)
+        throw usage_error("--container", prefix + " starts the ids of " + std::to_string(claims.size()) +
                                              " containers: give more of the id");
-    return directory_of(outermost.begin()->second);
+    // The container's cgroup and those below it share its id. A cgroup elsewhere with the same id is
+    // one somebody named so (a delegated subtree is its owner's to name): which is real is not for a
+    // name to say.
+    std::vector<std::string>& paths = claims.begin()->second;
+    std::sort(paths.begin(), paths.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
+    for (const std::string& path : paths)
+        if (path != paths.front() && path.rfind(paths.front() + "/", 0) != 0)
+            throw usage_error("--container", "cgroups in two places are named after container " +
+                                                 claims.begin()->first + ": " + paths.front() + " and " + path +
+                                                 ": give the container's with --cgroup");
+    return directory_of(paths.front());
 }
 
 void CgroupPaths::rescan() {

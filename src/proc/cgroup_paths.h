@@ -7,16 +7,24 @@
 
 #include <chrono>
 #include <cstdint>
+#include <istream>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
 namespace bootstrap {
 
+// Where the cgroup2 hierarchy is mounted, from the lines of /proc/self/mountinfo: /sys/fs/cgroup, or
+// /sys/fs/cgroup/unified on hosts that also mount the v1 hierarchies. Only a mount of the hierarchy's root
+// (as this process's cgroup namespace sees it) will do: /proc/PID/cgroup names paths from there. Empty
+// when there is none.
+std::string cgroup2_mount_in(std::istream& mountinfo);
+// The same for this process's mount namespace, read once.
+const std::string& cgroup2_mount();
+
 class CgroupPaths {
 public:
-    // Finds where the cgroup2 hierarchy is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hosts
-    // that also mount the v1 hierarchies); without one, no path is ever found.
+    // Without a cgroup2 mount (cgroup2_mount()), no path is ever found.
     CgroupPaths();
 
     // The path of cgroup `id` below the mount ("/" for the root, "/system.slice/cron.service"), where
@@ -25,7 +33,7 @@ public:
 
     // The cgroup directory of the one running container whose id starts with `prefix` (the outermost,
     // when the container has cgroups of its own below). Throws Error (status 2, for --container) when no
-    // container or more than one matches.
+    // container or more than one matches, or when cgroups outside one another are named after it.
     std::string container_directory(const std::string& prefix);
 
     // Where the cgroup2 hierarchy is mounted; empty when it is not.

@@ -1,5 +1,7 @@
 #include "proc/proc_scan.h"
 
+#include "proc/cgroup_paths.h"
+
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -83,13 +85,14 @@ std::string read_status(pid_t pid) {
     return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
 }
 
-// The process's cgroup v2 directory under /sys/fs/cgroup, without a trailing slash, from the "0::"
-// line of /proc/PID/cgroup.
+// The process's cgroup v2 directory under the cgroup2 mount (wherever that is), without a trailing
+// slash, from the "0::" line of /proc/PID/cgroup.
 std::optional<std::string> cgroup_dir_of(pid_t pid) {
+    if (cgroup2_mount().empty()) return std::nullopt;
     std::ifstream file("/proc/" + std::to_string(pid) + "/cgroup");
     for (std::string line; std::getline(file, line);) {
         if (line.rfind("0::", 0) != 0) continue;
-        std::string path = "/sys/fs/cgroup" + line.substr(3);
+        std::string path = cgroup2_mount() + line.substr(3);
         if (path.back() == '/') path.pop_back();
         return path;
     }

@@ -165,6 +165,60 @@ TEST(ContextOptions, ContainerIdAndContainerFilters) {
     }
 }
 
+// A 64-hex id that names this test run and `tag`: no other test's container shares its first 12 characters.
+std::string fake_id(char tag) {
+    std::string id = std::string(1, tag) + std::to_string(getpid());
+    id.resize(64, '0');
+    return id;
+}
+
+// A process that can create cgroups below its own (a delegated subtree, a container given its cgroup)
+// can name one like another container's: the container it runs in is still the outermost one.
+TEST(ContextOptions, ContainerIdIsTheOutermostContainers) {
+    REQUIRE_BPF();
+    std::string root = cgroup2_mount();
+    if (root.empty()) GTEST_SKIP() << "no cgroup2 file system mounted";
+    std::string outer_id = fake_id('a'), inner_id = fake_id('b');
+    std::string outer = "/docker-" + outer_id + ".scope", inner = outer + "/docker-" + inner_id + ".scope";
+    ASSERT_EQ(mkdir((root + outer).c_str(), 0755), 0) << strerror(errno);
+    ASSERT_EQ(mkdir((root + inner).c_str(), 0755), 0) << strerror(errno);
+    auto run = trace_child(
+        {"-j", "--containers", "--ppid", std::to_string(getpid())},
+        [&] {
+            std::ofstream(root + inner + "/cgroup.procs") << getpid() << std::flush;
+            return exec_env_with({"/bin/true"}, {});
+        },
+        false);
+    rmdir((root + inner).c_str());
+    rmdir((root + outer).c_str());
+    auto execs = select(parse_json_lines(run.lines), "exec", run.child);
+    ASSERT_EQ(execs.size(), 1u) << joined(run.lines);
+    EXPECT_EQ(execs[0]["cgroup"], inner);
+    EXPECT_EQ(execs[0]["container_id"], outer_id);
+}
+
+// --container filters in the kernel by the container's cgroup, found by its name: with two cgroups named
+// after the same container in unrelated places (one of them made by whoever owns a delegated subtree),
+// the tracer refuses to choose rather than trace the wrong one.
+TEST(ContextOptions, ContainerNamedInTwoPlacesIsRefused) {
+    REQUIRE_BPF();
+    std::string root = cgroup2_mount();
+    if (root.empty()) GTEST_SKIP() << "no cgroup2 file system mounted";
+    std::string id = fake_id('d');
+    std::string real = root + "/docker-" + id + ".scope";
+    std::string delegated = root + "/bootstrap-delegated-" + std::to_string(getpid());
+    std::string claimed = delegated + "/docker-" + id + ".scope";
+    ASSERT_EQ(mkdir(real.c_str(), 0755), 0) << strerror(errno);
+    ASSERT_EQ(mkdir(delegated.c_str(), 0755), 0) << strerror(errno);
+    ASSERT_EQ(mkdir(claimed.c_str(), 0755), 0) << strerror(errno);
+    auto result = run_to_completion({"-j", "--container", id.substr(0, 12)}, 5s);
+    rmdir(claimed.c_str());
+    rmdir(delegated.c_str());
+    rmdir(real.c_str());
+    EXPECT_EQ(result.status, 2) << result.err;
+    EXPECT_NE(result.err.find("two places"), std::string::npos) << result.err;
+}
+
 // --pidns: only processes living in that pid namespace; a process of the test's own is left out.
 TEST(ContextOptions, PidNamespaceFilter) {
     REQUIRE_BPF();

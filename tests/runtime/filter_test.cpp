@@ -124,6 +124,52 @@ TEST(Filters, CgroupSelectsProcessesInsideIt) {
     EXPECT_TRUE(select(events, "exec", outside).empty());
 }
 
+// The id the kernel gives the cgroup whose directory this is: the directory's inode number.
+uint64_t cgroup_id_at(const std::string& directory) {
+    struct stat st {};
+    return stat(directory.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+// The cgroup v2 path /proc shows for `pid` ("0::PATH").
+std::string cgroup_path_of(pid_t pid) {
+    std::ifstream file("/proc/" + std::to_string(pid) + "/cgroup");
+    for (std::string line; std::getline(file, line);)
+        if (line.rfind("0::", 0) == 0) return line.substr(3);
+    return "";
+}
+
+// --existing with --cgroup lists a process that was in the cgroup before tracing, with that cgroup's id,
+// wherever the cgroup2 hierarchy is mounted (/sys/fs/cgroup/unified on a host that also mounts v1).
+TEST(Filters, ExistingProcessInTheCgroupIsListedWithItsCgroupId) {
+    REQUIRE_BPF();
+    std::string root = cgroup2_mount();
+    ASSERT_FALSE(root.empty()) << "no cgroup2 file system mounted";
+    std::string group = root + "/bootstrap-existing-" + std::to_string(getpid());
+    ASSERT_EQ(mkdir(group.c_str(), 0755), 0) << strerror(errno);
+    pid_t inside = spawn([&] {
+        std::ofstream(group + "/cgroup.procs") << getpid() << std::flush;
+        execl("/bin/sleep", "sleep", "30", nullptr);
+        return 2;
+    });
+    std::string relative = group.substr(root.size());
+    for (int i = 0; i < 200 && cgroup_path_of(inside) != relative; ++i) std::this_thread::sleep_for(10ms);
+    ASSERT_EQ(cgroup_path_of(inside), relative);
+    pid_t outside = spawn_exec("/bin/sleep", {"sleep", "30"});
+    std::this_thread::sleep_for(100ms);  // both have exec'd by now
+    auto events = trace_json({"--existing", "--cgroup", group}, [] {});
+    uint64_t group_id = cgroup_id_at(group);
+    kill(inside, SIGKILL);
+    kill(outside, SIGKILL);
+    reap(inside);
+    reap(outside);
+    rmdir(group.c_str());
+    auto listed = select(events, "existing", inside);
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0]["cgroup_id"], group_id);
+    EXPECT_EQ(listed[0]["filename"], "/usr/bin/sleep");
+    EXPECT_TRUE(select(events, "existing", outside).empty());
+}
+
 TEST(Filters, ExecOnlyAndExitOnly) {
     REQUIRE_BPF();
     pid_t child = -1;

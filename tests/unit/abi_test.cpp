@@ -102,7 +102,7 @@ static_assert(FIELD_SIZE(tracer_settings, target_comm) == BOOTSTRAP_COMM_LEN);
 static_assert(offsetof(tracer_settings, report_forks) == 52);
 static_assert(offsetof(tracer_settings, capture_env) == 53);
 static_assert(offsetof(tracer_settings, filter_pidns) == 54);
-static_assert(offsetof(tracer_settings, pad) == 55);
+static_assert(offsetof(tracer_settings, exits_of_known) == 55);
 static_assert(offsetof(tracer_settings, pidns_inum) == 56);
 static_assert(offsetof(tracer_settings, target_pidns) == 60);
 
@@ -116,7 +116,7 @@ static_assert(alignof(exit_record) == 8);
 static_assert(RECORD_EXEC == 1 && RECORD_EXIT == 2 && RECORD_EXEC_FAILED == 3 && RECORD_FORK == 4 &&
               RECORD_RUNNING == 5);
 static_assert(EXEC_ARGS_TRUNCATED == 1 && EXEC_ARGS_UNREADABLE == 2);
-static_assert(EXIT_EXEC_SEEN == 1 && EXIT_THREAD_ONLY == 2);
+static_assert(EXIT_EXEC_SEEN == 1 && EXIT_THREAD_ONLY == 2 && EXIT_UNREPORTED == 4);
 
 // The same facts at run time, so a failure names the field instead of stopping the build of every test.
 TEST(Abi, RecordHeaderLayout) {

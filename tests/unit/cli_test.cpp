@@ -94,6 +94,17 @@ TEST(Plan, CommandIsTracedWithItsDescendantsAndSummarised) {
     EXPECT_FALSE(pid.plan->output.summary);
 }
 
+// The process table must hear of every process it holds ending, whatever the filters let through.
+TEST(Plan, AncestorsGetTheExitsOfEveryProcessTheTableHolds) {
+    auto ancestors = parse({"--ancestors", "-c", "sh"});
+    ASSERT_TRUE(ancestors.plan);
+    EXPECT_TRUE(ancestors.plan->tracer.report_forks);
+    EXPECT_TRUE(ancestors.plan->tracer.exits_of_known);
+    auto timeline = parse({"--trace", "t.json", "-c", "sh"});
+    ASSERT_TRUE(timeline.plan);
+    EXPECT_FALSE(timeline.plan->tracer.exits_of_known);
+}
+
 TEST(Plan, JsonReportsLossesAsRecords) {
     auto outcome = parse({"-j"});
     ASSERT_TRUE(outcome.plan);

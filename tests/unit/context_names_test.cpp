@@ -2,9 +2,11 @@
 // the runtimes and users produce.
 #include "events/container.h"
 #include "events/redact.h"
+#include "proc/cgroup_paths.h"
 
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,17 @@ TEST(ContainerId, EachRuntimesCgroupNames) {
     EXPECT_EQ(container_id_of("/system.slice/docker-" + kId + ".scope/init.scope"), kId) << "systemd inside";
 }
 
+// A cgroup named like a container below a container's own is the outer container's making: the id is
+// the outermost one.
+TEST(ContainerId, TheOutermostContainer) {
+    std::string inner = "b" + kId.substr(1);
+    EXPECT_EQ(container_id_of("/system.slice/docker-" + kId + ".scope/docker-" + inner + ".scope"), kId);
+    EXPECT_EQ(container_id_of("/docker/" + kId + "/docker/" + inner), kId) << "Docker in Docker";
+    EXPECT_EQ(container_id_of("/system.slice/docker-" + kId + ".scope/libpod-conmon-" + inner + ".scope"), kId);
+    EXPECT_EQ(container_id_of("/machine.slice/libpod-conmon-" + kId + ".scope/docker-" + inner + ".scope"), inner)
+        << "a monitor is not a container";
+}
+
 TEST(ContainerId, NotAContainer) {
     EXPECT_FALSE(container_id_of("/"));
     EXPECT_FALSE(container_id_of("/user.slice/user-1000.slice/session-3.scope"));
@@ -30,6 +43,22 @@ TEST(ContainerId, NotAContainer) {
     std::string upper = kId;
     upper[0] = 'F';
     EXPECT_FALSE(container_id_of("/docker/" + upper));
+}
+
+TEST(CgroupMount, FoundInMountinfo) {
+    std::istringstream hybrid(
+        "30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+        "31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+        "40 30 0:37 / /sys/fs/cgroup/unified rw,relatime shared:9 - cgroup2 cgroup2 rw\n");
+    EXPECT_EQ(cgroup2_mount_in(hybrid), "/sys/fs/cgroup/unified");
+    std::istringstream unified("35 24 0:30 / /sys/fs/cgroup rw,nosuid shared:9 - cgroup2 cgroup2 rw,nsdelegate\n");
+    EXPECT_EQ(cgroup2_mount_in(unified), "/sys/fs/cgroup");
+    std::istringstream escaped(
+        "50 24 0:30 /system.slice /mnt/a\\040slice rw - cgroup2 cgroup2 rw\n"
+        "51 24 0:30 / /mnt/cgroup\\040v2 rw - cgroup2 cgroup2 rw\n");
+    EXPECT_EQ(cgroup2_mount_in(escaped), "/mnt/cgroup v2") << "a mount of a cgroup below the root is not one";
+    std::istringstream none("30 22 0:27 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n");
+    EXPECT_EQ(cgroup2_mount_in(none), "");
 }
 
 TEST(Redactor, EnvironmentValuesOfSecretNames) {

@@ -248,6 +248,13 @@ TEST(DecodeExit, ThreadOnlyFlag) {
     EXPECT_TRUE(decode_as<ExitEvent>(exit_record({.flags = 2})).thread_only);
 }
 
+TEST(DecodeExit, UnreportedFlag) {
+    EXPECT_FALSE(decode_as<ExitEvent>(exit_record({})).unreported);
+    auto exit = decode_as<ExitEvent>(exit_record({.flags = 4}));
+    EXPECT_TRUE(exit.unreported);
+    EXPECT_FALSE(exit.thread_only);
+}
+
 TEST(DecodeExit, DurationOnlyWhenTheExecWasSeen) {
     // The header's time_ns is 50 s.
     auto seen = decode_as<ExitEvent>(exit_record({.flags = 1, .exec_time_ns = 47 * kSecond}));

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -90,7 +91,7 @@ TEST(ProcessTable, ADeadParentStaysWhileADescendantLives) {
 
 // 30,000 live processes under one parent, then all exit: the table is back to its start size.
 TEST(ProcessTable, ReturnsToItsStartSizeAfterThirtyThousandProcesses) {
-    ProcessTable table;
+    ProcessTable table([](uint32_t) { return true; });
     table.update(exec_of(1, 10, 1, 0, 0, "init", "/sbin/init"));
     size_t start = table.size();
     constexpr uint32_t kLive = 30'000;
@@ -114,6 +115,21 @@ TEST(ProcessTable, ParentsListedAfterTheirChildrenAreLinked) {
     table.update(exit_of(100, 20, 0));
     EXPECT_EQ(table.size(), 2u) << "linked: the exited parent stays for its child";
     EXPECT_EQ(pids(table.ancestors(info(300, 40, 2, 200, 30, "grandchild"))), (std::vector<uint32_t>{200, 100}));
+}
+
+// A process whose exit record was lost (a full ring buffer) is forgotten once its pid is gone, when the
+// table has doubled: it does not grow with every lost exit.
+TEST(ProcessTable, ForgetsProcessesGoneWhoseExitsWereLost) {
+    std::set<uint32_t> running = {1};
+    ProcessTable table([&](uint32_t pid) { return running.contains(pid); });
+    table.update(exec_of(1, 10, 1, 0, 0, "init", "/sbin/init"));
+    for (uint32_t pid = 1000; pid < 1000 + 100'000; ++pid) {
+        running.insert(pid);
+        table.update(fork_of(pid, pid * 100ull, 1, 10, "init"));
+        running.erase(pid);  // ended, and its exit never came
+    }
+    EXPECT_LT(table.size(), 10'000u);
+    EXPECT_EQ(pids(table.ancestors(info(5, 50, 1, 1, 10, "x"))), (std::vector<uint32_t>{1})) << "init stays";
 }
 
 }  // namespace
