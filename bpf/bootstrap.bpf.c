@@ -346,6 +346,27 @@ static __always_inline bool wanted(struct task_struct *task)
 }
 
 /*
+ * The exec count of the parent's image that forked `task`. The kernel keeps it in parent_exec_id,
+ * and it is the real parent's as long as that is the process that forked: one the task was
+ * re-parented to is a reaper (a pid namespace's init, or a subreaper), whose image now is named
+ * instead. A parent that has not exec'd since the fork has the same count either way, which spares
+ * the reaper's flags.
+ */
+static __always_inline u64 parent_exec_seq(struct task_struct *task, struct task_struct *parent)
+{
+	u64 now = BPF_CORE_READ(parent, self_exec_id), at_fork = task->parent_exec_id;
+	struct signal_struct *signal;
+
+	if (at_fork >= now) /* the same image; or more: another process's count, so a reaper's */
+		return now;
+	signal = BPF_CORE_READ(parent, signal);
+	if ((BPF_CORE_READ(signal, flags) & SIGNAL_UNKILLABLE) ||
+	    BPF_CORE_READ_BITFIELD_PROBED(signal, is_child_subreaper))
+		return now;
+	return at_fork;
+}
+
+/*
  * The process's image and its parent's. The parent is the thread that forked it (or a reaper), so
  * the start time is that of its group leader. The parent through CO-RE reads: see the top of this
  * file; `task` must be a trusted pointer.
@@ -367,7 +388,7 @@ static __always_inline void fill_images(struct record_header *hdr, struct task_s
 		hdr->parent_image.start_time_ns =
 		    parent_pid == parent_tgid ? BPF_CORE_READ(parent, start_time)
 					      : BPF_CORE_READ(parent, group_leader, start_time);
-		hdr->parent_image.exec_seq = BPF_CORE_READ(parent, self_exec_id);
+		hdr->parent_image.exec_seq = parent_exec_seq(task, parent);
 	} else {
 		hdr->parent_image.start_time_ns = hdr->parent_image.exec_seq = 0;
 	}
@@ -481,8 +502,9 @@ struct cwd_walk {
 	struct dentry
 	    *root_dentry; /* the task's root (a chroot, a container's): the walk ends there */
 	struct vfsmount *root_mnt;
-	u32 base; /* where the components go in the record's data */
-	u32 len;  /* bytes of components so far */
+	u32 base;  /* where the components go in the record's data */
+	u32 len;   /* bytes of components so far */
+	bool leaf; /* the first step: at the working directory itself */
 	bool done;
 };
 
@@ -500,15 +522,20 @@ __noinline int cwd_step(struct cwd_walk *walk)
 	struct vfsmount *vfsmnt;
 	struct exec_record *rec = scratch_space();
 	const unsigned char *name;
+	struct hlist_bl_node **hashed;
+	u64 buf[6], hash_at, parent_at, name_at, window;
 	u32 len;
 	u64 offset;
 	long copied;
+	bool in, leaf;
 
 	if (!walk || !rec)
 		return 1;
 	dentry = walk->dentry;
 	vfsmnt = walk->vfsmnt;
 	len = walk->len;
+	leaf = walk->leaf;
+	walk->leaf = false;
 
 	if (dentry == walk->root_dentry && vfsmnt == walk->root_mnt)
 		goto done;
@@ -525,9 +552,25 @@ __noinline int cwd_step(struct cwd_walk *walk)
 		walk->mnt_root = BPF_CORE_READ(up, mnt.mnt_root);
 		return 0;
 	}
-	READ_PAIR(dentry, d_parent, parent, d_name.name, name);
+	/* The parent and the name, and at the leaf whether the dcache still holds it: one read. */
+	hash_at = FIELD_OFFSET(dentry, d_hash.pprev);
+	parent_at = FIELD_OFFSET(dentry, d_parent);
+	name_at = FIELD_OFFSET(dentry, d_name.name);
+	window = WINDOW_BASE(hash_at, parent_at);
+	in = IN_WINDOW(buf, window, hash_at, 8) && IN_WINDOW(buf, window, parent_at, 8) &&
+	     IN_WINDOW(buf, window, name_at, 8);
+	if (in)
+		READ_WINDOW(buf, window, dentry);
+	WINDOW_FIELD(parent, in, buf, window, dentry, d_parent, parent_at);
+	WINDOW_FIELD(name, in, buf, window, dentry, d_name.name, name_at);
 	if (parent == dentry)
 		goto done;
+	if (leaf) {
+		/* Removed: unhashed, and not a root (fs/dcache.c, d_unlinked()). */
+		WINDOW_FIELD(hashed, in, buf, window, dentry, d_hash.pprev, hash_at);
+		if (!hashed)
+			rec->flags |= EXEC_CWD_DELETED;
+	}
 	if (len > BOOTSTRAP_CWD_MAX - NAME_BYTES) /* a path too long: cut */
 		return 1;
 	/*
@@ -560,7 +603,7 @@ __noinline u32 copy_cwd_of(u64 fs_address, u32 base)
 {
 	struct fs_struct *fs = (struct fs_struct *)fs_address;
 	struct exec_record *rec = scratch_space();
-	struct cwd_walk walk = {.base = base};
+	struct cwd_walk walk = {.base = base, .leaf = true};
 	struct mount *mnt;
 	u64 buf[4], root_mnt = FIELD_OFFSET(fs, root.mnt);
 	u64 root_dentry = FIELD_OFFSET(fs, root.dentry), pwd_mnt = FIELD_OFFSET(fs, pwd.mnt);
@@ -691,13 +734,43 @@ static __always_inline void fill_context(struct exec_record *rec, struct task_st
 #define S_ISGID 02000
 #define S_IXGRP 00010
 
-/* What the exec raised, from the ids it left and the file's mode and owner. */
+/*
+ * The host's uid of root in the credentials' user namespace (kernel/user_namespace.c,
+ * map_id_down()), or (u32)-1 when nothing maps to it. The host's own namespace maps every id to
+ * itself.
+ */
+static __always_inline u32 namespace_root(const struct cred *cred)
+{
+	struct user_namespace *ns = BPF_CORE_READ(cred, user_ns);
+	struct uid_gid_extent extent = {};
+	u32 count = BPF_CORE_READ(ns, uid_map.nr_extents);
+	void *extents = (void *)ns + bpf_core_field_offset(ns->uid_map.extent);
+
+	if (count >
+	    UID_GID_MAP_MAX_BASE_EXTENTS) { /* sorted by first: root's, if any, comes first */
+		extents = BPF_CORE_READ(ns, uid_map.forward);
+		count = 1;
+	}
+	for (u32 i = 0; i < UID_GID_MAP_MAX_BASE_EXTENTS && i < count; i++) {
+		if (bpf_probe_read_kernel(&extent, sizeof(extent), extents + i * sizeof(extent)))
+			break;
+		if (extent.first == 0 && extent.count)
+			return extent.lower_first;
+	}
+	return (u32)-1;
+}
+
+/*
+ * What the exec raised (or lowered), from the ids it left and the file's mode and owner. The
+ * namespace's root and the capabilities are read only after a set-id bit or secureexec: both are
+ * rare.
+ */
 static __always_inline u32 raised_privileges(bool secureexec, struct exec_context *context,
 					     struct inode *inode, u32 mode)
 {
 	u32 flags = 0;
-	u64 effective = 0, ambient = 0;
-	const struct cred *cred;
+	u64 permitted = 0, ambient = 0;
+	const struct cred *cred = context->cred;
 
 	/* The new credentials are in place: a set-id bit that took effect left them apart. */
 	if ((mode & S_ISUID) && context->euid != context->uid &&
@@ -706,18 +779,21 @@ static __always_inline u32 raised_privileges(bool secureexec, struct exec_contex
 	if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) && context->egid != context->gid &&
 	    context->egid == BPF_CORE_READ(inode, i_gid.val))
 		flags |= EXEC_SETGID;
+	/* Root gains nothing from another identity: it had every privilege already. */
+	if (flags)
+		return context->uid == namespace_root(cred) ? flags | EXEC_SETID_LOWERED : flags;
 	/*
-	 * An exec that gained privileges without a set-id bit, and has effective capabilities
-	 * beyond the ambient ones it keeps, gained them from the file. The kernel judges "gained"
-	 * against the root of the process's own user namespace, so root in a container is not taken
-	 * for a file's gift. The capabilities are read only then: secureexec is rare.
+	 * secureexec without a set-id bit (cap_bprm_creds_from_file()): for a process that is not
+	 * its user namespace's root, file capabilities gave it effective capabilities or permitted
+	 * ones beyond its ambient set; permitted ones it can make effective itself. So root in a
+	 * container is not taken for a file's gift, nor is an effective root uid kept from an
+	 * earlier exec: that process had its capabilities before.
 	 */
-	if (!secureexec || (flags & (EXEC_SETUID | EXEC_SETGID)))
-		return flags;
-	cred = context->cred;
-	bpf_core_read(&effective, sizeof(effective), &cred->cap_effective);
+	if (!secureexec)
+		return 0;
+	bpf_core_read(&permitted, sizeof(permitted), &cred->cap_permitted);
 	bpf_core_read(&ambient, sizeof(ambient), &cred->cap_ambient);
-	if (effective & ~ambient)
+	if ((permitted & ~ambient) && context->euid != namespace_root(cred))
 		flags |= EXEC_FILE_CAPS;
 	return flags;
 }
@@ -731,8 +807,9 @@ __noinline u32 program_flags_of(u64 file_address, bool secureexec, struct exec_c
 {
 	struct file *file = (struct file *)file_address;
 	struct inode *inode;
-	struct dentry *dentry;
+	struct dentry *dentry, *parent;
 	struct super_block *sb;
+	const unsigned char *name_address;
 	u32 mode, nlink, flags;
 	u64 buf[10], mode_at, sb_at, nlink_at, base;
 	bool in;
@@ -757,11 +834,14 @@ __noinline u32 program_flags_of(u64 file_address, bool secureexec, struct exec_c
 		flags |= EXEC_DELETED;
 		/*
 		 * memfd_create names its file "memfd:NAME" (mm/memfd.c), and its inode never has a
-		 * link (shmem and hugetlbfs clear it): the name is read only for such a file.
+		 * link (shmem and hugetlbfs clear it): the name is read only for such a file. Its
+		 * dentry is a pseudo one, its own parent (alloc_file_pseudo()), where a deleted
+		 * file of the same name keeps the directory it was in.
 		 */
-		bpf_probe_read_kernel(name, sizeof(name), BPF_CORE_READ(dentry, d_name.name));
-		if (name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' &&
-		    name[4] == 'd' && name[5] == ':')
+		READ_PAIR(dentry, d_parent, parent, d_name.name, name_address);
+		bpf_probe_read_kernel(name, sizeof(name), name_address);
+		if (parent == dentry && name[0] == 'm' && name[1] == 'e' && name[2] == 'm' &&
+		    name[3] == 'f' && name[4] == 'd' && name[5] == ':')
 			flags |= EXEC_MEMFD;
 	}
 	if (BPF_CORE_READ(sb, s_magic) == OVERLAYFS_SUPER_MAGIC) {

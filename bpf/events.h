@@ -115,7 +115,12 @@ struct record_header {
 	__u64 cgroup_id;	       /* cgroup v2 id of the task */
 	char comm[BOOTSTRAP_COMM_LEN]; /* NUL-padded; may hold any byte a process chose */
 	struct image_key image;	       /* the image the process runs (for an exit: its last one) */
-	struct image_key parent_image; /* the image its parent (ppid) runs; zero when ppid is 0 */
+	/*
+	 * The image of its parent (ppid) that forked it, which the parent may have left by exec
+	 * since; for a process re-parented to a reaper, the image the reaper runs. Zero when ppid
+	 * is 0.
+	 */
+	struct image_key parent_image;
 };
 
 enum exec_record_flags {
@@ -125,8 +130,10 @@ enum exec_record_flags {
 	/* What the exec itself raised (RECORD_EXEC only): */
 	EXEC_SETUID =
 	    1 << 2, /* a set-user-id bit made the effective uid differ from the real one */
-	EXEC_SETGID = 1 << 3,	 /* the same for the group */
-	EXEC_FILE_CAPS = 1 << 4, /* file capabilities put capabilities in the effective set */
+	EXEC_SETGID = 1 << 3, /* the same for the group */
+	/* File capabilities gave capabilities beyond the ambient ones: permitted ones at least,
+	 * which the program can make effective itself. */
+	EXEC_FILE_CAPS = 1 << 4,
 	/* Where the program came from (RECORD_EXEC only): */
 	EXEC_MEMFD = 1 << 5,   /* a memfd: a program that never was a file */
 	EXEC_DELETED = 1 << 6, /* a file with no links left */
@@ -135,6 +142,12 @@ enum exec_record_flags {
 	EXEC_CWD_TRUNCATED = 1 << 8, /* the working directory was deeper or longer than the caps */
 	EXEC_ENV_TRUNCATED = 1 << 9,
 	EXEC_ENV_UNREADABLE = 1 << 10,
+	/*
+	 * With EXEC_SETUID or EXEC_SETGID: the real uid is root (of the process's user namespace),
+	 * who had every privilege already: the set-id bit took the process to a lesser identity.
+	 */
+	EXEC_SETID_LOWERED = 1 << 11,
+	EXEC_CWD_DELETED = 1 << 12, /* the working directory had been removed */
 };
 
 /*

@@ -24,6 +24,8 @@ typedef _Bool bool;
 
 /* include/linux/sched/signal.h: signal_struct.flags bit set by exit_group() and fatal signals. */
 #define SIGNAL_GROUP_EXIT 0x00000004
+/* The same flags: set on a pid namespace's init, the reaper of its orphans (kernel/fork.c). */
+#define SIGNAL_UNKILLABLE 0x00000040
 
 typedef struct {
 	int counter;
@@ -63,6 +65,7 @@ struct signal_struct {
 	unsigned long maxrss; /* peak RSS in pages, folded in at exec and when the group dies */
 	struct pid *pids[4];  /* by enum pid_type */
 	struct tty_struct *tty;
+	unsigned int is_child_subreaper : 1; /* prctl(PR_SET_CHILD_SUBREAPER) */
 } __attribute__((preserve_access_index));
 
 /* include/linux/pid.h */
@@ -87,13 +90,37 @@ typedef struct {
 	u64 val;
 } kernel_cap_t;
 
+/*
+ * A user namespace's ids as its parent's see them: up to five extents in place, more in an array
+ * sorted by `first` (include/linux/user_namespace.h); the lower ids are the host's.
+ */
+#define UID_GID_MAP_MAX_BASE_EXTENTS 5
+
+struct uid_gid_extent {
+	u32 first;
+	u32 lower_first;
+	u32 count;
+} __attribute__((preserve_access_index));
+
+struct uid_gid_map {
+	u32 nr_extents;
+	struct uid_gid_extent extent[UID_GID_MAP_MAX_BASE_EXTENTS]; /* in a union with forward */
+	struct uid_gid_extent *forward;
+} __attribute__((preserve_access_index));
+
+struct user_namespace {
+	struct uid_gid_map uid_map;
+} __attribute__((preserve_access_index));
+
 struct cred {
 	kuid_t uid;
 	kgid_t gid;
 	kuid_t euid;
 	kgid_t egid;
+	kernel_cap_t cap_permitted;
 	kernel_cap_t cap_effective;
 	kernel_cap_t cap_ambient;
+	struct user_namespace *user_ns;
 } __attribute__((preserve_access_index));
 
 /* Paths: a dentry names one component; a mount's root dentry hangs on its parent's mountpoint. */
@@ -109,6 +136,12 @@ struct super_block {
 /* include/uapi/linux/magic.h */
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
 
+/* A dentry in the dcache's hash table: pprev is NULL once it is unhashed (removed). */
+struct hlist_bl_node {
+	struct hlist_bl_node *next;
+	struct hlist_bl_node **pprev;
+} __attribute__((preserve_access_index));
+
 struct inode {
 	unsigned short i_mode;
 	kuid_t i_uid;
@@ -118,6 +151,8 @@ struct inode {
 } __attribute__((preserve_access_index));
 
 struct dentry {
+	struct hlist_bl_node d_hash;
+	/* Itself for a file system's root and for a pseudo file's dentry. */
 	struct dentry *d_parent;
 	struct qstr d_name;
 } __attribute__((preserve_access_index));
@@ -225,7 +260,8 @@ struct task_struct {
 	struct nsproxy *nsproxy;
 	kuid_t loginuid; /* CONFIG_AUDIT */
 	u64 start_time;
-	u64 self_exec_id; /* incremented by every exec; u64 since 5.7 */
+	u64 self_exec_id;   /* incremented by every exec; u64 since 5.7 */
+	u64 parent_exec_id; /* the forking parent's self_exec_id then (kernel/fork.c) */
 	u64 utime;
 	u64 stime;
 	struct sched_entity se;

@@ -85,6 +85,7 @@ ExecContext exec_context(const exec_record& rec, std::string_view cwd, std::stri
     ExecContext context;
     context.cwd = path_from_leaf_up(cwd);
     context.cwd_truncated = (rec.flags & EXEC_CWD_TRUNCATED) != 0;
+    context.cwd_deleted = (rec.flags & EXEC_CWD_DELETED) != 0;
     context.euid = rec.euid;
     context.egid = rec.egid;
     if (rec.auid != UINT32_MAX) context.auid = rec.auid;
@@ -93,8 +94,11 @@ ExecContext exec_context(const exec_record& rec, std::string_view cwd, std::stri
     context.ns_pid = rec.ns_pid;
     context.pid_ns = rec.pid_ns;
     context.mnt_ns = rec.mnt_ns;
-    context.raised_setuid = (rec.flags & EXEC_SETUID) != 0;
-    context.raised_setgid = (rec.flags & EXEC_SETGID) != 0;
+    bool lowered = (rec.flags & EXEC_SETID_LOWERED) != 0;
+    context.raised_setuid = (rec.flags & EXEC_SETUID) != 0 && !lowered;
+    context.raised_setgid = (rec.flags & EXEC_SETGID) != 0 && !lowered;
+    context.lowered_setuid = (rec.flags & EXEC_SETUID) != 0 && lowered;
+    context.lowered_setgid = (rec.flags & EXEC_SETGID) != 0 && lowered;
     context.raised_file_caps = (rec.flags & EXEC_FILE_CAPS) != 0;
     context.exe_memfd = (rec.flags & EXEC_MEMFD) != 0;
     context.exe_deleted = (rec.flags & EXEC_DELETED) != 0;

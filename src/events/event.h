@@ -36,7 +36,7 @@ struct ProcessInfo {
     uint64_t cgroup_id = 0;
     std::string comm;                      // raw bytes as the kernel had them, up to 15
     ImageKey image;                        // the image it runs (for an exit, its last)
-    std::optional<ImageKey> parent_image;  // what its parent runs; none when ppid is 0
+    std::optional<ImageKey> parent_image;  // its parent's image that forked it; none when ppid is 0
 };
 
 // One process of an exec's ancestry (--ancestors), from the process table.
@@ -50,6 +50,7 @@ struct Ancestor {
 struct ExecContext {
     std::string cwd;  // absolute; "/" for the root
     bool cwd_truncated = false;
+    bool cwd_deleted = false;  // the directory had been removed
     uint32_t euid = 0;
     uint32_t egid = 0;
     std::optional<uint32_t> auid;  // none when no login set it
@@ -58,10 +59,13 @@ struct ExecContext {
     uint32_t ns_pid = 0;          // the pid in the process's own pid namespace
     uint32_t pid_ns = 0;
     uint32_t mnt_ns = 0;
-    // What the exec raised, and the kind of file the program came from (exec only).
+    // What the exec raised or lowered, and the kind of file the program came from (exec only). A set-id
+    // bit run by root lowers: root had every privilege already.
     bool raised_setuid = false;
     bool raised_setgid = false;
     bool raised_file_caps = false;
+    bool lowered_setuid = false;
+    bool lowered_setgid = false;
     bool exe_memfd = false;
     bool exe_deleted = false;
     bool exe_upper_layer = false;
@@ -73,6 +77,7 @@ struct ExecContext {
     std::optional<std::string> container_id;
 
     bool raised_privileges() const { return raised_setuid || raised_setgid || raised_file_caps; }
+    bool lowered_privileges() const { return lowered_setuid || lowered_setgid; }
 };
 
 struct ExecEvent {

@@ -38,4 +38,11 @@ std::vector<std::string> privileges_raised(const ExecContext& context) {
     return names;
 }
 
+std::vector<std::string> privileges_lowered(const ExecContext& context) {
+    std::vector<std::string> names;
+    if (context.lowered_setuid) names.emplace_back("setuid");
+    if (context.lowered_setgid) names.emplace_back("setgid");
+    return names;
+}
+
 }  // namespace bootstrap

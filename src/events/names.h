@@ -16,5 +16,7 @@ std::string errno_name(int error);
 std::string tty_name(uint32_t device);
 // The names of what an exec raised, in a fixed order: "setuid", "setgid", "file_caps".
 std::vector<std::string> privileges_raised(const ExecContext& context);
+// The names of the set-id bits that lowered a root process's privileges: "setuid", "setgid".
+std::vector<std::string> privileges_lowered(const ExecContext& context);
 
 }  // namespace bootstrap

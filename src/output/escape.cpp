@@ -119,6 +119,16 @@ void append_escaped(fmt::memory_buffer& out, std::string_view bytes, Spaces spac
     }
 }
 
+void append_field_value(fmt::memory_buffer& out, std::string_view value) {
+    constexpr std::string_view kFieldSyntax = "'\"=";
+    size_t start = 0;
+    for (size_t pos; (pos = value.find_first_of(kFieldSyntax, start)) != std::string_view::npos; start = pos + 1) {
+        append_escaped(out, value.substr(start, pos - start), Spaces::escape);
+        append_hex_byte(out, static_cast<unsigned char>(value[pos]));
+    }
+    append_escaped(out, value.substr(start), Spaces::escape);
+}
+
 void append_quoted_arg(fmt::memory_buffer& out, std::string_view arg) {
     bool plain = !arg.empty();
     for (char ch : arg) {

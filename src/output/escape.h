@@ -15,6 +15,10 @@ namespace bootstrap {
 enum class Spaces { keep, escape };
 void append_escaped(fmt::memory_buffer& out, std::string_view bytes, Spaces spaces = Spaces::keep);
 
+// Appends a value of a key=value field that a process chose (a directory): escaped as above with spaces,
+// and quotes and '=' as \xNN too, so that it stays one word and cannot pass for another field.
+void append_field_value(fmt::memory_buffer& out, std::string_view value);
+
 // Appends an argument for a shell-like command line: as is when it is non-empty and holds only safe
 // characters, otherwise in single quotes (escaped as above, with \' for a quote).
 void append_quoted_arg(fmt::memory_buffer& out, std::string_view arg);

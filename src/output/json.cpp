@@ -54,6 +54,7 @@ void JsonSink::write(const ExecEvent& event) {
     if (event.interpreter) json_.field("interpreter", *event.interpreter);
     context_fields(event.context);
     json_.field("privileges_raised", privileges_raised(event.context));
+    json_.field("privileges_lowered", privileges_lowered(event.context));
     json_.field("exe_memfd", event.context.exe_memfd);
     json_.field("exe_deleted", event.context.exe_deleted);
     json_.field("exe_upper_layer", event.context.exe_upper_layer);
@@ -69,6 +70,7 @@ void JsonSink::write(const ExecEvent& event) {
 void JsonSink::context_fields(const ExecContext& context) {
     json_.field("cwd", context.cwd);
     json_.field("cwd_truncated", context.cwd_truncated);
+    json_.field("cwd_deleted", context.cwd_deleted);
     json_.field("tty", context.tty ? std::optional(tty_name(*context.tty)) : std::nullopt);
     json_.field("sid", context.sid);
     json_.field("auid", context.auid);

@@ -63,9 +63,11 @@ void TextSink::format(const ExecEvent& event) {
     out_.buffer().push_back('\n');
 }
 
-// What an investigator looks for first, always shown: " [setuid,memfd]" after the program.
+// What an investigator looks for first, always shown: " [setuid,memfd]" after the program. A set-id bit
+// that lowered root's privileges is "setuid-lowered".
 void TextSink::append_markers(const ExecContext& context) {
     std::vector<std::string> markers = privileges_raised(context);
+    for (const std::string& lowered : privileges_lowered(context)) markers.push_back(lowered + "-lowered");
     if (context.exe_memfd) markers.emplace_back("memfd");
     if (context.exe_deleted) markers.emplace_back("deleted");
     if (context.exe_upper_layer) markers.emplace_back("upper");
@@ -73,11 +75,14 @@ void TextSink::append_markers(const ExecContext& context) {
     fmt::format_to(fmt::appender(out_.buffer()), " [{}]", fmt::join(markers, ","));
 }
 
-// --context: " cwd=/home/u tty=pts/3 auid=1000", the directory quoted like an argument.
+// --context: " cwd=/home/u tty=pts/3 auid=1000". The directory is one word that holds no field of its
+// own (spaces, quotes and '=' escaped), followed by " [deleted]" when it had been removed.
 void TextSink::append_context(const ExecContext& context) {
     auto& buf = out_.buffer();
     buf.append(std::string_view(" cwd="));
-    append_quoted_arg(buf, context.cwd_truncated ? "..." + context.cwd : context.cwd);
+    if (context.cwd_truncated) buf.append(std::string_view("..."));
+    append_field_value(buf, context.cwd);
+    if (context.cwd_deleted) buf.append(std::string_view(" [deleted]"));
     buf.append(std::string_view(" tty="));
     buf.append(context.tty ? tty_name(*context.tty) : std::string("-"));
     buf.append(std::string_view(" auid="));

@@ -29,6 +29,17 @@ const ExecEvent* exec_of(TraceSession& session, pid_t pid) {
     return session.wait_for<ExecEvent>(pid);
 }
 
+// The exec of `path` by `pid` (a child may exec a helper such as setpriv first).
+const ExecEvent* exec_of_program(TraceSession& session, pid_t pid, const std::string& path) {
+    auto find = [&]() -> const ExecEvent* {
+        for (const ExecEvent* e : session.of<ExecEvent>(pid))
+            if (e->filename == path) return e;
+        return nullptr;
+    };
+    session.drain_until([&] { return find() != nullptr; });
+    return find();
+}
+
 // The kernel's view of /proc/self/ns/NAME: the namespace's inode number.
 uint32_t namespace_of_self(const char* name) {
     struct stat st {};
@@ -55,6 +66,37 @@ TEST(Context, WorkingDirectoryIsTheWholePath) {
     EXPECT_GT(deep.size(), 300u);
     EXPECT_EQ(exec->context.cwd, deep);
     EXPECT_FALSE(exec->context.cwd_truncated);
+}
+
+// A directory the child removed while in it: still its working directory, marked removed. Its parent,
+// where the child started, is not.
+TEST(Context, WorkingDirectoryRemovedBeforeTheExec) {
+    REQUIRE_BPF();
+    char base[] = "/tmp/bootstrap-removed-XXXXXX";
+    ASSERT_NE(mkdtemp(base), nullptr);
+    std::string dir = std::string(base) + "/gone";
+    TraceSession session(own_children());
+    pid_t removed = spawn([&] {
+        if (mkdir(dir.c_str(), 0755) != 0 || chdir(dir.c_str()) != 0 || rmdir(dir.c_str()) != 0) return 125;
+        execl("/bin/true", "true", static_cast<char*>(nullptr));
+        return 127;
+    });
+    pid_t kept = spawn([&] {
+        if (chdir(base) != 0) return 125;
+        execl("/bin/true", "true", static_cast<char*>(nullptr));
+        return 127;
+    });
+    EXPECT_EQ(WEXITSTATUS(reap(removed).status), 0);
+    EXPECT_EQ(WEXITSTATUS(reap(kept).status), 0);
+    const ExecEvent* removed_exec = exec_of(session, removed);
+    const ExecEvent* kept_exec = exec_of(session, kept);
+    std::filesystem::remove_all(base);
+    ASSERT_NE(removed_exec, nullptr);
+    EXPECT_EQ(removed_exec->context.cwd, dir);
+    EXPECT_TRUE(removed_exec->context.cwd_deleted);
+    ASSERT_NE(kept_exec, nullptr);
+    EXPECT_EQ(kept_exec->context.cwd, base);
+    EXPECT_FALSE(kept_exec->context.cwd_deleted);
 }
 
 // A directory on another mount: the path goes through the mountpoint to the root.
@@ -157,6 +199,7 @@ TEST(Context, PrivilegesTheExecRaised) {
     EXPECT_EQ(setuid_exec->proc.uid, 65534u);
     EXPECT_EQ(setuid_exec->context.euid, 0u);
     EXPECT_EQ(privileges_raised(setuid_exec->context), (std::vector<std::string>{"setuid"}));
+    EXPECT_TRUE(privileges_lowered(setuid_exec->context).empty());
 
     const ExecEvent* caps_exec = exec_of_program(caps_run, caps_copy.path());
     ASSERT_NE(caps_exec, nullptr);
@@ -168,6 +211,39 @@ TEST(Context, PrivilegesTheExecRaised) {
     EXPECT_TRUE(privileges_raised(plain_exec->context).empty());
     EXPECT_FALSE(plain_exec->context.exe_memfd || plain_exec->context.exe_deleted ||
                  plain_exec->context.exe_upper_layer);
+}
+
+// A capability only in the permitted set (no +e) is a gift too: the program can make it effective and
+// become root. A copy with cap_setuid,cap_setgid+p run as nobody: "file_caps".
+TEST(Context, PermittedOnlyFileCapabilitiesRaisePrivileges) {
+    REQUIRE_BPF();
+    ProgramCopy caps_copy("/usr/bin/id", "id-permitted");
+    ASSERT_EQ(std::system(("setcap cap_setuid,cap_setgid+p " + caps_copy.path()).c_str()), 0);
+    TraceSession session;
+    pid_t run = reap(spawn_exec("/usr/bin/setpriv", {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                                     "--", caps_copy.path()}))
+                    .pid;
+    const ExecEvent* exec = exec_of_program(session, run, caps_copy.path());
+    ASSERT_NE(exec, nullptr);
+    EXPECT_EQ(exec->proc.uid, 65534u);
+    EXPECT_EQ(exec->context.euid, 65534u);
+    EXPECT_EQ(privileges_raised(exec->context), (std::vector<std::string>{"file_caps"}));
+}
+
+// Root running a program that is set-user-id to nobody: the exec lowered its privileges, raised nothing.
+TEST(Context, RootRunningASetuidNobodyProgramLowersPrivileges) {
+    REQUIRE_BPF();
+    ProgramCopy nobody_copy("/usr/bin/id", "id-setuid-nobody");
+    ASSERT_EQ(chown(nobody_copy.path().c_str(), 65534, 65534), 0);
+    ASSERT_EQ(chmod(nobody_copy.path().c_str(), 04755), 0);
+    TraceSession session;
+    pid_t run = reap(spawn_exec(nobody_copy.path(), {"id"})).pid;  // as this test: root
+    const ExecEvent* exec = exec_of_program(session, run, nobody_copy.path());
+    ASSERT_NE(exec, nullptr);
+    EXPECT_EQ(exec->proc.uid, 0u);
+    EXPECT_EQ(exec->context.euid, 65534u);
+    EXPECT_TRUE(privileges_raised(exec->context).empty());
+    EXPECT_EQ(privileges_lowered(exec->context), (std::vector<std::string>{"setuid"}));
 }
 
 // Root of a user namespace of its own (unshare -r, as rootless containers run) has every capability in it
@@ -220,6 +296,26 @@ TEST(Context, ProgramsFromAMemfdAndADeletedFile) {
     ASSERT_NE(deleted_exec, nullptr);
     EXPECT_TRUE(deleted_exec->context.exe_deleted);
     EXPECT_FALSE(deleted_exec->context.exe_memfd);
+}
+
+// An ordinary file named as memfd_create names its files, unlinked, then executed: a deleted file, not a
+// memfd.
+TEST(Context, ADeletedFileNamedLikeAMemfdIsNotAMemfd) {
+    REQUIRE_BPF();
+    ProgramCopy impostor("/bin/true", "memfd:x");
+    TraceSession session(own_children());
+    pid_t pid = spawn([&] {
+        int fd = open(impostor.path().c_str(), O_RDONLY | O_CLOEXEC);
+        unlink(impostor.path().c_str());
+        char* const argv[] = {const_cast<char*>("impostor"), nullptr};
+        fexecve(fd, argv, environ);
+        return 127;
+    });
+    EXPECT_EQ(WEXITSTATUS(reap(pid).status), 0);
+    const ExecEvent* exec = exec_of(session, pid);
+    ASSERT_NE(exec, nullptr);
+    EXPECT_TRUE(exec->context.exe_deleted);
+    EXPECT_FALSE(exec->context.exe_memfd);
 }
 
 // An overlay mount, as a container's root is: a program copied into it lives in the upper layer; one

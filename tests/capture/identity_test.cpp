@@ -4,6 +4,7 @@
 #include "children.h"
 #include "trace_session.h"
 
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,6 +88,75 @@ TEST(Identity, ForkRecordsNameTheNewProcessAndItsParent) {
     ASSERT_TRUE(forks[0]->proc.parent_image);
     EXPECT_EQ(forks[0]->proc.parent_image->pid, static_cast<uint32_t>(getpid()));
     EXPECT_EQ(forks[0]->proc.image, session.of<ExitEvent>(child.pid).front()->proc.image);
+}
+
+// A parent that forks a child and then execs another program: the child's records name the image that
+// forked it, the one before the parent's exec (an exec adds one to the count), not the one it runs now.
+TEST(Identity, TheParentImageIsTheOneThatForked) {
+    REQUIRE_BPF();
+    TraceSession session;
+    pid_t parent = spawn([] {
+        int parent_exec_done[2];
+        if (pipe2(parent_exec_done, O_CLOEXEC) != 0) return 125;
+        pid_t child = fork();
+        if (child < 0) return 125;
+        if (child == 0) {
+            close(parent_exec_done[1]);
+            char byte;
+            while (read(parent_exec_done[0], &byte, 1) > 0) {
+            }
+            usleep(50'000);  // end of file: the parent's exec closed the pipe; let it finish
+            execl("/bin/true", "true", "child-of-the-sleeper", static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        execl("/bin/sleep", "sleep", "0.5", static_cast<char*>(nullptr));
+        return 127;
+    });
+    const ExecEvent* sleeper = session.wait_for<ExecEvent>(parent);
+    ASSERT_NE(sleeper, nullptr);
+    const ExecEvent* child_exec = nullptr;
+    session.drain_until([&] {
+        for (const Event& e : session.events())
+            if (auto* exec = std::get_if<ExecEvent>(&e);
+                exec && exec->proc.ppid == static_cast<uint32_t>(parent) && exec->argv.size() == 2)
+                child_exec = exec;
+        return child_exec != nullptr;
+    });
+    reap(parent);
+    ASSERT_NE(child_exec, nullptr);
+    ASSERT_TRUE(child_exec->proc.parent_image);
+    ImageKey before_exec = sleeper->proc.image;
+    before_exec.exec_seq -= 1;
+    EXPECT_EQ(*child_exec->proc.parent_image, before_exec) << "the parent forked it before it became sleep";
+}
+
+// An orphan re-parented to a pid namespace's init, which exec'd after the orphan was forked: the orphan
+// names the image its new parent runs (the reaper never forked it), not the count its first parent had.
+TEST(Identity, AnOrphanNamesWhatItsReaperRuns) {
+    REQUIRE_BPF();
+    TraceSession session;
+    // The namespace's init (sh) starts a subshell that forks the orphan and exits at once, then becomes
+    // sleep; the orphan waits for that and execs true with its reaper as parent.
+    Reaped unshare = reap(spawn_exec(
+        "/usr/bin/unshare", {"unshare", "--pid", "--fork", "/bin/sh", "-c",
+                             "(/bin/sh -c 'sleep 0.3; exec /bin/true orphan-of-a-reaper' &); exec /bin/sleep 0.6"}));
+    ASSERT_EQ(WEXITSTATUS(unshare.status), 0);
+    const ExecEvent* reaper = nullptr;
+    const ExecEvent* orphan = nullptr;
+    session.drain_until([&] {
+        for (const Event& e : session.events()) {
+            auto* exec = std::get_if<ExecEvent>(&e);
+            if (!exec) continue;
+            if (exec->filename == "/bin/sleep" && exec->argv.size() == 2 && exec->argv[1] == "0.6") reaper = exec;
+            if (exec->argv.size() == 2 && exec->argv[1] == "orphan-of-a-reaper") orphan = exec;
+        }
+        return reaper && orphan;
+    });
+    ASSERT_NE(reaper, nullptr);
+    ASSERT_NE(orphan, nullptr);
+    EXPECT_EQ(orphan->proc.ppid, reaper->proc.pid);
+    ASSERT_TRUE(orphan->proc.parent_image);
+    EXPECT_EQ(*orphan->proc.parent_image, reaper->proc.image);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -105,6 +106,78 @@ TEST(ContextOptions, TextMarksRaisedPrivilegesAndShowsTheContext) {
             line = l;
     ASSERT_FALSE(line.empty()) << joined(run.lines);
     EXPECT_NE(line.find(setuid_copy.path() + " [setuid] cwd=" + dir + " tty="), std::string::npos) << line;
+}
+
+// The EXEC line of `pid`, split at its spaces.
+std::vector<std::string> exec_line_words(const std::vector<std::string>& lines, pid_t pid) {
+    for (const auto& l : lines) {
+        if (l.find(" EXEC ") == std::string::npos || l.find(" " + std::to_string(pid) + " ") == std::string::npos)
+            continue;
+        std::vector<std::string> words;
+        std::istringstream split(l);
+        for (std::string word; split >> word;) words.push_back(word);
+        return words;
+    }
+    return {};
+}
+
+// The first word that starts with `key` ("tty="), or "" when none does.
+std::string first_word_with(const std::vector<std::string>& words, const std::string& key) {
+    for (const auto& w : words)
+        if (w.rfind(key, 0) == 0) return w;
+    return "";
+}
+
+// --context: a directory whose name holds spaces, quotes and "key=value" cannot put fields of its own on
+// the line: the first tty= and auid= are still the process's (no terminal after setsid, the login uid
+// it has), and the directory stays one word.
+TEST(ContextOptions, ADirectoryNameCannotForgeContextFields) {
+    REQUIRE_BPF();
+    char base[] = "/tmp/bootstrap-forge-XXXXXX";
+    ASSERT_NE(mkdtemp(base), nullptr);
+    std::string dir = std::string(base) + "/a' tty=pts/7 auid=0 x='b";
+    ASSERT_TRUE(std::filesystem::create_directories(dir));  // "pts/7": two levels
+    std::string auid;
+    std::getline(std::ifstream("/proc/self/loginuid"), auid);
+    auto run = trace_child({"--context", "--ppid", std::to_string(getpid())}, [&] {
+        if (setsid() < 0 || chdir(dir.c_str()) != 0) return 125;
+        return exec_env_with({"/bin/true"}, {});
+    });
+    std::filesystem::remove_all(base);
+    auto words = exec_line_words(run.lines, run.child);
+    ASSERT_FALSE(words.empty()) << joined(run.lines);
+    EXPECT_EQ(first_word_with(words, "tty="), "tty=-") << joined(run.lines);
+    EXPECT_EQ(first_word_with(words, "auid="), "auid=" + (auid == "4294967295" ? std::string("-") : auid))
+        << joined(run.lines);
+    std::string cwd = first_word_with(words, "cwd=");
+    EXPECT_EQ(cwd.rfind("cwd=" + std::string(base) + "/a", 0), 0u) << joined(run.lines);
+    EXPECT_EQ(cwd.find('\''), std::string::npos) << cwd;
+}
+
+// A working directory removed before the exec: marked [deleted] after it in text, cwd_deleted in JSON.
+TEST(ContextOptions, ADeletedWorkingDirectoryIsMarked) {
+    REQUIRE_BPF();
+    char base[] = "/tmp/bootstrap-gone-XXXXXX";
+    ASSERT_NE(mkdtemp(base), nullptr);
+    std::string dir = std::string(base) + "/gone";
+    auto in_removed_directory = [&] {
+        if (mkdir(dir.c_str(), 0755) != 0 || chdir(dir.c_str()) != 0 || rmdir(dir.c_str()) != 0) return 125;
+        return exec_env_with({"/bin/true"}, {});
+    };
+    auto text = trace_child({"--context", "--ppid", std::to_string(getpid())}, in_removed_directory);
+    auto json = trace_child({"-j", "--ppid", std::to_string(getpid())}, in_removed_directory, false);
+    std::filesystem::remove_all(base);
+
+    auto words = exec_line_words(text.lines, text.child);
+    auto cwd = std::find(words.begin(), words.end(), "cwd=" + dir);
+    ASSERT_NE(cwd, words.end()) << joined(text.lines);
+    ASSERT_NE(cwd + 1, words.end());
+    EXPECT_EQ(*(cwd + 1), "[deleted]") << joined(text.lines);
+
+    auto execs = select(parse_json_lines(json.lines), "exec", json.child);
+    ASSERT_EQ(execs.size(), 1u) << joined(json.lines);
+    EXPECT_EQ(execs[0]["cwd"], dir);
+    EXPECT_EQ(execs[0]["cwd_deleted"], true) << execs[0].dump();
 }
 
 // A cgroup named like Docker's for a container: a child placed in it has that container's id, and

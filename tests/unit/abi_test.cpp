@@ -116,6 +116,7 @@ static_assert(alignof(exit_record) == 8);
 static_assert(RECORD_EXEC == 1 && RECORD_EXIT == 2 && RECORD_EXEC_FAILED == 3 && RECORD_FORK == 4 &&
               RECORD_RUNNING == 5);
 static_assert(EXEC_ARGS_TRUNCATED == 1 && EXEC_ARGS_UNREADABLE == 2);
+static_assert(EXEC_SETID_LOWERED == 1 << 11 && EXEC_CWD_DELETED == 1 << 12);
 static_assert(EXIT_EXEC_SEEN == 1 && EXIT_THREAD_ONLY == 2 && EXIT_UNREPORTED == 4);
 
 // The same facts at run time, so a failure names the field instead of stopping the build of every test.

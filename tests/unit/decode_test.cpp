@@ -354,6 +354,16 @@ TEST(DecodeExec, ContextOfTheExec) {
     EXPECT_EQ(*exec.context.env, (std::vector<std::string>{"A=1", "B=2"}));
     EXPECT_TRUE(exec.context.env_truncated);
 
+    EXPECT_FALSE(exec.context.cwd_deleted);
+    EXPECT_TRUE(privileges_lowered(exec.context).empty());
+
+    // Root ran a set-id program (1 << 11 with the set-id bits), from a removed directory (1 << 12).
+    auto lowered =
+        decode_as<ExecEvent>(exec_record("/bin/ls\0"s, "ls\0"s, (1u << 2) | (1u << 3) | (1u << 11) | (1u << 12)));
+    EXPECT_TRUE(privileges_raised(lowered.context).empty());
+    EXPECT_EQ(privileges_lowered(lowered.context), (std::vector<std::string>{"setuid", "setgid"}));
+    EXPECT_TRUE(lowered.context.cwd_deleted);
+
     auto at_root = decode_as<ExecEvent>(exec_record("/bin/ls\0"s, "ls\0"s).put<uint32_t>(128, 1000));
     EXPECT_EQ(at_root.context.cwd, "/");
     EXPECT_EQ(at_root.context.auid, 1000u);

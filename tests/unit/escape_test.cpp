@@ -115,6 +115,13 @@ TEST(Escape, BackslashIsDoubled) {
     EXPECT_NE(escape(R"(\x1b)"), escape("\x1b"));
 }
 
+// A field's value stays one word without quotes or '=' of its own; everything else escapes as always.
+TEST(FieldValue, SpacesQuotesAndEqualsSignsAreEscaped) {
+    fmt::memory_buffer out;
+    append_field_value(out, "/a b'c\"d=e\\f\x1b");
+    EXPECT_EQ(fmt::to_string(out), "/a\\x20b\\x27c\\x22d\\x3de\\\\f\\x1b");
+}
+
 TEST(QuoteArg, PlainArgumentsStayBare) {
     EXPECT_EQ(quote_arg("ls"), "ls");
     EXPECT_EQ(quote_arg("-la"), "-la");

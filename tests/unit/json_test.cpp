@@ -91,11 +91,11 @@ TEST(JsonFormat, Exec) {
         R"("gid":100,"comm":"sh","cgroup_id":77,)" +
             ids() +
             R"("filename":"/usr/bin/sh","argv":["sh","-c","make -j2",""],)"
-            R"("argv_truncated":false,"cwd":"/home/u","cwd_truncated":false,"tty":"pts/3","sid":4000,"auid":1000,)"
+            R"("argv_truncated":false,"cwd":"/home/u","cwd_truncated":false,"cwd_deleted":false,"tty":"pts/3","sid":4000,"auid":1000,)"
             R"("euid":0,"egid":100,"ns_pid":1,"pid_ns":4026532000,"mnt_ns":4026532001,)"
             R"("cgroup":"/system.slice/docker-)" +
             std::string(64, 'a') + R"(.scope","container_id":")" + std::string(64, 'a') +
-            R"(","privileges_raised":["setuid"],"exe_memfd":true,"exe_deleted":false,"exe_upper_layer":false})"
+            R"(","privileges_raised":["setuid"],"privileges_lowered":[],"exe_memfd":true,"exe_deleted":false,"exe_upper_layer":false})"
             "\n");
 }
 
@@ -160,15 +160,16 @@ TEST(JsonFormat, ExecFailed) {
     e.error = ENOENT;
     e.filename = "/nope";
     e.argv = {"nope", "x"};
-    EXPECT_EQ(json_lines({e}),
-              R"({"event":"exec_failed","time":"2024-01-02T03:04:05.123456789Z","pid":4242,"tid":4242,"ppid":17,)"
-              R"("uid":1000,"gid":100,"comm":"bash","cgroup_id":77,)" +
-                  ids() +
-                  R"("filename":"/nope","argv":["nope","x"],)"
-                  R"("argv_truncated":false,"errno":2,"error":"ENOENT",)"
-                  R"("cwd":"","cwd_truncated":false,"tty":null,"sid":0,"auid":null,"euid":0,"egid":0,"ns_pid":0,)"
-                  R"("pid_ns":0,"mnt_ns":0,"cgroup":null,"container_id":null})"
-                  "\n");
+    EXPECT_EQ(
+        json_lines({e}),
+        R"({"event":"exec_failed","time":"2024-01-02T03:04:05.123456789Z","pid":4242,"tid":4242,"ppid":17,)"
+        R"("uid":1000,"gid":100,"comm":"bash","cgroup_id":77,)" +
+            ids() +
+            R"("filename":"/nope","argv":["nope","x"],)"
+            R"("argv_truncated":false,"errno":2,"error":"ENOENT",)"
+            R"("cwd":"","cwd_truncated":false,"cwd_deleted":false,"tty":null,"sid":0,"auid":null,"euid":0,"egid":0,"ns_pid":0,)"
+            R"("pid_ns":0,"mnt_ns":0,"cgroup":null,"container_id":null})"
+            "\n");
 }
 
 TEST(JsonFormat, Lost) {

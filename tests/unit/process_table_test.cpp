@@ -89,6 +89,46 @@ TEST(ProcessTable, ADeadParentStaysWhileADescendantLives) {
     EXPECT_EQ(table.size(), 0u);
 }
 
+// A parent forks, then execs another program: the child's chain names the parent as it was at the fork,
+// and that image stays only while the child lives.
+TEST(ProcessTable, AParentThatExecsAfterTheForkIsNamedAsItWasAtTheFork) {
+    ProcessTable table;
+    table.update(exec_of(100, 20, 2, 0, 0, "bash", "/usr/bin/bash"));
+    ProcessInfo child = info(200, 30, 2, 100, 20, "bash");
+    child.parent_image = ImageKey{100, 20, 2};
+    table.update(ForkEvent{child});
+    table.update(exec_of(100, 20, 3, 0, 0, "sleep", "/usr/bin/sleep"));
+
+    auto chain = table.ancestors(child);
+    ASSERT_EQ(chain.size(), 1u);
+    EXPECT_EQ(chain[0].image, (ImageKey{100, 20, 2}));
+    EXPECT_EQ(chain[0].comm, "bash");
+    EXPECT_EQ(chain[0].filename, "/usr/bin/bash");
+    ProcessInfo later = info(300, 40, 3, 100, 20, "later");
+    later.parent_image = ImageKey{100, 20, 3};
+    table.update(ForkEvent{later});
+    EXPECT_EQ(table.ancestors(later)[0].comm, "sleep") << "forked after the exec";
+
+    table.update(exit_of(200, 30, 100));
+    table.update(exit_of(300, 40, 100));
+    table.update(exit_of(100, 20, 0));
+    EXPECT_EQ(table.size(), 0u);
+}
+
+// fork, fork, the middle one exits, and the grandchild's exec names pid 1 as its parent: the chain
+// still starts with the process that forked it.
+TEST(ProcessTable, AnOrphanNamesWhoForkedItNotItsReaper) {
+    ProcessTable table;
+    table.update(exec_of(1, 10, 1, 0, 0, "init", "/sbin/init"));
+    table.update(exec_of(100, 20, 2, 1, 10, "sh", "/bin/sh"));
+    table.update(fork_of(200, 30, 100, 20, "sh"));
+    table.update(fork_of(300, 40, 200, 30, "sh"));
+    table.update(exit_of(200, 30, 100));
+    auto orphan = std::get<ExecEvent>(exec_of(300, 40, 3, 1, 10, "daemon", "/usr/sbin/daemon"));
+    table.update(orphan);
+    EXPECT_EQ(pids(table.ancestors(orphan.proc)), (std::vector<uint32_t>{200, 100, 1}));
+}
+
 // 30,000 live processes under one parent, then all exit: the table is back to its start size.
 TEST(ProcessTable, ReturnsToItsStartSizeAfterThirtyThousandProcesses) {
     ProcessTable table([](uint32_t) { return true; });

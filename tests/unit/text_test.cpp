@@ -196,6 +196,21 @@ TEST_F(TextFormat, ExecWithItsAncestry) {
     EXPECT_EQ(lines(e), "03:04:05 EXEC  make             4242    17      /usr/bin/make  systemd>ss\\x1bhd>bash>make\n");
 }
 
+// --context: a directory a process named to look like more fields stays one word, its spaces, quotes and
+// '=' escaped; a removed one is marked. A set-id bit that lowered root's privileges says so.
+TEST_F(TextFormat, ContextCannotBeForgedByTheDirectoryName) {
+    ExecEvent e;
+    e.proc = proc("id");
+    e.filename = "/tmp/id";
+    e.context.cwd = "/tmp/a' tty=pts/7 auid=0 x=\"b";
+    e.context.cwd_deleted = true;
+    e.context.lowered_setuid = true;
+    e.context.auid = 1000;
+    EXPECT_EQ(lines(TextOptions{.show_context = true}, e),
+              "03:04:05 EXEC  id               4242    17      /tmp/id [setuid-lowered] "
+              "cwd=/tmp/a\\x27\\x20tty\\x3dpts/7\\x20auid\\x3d0\\x20x\\x3d\\x22b [deleted] tty=- auid=1000\n");
+}
+
 TEST_F(TextFormat, ALongAncestryKeepsItsEnds) {
     ExecEvent e;
     e.proc = proc("leaf");
