@@ -262,89 +262,90 @@ TEST(Ancestors, TableForgetsProcessesWhoseExitsTheFiltersLeaveOut) {
     std::string errors = tracer.read_stderr(100ms);
     EXPECT_EQ(tracer.wait(3s), 0) << errors;
     EXPECT_EQ(errors.find("lost"), std::string::npos) << errors;
+}
 
-    // The comm this test's forked children start with: the test program's.
-    std::string own_comm() {
-        std::string comm;
-        std::getline(std::ifstream("/proc/self/comm"), comm);
-        return comm;
-    }
+// The comm this test's forked children start with: the test program's.
+std::string own_comm() {
+    std::string comm;
+    std::getline(std::ifstream("/proc/self/comm"), comm);
+    return comm;
+}
 
-    const nlohmann::json* exec_with_marker(const std::vector<nlohmann::json>& events, const std::string& marker) {
-        for (const auto& e : events)
-            if (e["event"] == "exec" && e["argv"].size() == 2 && e["argv"][1] == marker) return &e;
-        return nullptr;
-    }
+const nlohmann::json* exec_with_marker(const std::vector<nlohmann::json>& events, const std::string& marker) {
+    for (const auto& e : events)
+        if (e["event"] == "exec" && e["argv"].size() == 2 && e["argv"][1] == marker) return &e;
+    return nullptr;
+}
 
-    // fork, fork, the middle one exits, the grandchild is re-parented and then execs: its chain still starts
-    // with the process that forked it, then this test.
-    TEST(Ancestors, AnOrphanStillNamesWhoForkedIt) {
-        REQUIRE_BPF();
-        TracerProcess tracer({"-j", "--ancestors", "-p", std::to_string(getpid())});
-        std::this_thread::sleep_for(kAttachWait);
-        Reaped middle = reap(spawn([] {
-            pid_t forker = getpid();
-            pid_t grandchild = fork();
-            if (grandchild < 0) return 125;
-            if (grandchild == 0) {
-                for (int i = 0; i < 2000 && getppid() == forker; ++i) usleep(1000);  // until re-parented
-                execl("/bin/true", "true", "marker-of-the-orphan", static_cast<char*>(nullptr));
-                _exit(127);
+// fork, fork, the middle one exits, the grandchild is re-parented and then execs: its chain still starts
+// with the process that forked it, then this test.
+TEST(Ancestors, AnOrphanStillNamesWhoForkedIt) {
+    REQUIRE_BPF();
+    TracerProcess tracer({"-j", "--ancestors", "-p", std::to_string(getpid())});
+    std::this_thread::sleep_for(kAttachWait);
+    Reaped middle = reap(spawn([] {
+        pid_t forker = getpid();
+        pid_t grandchild = fork();
+        if (grandchild < 0) return 125;
+        if (grandchild == 0) {
+            for (int i = 0; i < 2000 && getppid() == forker; ++i) usleep(1000);  // until re-parented
+            execl("/bin/true", "true", "marker-of-the-orphan", static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        return 0;
+    }));
+    ASSERT_EQ(WEXITSTATUS(middle.status), 0);
+    std::this_thread::sleep_for(200ms);  // the grandchild's wait for its new parent, and its exec
+    auto events = stop_and_read(tracer);
+
+    const nlohmann::json* exec = exec_with_marker(events, "marker-of-the-orphan");
+    ASSERT_NE(exec, nullptr);
+    EXPECT_NE((*exec)["ppid"], middle.pid) << "re-parented before its exec";
+    ASSERT_GE((*exec)["ancestors"].size(), 2u) << exec->dump();
+    EXPECT_EQ((*exec)["ancestors"][0]["pid"], middle.pid) << exec->dump();
+    EXPECT_EQ((*exec)["ancestors"][1]["pid"], getpid()) << exec->dump();
+}
+
+// A parent that forks a child and then execs /bin/sleep: the child's parent_exec_id and chain name the
+// parent as it was when it forked (this test's program, never exec'd), not sleep.
+TEST(Ancestors, AParentThatExecsAfterTheForkIsNamedAsItWasAtTheFork) {
+    REQUIRE_BPF();
+    TracerProcess tracer({"-j", "--ancestors", "-p", std::to_string(getpid())});
+    std::this_thread::sleep_for(kAttachWait);
+    pid_t parent = spawn([] {
+        int parent_exec_done[2];
+        if (pipe2(parent_exec_done, O_CLOEXEC) != 0) return 125;
+        pid_t child = fork();
+        if (child < 0) return 125;
+        if (child == 0) {
+            close(parent_exec_done[1]);
+            char byte;
+            while (read(parent_exec_done[0], &byte, 1) > 0) {
             }
-            return 0;
-        }));
-        ASSERT_EQ(WEXITSTATUS(middle.status), 0);
-        std::this_thread::sleep_for(200ms);  // the grandchild's wait for its new parent, and its exec
-        auto events = stop_and_read(tracer);
+            usleep(50'000);  // end of file: the parent's exec closed the pipe; let it finish
+            execl("/bin/true", "true", "marker-of-the-child", static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        execl("/bin/sleep", "sleep", "0.5", static_cast<char*>(nullptr));
+        return 127;
+    });
+    Reaped reaped = reap(parent);
+    ASSERT_EQ(WEXITSTATUS(reaped.status), 0);
+    auto events = stop_and_read(tracer);
 
-        const nlohmann::json* exec = exec_with_marker(events, "marker-of-the-orphan");
-        ASSERT_NE(exec, nullptr);
-        EXPECT_NE((*exec)["ppid"], middle.pid) << "re-parented before its exec";
-        ASSERT_GE((*exec)["ancestors"].size(), 2u) << exec->dump();
-        EXPECT_EQ((*exec)["ancestors"][0]["pid"], middle.pid) << exec->dump();
-        EXPECT_EQ((*exec)["ancestors"][1]["pid"], getpid()) << exec->dump();
-    }
-
-    // A parent that forks a child and then execs /bin/sleep: the child's parent_exec_id and chain name the
-    // parent as it was when it forked (this test's program, never exec'd), not sleep.
-    TEST(Ancestors, AParentThatExecsAfterTheForkIsNamedAsItWasAtTheFork) {
-        REQUIRE_BPF();
-        TracerProcess tracer({"-j", "--ancestors", "-p", std::to_string(getpid())});
-        std::this_thread::sleep_for(kAttachWait);
-        pid_t parent = spawn([] {
-            int parent_exec_done[2];
-            if (pipe2(parent_exec_done, O_CLOEXEC) != 0) return 125;
-            pid_t child = fork();
-            if (child < 0) return 125;
-            if (child == 0) {
-                close(parent_exec_done[1]);
-                char byte;
-                while (read(parent_exec_done[0], &byte, 1) > 0) {
-                }
-                usleep(50'000);  // end of file: the parent's exec closed the pipe; let it finish
-                execl("/bin/true", "true", "marker-of-the-child", static_cast<char*>(nullptr));
-                _exit(127);
-            }
-            execl("/bin/sleep", "sleep", "0.5", static_cast<char*>(nullptr));
-            return 127;
-        });
-        Reaped reaped = reap(parent);
-        ASSERT_EQ(WEXITSTATUS(reaped.status), 0);
-        auto events = stop_and_read(tracer);
-
-        auto sleeps = select(events, "exec", parent);
-        ASSERT_EQ(sleeps.size(), 1u);
-        const nlohmann::json* exec = exec_with_marker(events, "marker-of-the-child");
-        ASSERT_NE(exec, nullptr);
-        EXPECT_NE((*exec)["parent_exec_id"], sleeps[0]["exec_id"]) << "it was forked before the parent became sleep";
-        ASSERT_GE((*exec)["ancestors"].size(), 2u) << exec->dump();
-        const auto& first = (*exec)["ancestors"][0];
-        EXPECT_EQ(first["pid"], parent);
-        EXPECT_EQ(first["exec_id"], (*exec)["parent_exec_id"]);
-        EXPECT_EQ(first["comm"], own_comm()) << exec->dump();
-        EXPECT_EQ(first["filename"], nullptr) << "the parent had not exec'd when it forked";
-        EXPECT_EQ((*exec)["ancestors"][1]["pid"], getpid());
-    }
+    auto sleeps = select(events, "exec", parent);
+    ASSERT_EQ(sleeps.size(), 1u);
+    const nlohmann::json* exec = exec_with_marker(events, "marker-of-the-child");
+    ASSERT_NE(exec, nullptr);
+    EXPECT_NE((*exec)["parent_exec_id"], sleeps[0]["exec_id"]) << "it was forked before the parent became sleep";
+    ASSERT_GE((*exec)["ancestors"].size(), 2u) << exec->dump();
+    const auto& first = (*exec)["ancestors"][0];
+    EXPECT_EQ(first["pid"], parent);
+    EXPECT_EQ(first["exec_id"], (*exec)["parent_exec_id"]);
+    EXPECT_EQ(first["comm"], own_comm()) << exec->dump();
+    EXPECT_EQ(first["filename"], nullptr) << "the parent had not exec'd when it forked";
+    EXPECT_EQ((*exec)["ancestors"][1]["pid"], getpid());
+}
 
 }  // namespace
 }  // namespace bootstrap::testing
