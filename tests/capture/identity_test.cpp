@@ -4,7 +4,6 @@
 #include "children.h"
 #include "trace_session.h"
 
-#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,23 +94,7 @@ TEST(Identity, ForkRecordsNameTheNewProcessAndItsParent) {
 TEST(Identity, TheParentImageIsTheOneThatForked) {
     REQUIRE_BPF();
     TraceSession session;
-    pid_t parent = spawn([] {
-        int parent_exec_done[2];
-        if (pipe2(parent_exec_done, O_CLOEXEC) != 0) return 125;
-        pid_t child = fork();
-        if (child < 0) return 125;
-        if (child == 0) {
-            close(parent_exec_done[1]);
-            char byte;
-            while (read(parent_exec_done[0], &byte, 1) > 0) {
-            }
-            usleep(50'000);  // end of file: the parent's exec closed the pipe; let it finish
-            execl("/bin/true", "true", "child-of-the-sleeper", static_cast<char*>(nullptr));
-            _exit(127);
-        }
-        execl("/bin/sleep", "sleep", "0.5", static_cast<char*>(nullptr));
-        return 127;
-    });
+    pid_t parent = spawn([] { return fork_then_exec_sleep("child-of-the-sleeper"); });
     const ExecEvent* sleeper = session.wait_for<ExecEvent>(parent);
     ASSERT_NE(sleeper, nullptr);
     const ExecEvent* child_exec = nullptr;

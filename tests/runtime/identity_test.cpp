@@ -6,7 +6,6 @@
 #include "trace_session.h"
 #include "tracer_process.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -312,23 +311,7 @@ TEST(Ancestors, AParentThatExecsAfterTheForkIsNamedAsItWasAtTheFork) {
     REQUIRE_BPF();
     TracerProcess tracer({"-j", "--ancestors", "-p", std::to_string(getpid())});
     std::this_thread::sleep_for(kAttachWait);
-    pid_t parent = spawn([] {
-        int parent_exec_done[2];
-        if (pipe2(parent_exec_done, O_CLOEXEC) != 0) return 125;
-        pid_t child = fork();
-        if (child < 0) return 125;
-        if (child == 0) {
-            close(parent_exec_done[1]);
-            char byte;
-            while (read(parent_exec_done[0], &byte, 1) > 0) {
-            }
-            usleep(50'000);  // end of file: the parent's exec closed the pipe; let it finish
-            execl("/bin/true", "true", "marker-of-the-child", static_cast<char*>(nullptr));
-            _exit(127);
-        }
-        execl("/bin/sleep", "sleep", "0.5", static_cast<char*>(nullptr));
-        return 127;
-    });
+    pid_t parent = spawn([] { return fork_then_exec_sleep("marker-of-the-child"); });
     Reaped reaped = reap(parent);
     ASSERT_EQ(WEXITSTATUS(reaped.status), 0);
     auto events = stop_and_read(tracer);

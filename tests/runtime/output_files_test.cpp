@@ -2,6 +2,7 @@
 // --max-size in a directory only root can write and in a sticky one, and what another user can plant
 // at the names the tracer reopens or rotates to. The test's own children are the ground truth.
 #include "children.h"
+#include "file_text.h"
 #include "http_client.h"
 #include "json_lines.h"
 #include "trace_session.h"
@@ -78,18 +79,6 @@ bool wait_until_attached(TracerProcess& tracer) {
         std::this_thread::sleep_for(50ms);
     }
     return false;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
 }
 
 // Runs a shell command as nobody, as another user of the host would.

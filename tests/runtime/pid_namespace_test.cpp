@@ -2,6 +2,7 @@
 // namespace's processes under the numbers they have there, and nothing from outside. The ground truth is
 // what the shells inside report of themselves ($$, $PPID, $!) and what they were told to do.
 #include "children.h"
+#include "file_text.h"
 #include "json_lines.h"
 #include "temp_file.h"
 #include "trace_session.h"
@@ -21,14 +22,9 @@
 namespace bootstrap::testing {
 namespace {
 
-std::string contents_of(const std::string& path) {
-    std::ifstream file(path);
-    return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
-}
-
 std::vector<nlohmann::json> json_events_in(const std::string& path) {
     std::vector<std::string> lines;
-    std::istringstream in(contents_of(path));
+    std::istringstream in(read_file(path));
     for (std::string line; std::getline(in, line);) lines.push_back(line);
     return parse_json_lines(lines);
 }
@@ -54,15 +50,15 @@ TEST(PidNamespace, CommandModeTracesTheCommandWithTheNamespacesPids) {
     int status =
         run_in_pid_namespace(std::string(BOOTSTRAP_BINARY) + " -j -o " + out.path() +
                              " -- /bin/sh -c \"echo \\$\\$ \\$PPID > " + self.path() + "; /bin/true; exit 7\"");
-    ASSERT_EQ(status, 7) << contents_of(out.path());
+    ASSERT_EQ(status, 7) << read_file(out.path());
     long shell = 0, tracer = 0;
-    std::istringstream(contents_of(self.path())) >> shell >> tracer;
+    std::istringstream(read_file(self.path())) >> shell >> tracer;
     ASSERT_GT(shell, 0);
     ASSERT_LT(tracer, shell) << "the namespace numbers from 1: the tracer came first";
 
     auto events = json_events_in(out.path());
     auto shell_execs = select(events, "exec", shell);
-    ASSERT_EQ(shell_execs.size(), 1u) << contents_of(out.path());
+    ASSERT_EQ(shell_execs.size(), 1u) << read_file(out.path());
     EXPECT_EQ(shell_execs[0]["ppid"], tracer);
     auto shell_exits = select(events, "exit", shell);
     ASSERT_EQ(shell_exits.size(), 1u);
@@ -112,8 +108,8 @@ InsideRun trace_inside(const std::string& tracer_args) {
     });
     int status = run_in_pid_namespace(script);
     host.join();
-    EXPECT_EQ(status, 0) << contents_of(out.path());
-    run.shell = std::stol(contents_of(followed.path()));
+    EXPECT_EQ(status, 0) << read_file(out.path());
+    run.shell = std::stol(read_file(followed.path()));
     run.events = json_events_in(out.path());
     return run;
 }

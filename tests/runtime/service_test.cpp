@@ -3,6 +3,7 @@
 // lost or doubled, SIGHUP reopening, a full disk survived and counted, and a metrics endpoint that abuse
 // cannot turn against event delivery.
 #include "children.h"
+#include "file_text.h"
 #include "http_client.h"
 #include "json_lines.h"
 #include "temp_file.h"
@@ -100,18 +101,6 @@ Samples scrape_until(const std::function<bool(const Samples&)>& done, std::chron
         std::this_thread::sleep_for(50ms);
     }
     return last;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
 }
 
 // A directory for the tracer's files that the identity it drops to can write (0777, not sticky).

@@ -51,6 +51,24 @@ std::vector<char*> c_argv(const std::vector<std::string>& args) {
     return pointers;
 }
 
+int fork_then_exec_sleep(const char* marker) {
+    int parent_exec_done[2];
+    if (pipe2(parent_exec_done, O_CLOEXEC) != 0) return 125;
+    pid_t child = fork();
+    if (child < 0) return 125;
+    if (child == 0) {
+        close(parent_exec_done[1]);
+        char byte;
+        while (read(parent_exec_done[0], &byte, 1) > 0) {
+        }
+        usleep(50'000);  // end of file: the parent's exec closed the pipe; let it finish
+        execl("/bin/true", "true", marker, static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    execl("/bin/sleep", "sleep", "0.5", static_cast<char*>(nullptr));
+    return 127;
+}
+
 int end_leader_before_renamed_thread(const char* thread_name) {
     pthread_t worker;
     auto outlive_leader = [](void* name) -> void* {

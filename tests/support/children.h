@@ -28,6 +28,11 @@ std::vector<char*> c_argv(const std::vector<std::string>& args);
 // (without unwinding anything), so the renamed thread's exit ends the process. Returns only on error.
 int end_leader_before_renamed_thread(const char* thread_name);
 
+// A child body: forks a child, then execs `/bin/sleep 0.5`; the child waits for that exec (the end of a
+// pipe the exec closes), then execs `/bin/true MARKER`. So the child was forked by an image its parent has
+// left. Returns only on error.
+int fork_then_exec_sleep(const char* marker);
+
 // Forks and execs `path` with `argv` (argv[0] included). The child exits 127 if exec fails.
 pid_t spawn_exec(const std::string& path, const std::vector<std::string>& argv);
 
