@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <optional>
+
 namespace bootstrap::testing {
 namespace {
 
@@ -97,20 +99,21 @@ TEST(Identity, TheParentImageIsTheOneThatForked) {
     pid_t parent = spawn([] { return fork_then_exec_sleep("child-of-the-sleeper"); });
     const ExecEvent* sleeper = session.wait_for<ExecEvent>(parent);
     ASSERT_NE(sleeper, nullptr);
-    const ExecEvent* child_exec = nullptr;
+    // Copied: the session's events move as more arrive.
+    ImageKey before_exec = sleeper->proc.image;
+    before_exec.exec_seq -= 1;
+    std::optional<std::optional<ImageKey>> child_parent_image;
     session.drain_until([&] {
         for (const Event& e : session.events())
             if (auto* exec = std::get_if<ExecEvent>(&e);
                 exec && exec->proc.ppid == static_cast<uint32_t>(parent) && exec->argv.size() == 2)
-                child_exec = exec;
-        return child_exec != nullptr;
+                child_parent_image = exec->proc.parent_image;
+        return child_parent_image.has_value();
     });
     reap(parent);
-    ASSERT_NE(child_exec, nullptr);
-    ASSERT_TRUE(child_exec->proc.parent_image);
-    ImageKey before_exec = sleeper->proc.image;
-    before_exec.exec_seq -= 1;
-    EXPECT_EQ(*child_exec->proc.parent_image, before_exec) << "the parent forked it before it became sleep";
+    ASSERT_TRUE(child_parent_image.has_value()) << "no exec of the child";
+    ASSERT_TRUE(child_parent_image->has_value());
+    EXPECT_EQ(**child_parent_image, before_exec) << "the parent forked it before it became sleep";
 }
 
 // An orphan re-parented to a pid namespace's init, which exec'd after the orphan was forked: the orphan
