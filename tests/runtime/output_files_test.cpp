@@ -5,6 +5,7 @@
 #include "file_text.h"
 #include "http_client.h"
 #include "json_lines.h"
+#include "metrics_samples.h"
 #include "trace_session.h"
 #include "tracer_process.h"
 
@@ -37,32 +38,12 @@ uint16_t metrics_port() {
     return static_cast<uint16_t>(20000 + getpid() % 20000);
 }
 
-using Samples = std::map<std::string, double>;
-
 std::optional<Samples> scrape() {
-    auto response = http_get(metrics_port(), "/metrics");
-    if (!response || response->status != 200) return std::nullopt;
-    Samples samples;
-    std::istringstream lines(response->body);
-    for (std::string line; std::getline(lines, line);) {
-        size_t space = line.rfind(' ');
-        if (line.empty() || line[0] == '#' || space == std::string::npos) continue;
-        samples[line.substr(0, space)] = std::strtod(line.c_str() + space + 1, nullptr);
-    }
-    return samples;
+    return scrape_port(metrics_port());
 }
 
 Samples scrape_until(const std::function<bool(const Samples&)>& done, std::chrono::milliseconds timeout = 10s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    Samples last;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (auto samples = scrape()) {
-            last = std::move(*samples);
-            if (done(last)) break;
-        }
-        std::this_thread::sleep_for(50ms);
-    }
-    return last;
+    return scrape_port_until(metrics_port(), done, timeout);
 }
 
 // The counters once the drain under way has updated them all.

@@ -6,6 +6,7 @@
 #include "file_text.h"
 #include "http_client.h"
 #include "json_lines.h"
+#include "metrics_samples.h"
 #include "temp_file.h"
 #include "trace_session.h"
 #include "tracer_process.h"
@@ -45,24 +46,8 @@ constexpr uint16_t kMetricsPort = 9469;
 constexpr uint16_t kPrometheusPort = 19090;
 
 // The sample lines of an exposition: "name{labels}" -> value.
-using Samples = std::map<std::string, double>;
-
-Samples parse_exposition(const std::string& text) {
-    Samples samples;
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);) {
-        if (line.empty() || line[0] == '#') continue;
-        size_t space = line.rfind(' ');
-        if (space == std::string::npos) continue;
-        samples[line.substr(0, space)] = std::strtod(line.c_str() + space + 1, nullptr);
-    }
-    return samples;
-}
-
 std::optional<Samples> scrape(uint16_t port = kMetricsPort) {
-    auto response = http_get(port, "/metrics");
-    if (!response || response->status != 200) return std::nullopt;
-    return parse_exposition(response->body);
+    return scrape_port(port);
 }
 
 // The sum over every series of `name`, and how many series it has.
@@ -91,16 +76,7 @@ std::optional<Samples> wait_for_metrics(TracerProcess& tracer, std::chrono::mill
 
 // Scrapes until `done` holds for the samples (the tracer drains on its own timer), or the timeout.
 Samples scrape_until(const std::function<bool(const Samples&)>& done, std::chrono::milliseconds timeout = 10s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    Samples last;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (auto samples = scrape()) {
-            last = std::move(*samples);
-            if (done(last)) break;
-        }
-        std::this_thread::sleep_for(50ms);
-    }
-    return last;
+    return scrape_port_until(kMetricsPort, done, timeout);
 }
 
 // A directory for the tracer's files that the identity it drops to can write (0777, not sticky).
