@@ -50,6 +50,28 @@ int last_capability() {
     return last;
 }
 
+// Drops the bounding set but for `kept`, and clears the ambient set. The bounding set shrinks only with CAP_SETPCAP;
+// without it (file capabilities) it stays as is, which is harmless once permitted is narrowed and
+// no_new_privs is set.
+void narrow_bounding_and_ambient(uint64_t kept) {
+    int last = last_capability();
+    for (int cap = 0; cap <= last; ++cap)
+        if (((kept >> cap) & 1) == 0) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+}
+
+// Effective and permitted become `kept`, whichever way the process got its capabilities (root or file
+// capabilities); then nothing it executes regains any, and nothing can ptrace it or read its memory.
+void keep_capabilities_and_lock(uint64_t kept) {
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct sets[_LINUX_CAPABILITY_U32S_3] = {};
+    for (size_t word = 0; word < _LINUX_CAPABILITY_U32S_3; ++word)
+        sets[word].effective = sets[word].permitted = static_cast<uint32_t>(kept >> (32 * word));
+    if (syscall(SYS_capset, &header, sets) != 0) throw system_error("capset");
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw system_error("prctl(PR_SET_NO_NEW_PRIVS)");
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw system_error("prctl(PR_SET_DUMPABLE)");
+}
+
 }  // namespace
 
 Identity unprivileged_identity() {
@@ -62,11 +84,8 @@ Identity unprivileged_identity() {
 }
 
 void drop_privileges(const Identity& who, bool keep_kill) {
-    // The bounding set shrinks only with CAP_SETPCAP, so first; without it (file capabilities) it stays
-    // as is, which is harmless once permitted is empty and no_new_privs is set.
-    int last = last_capability();
-    for (int cap = 0; cap <= last; ++cap) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
-    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    // First: shrinking the bounding set needs CAP_SETPCAP, which the switch below may take away.
+    narrow_bounding_and_ambient(0);
 
     // Every id, effective and saved ones too: a setuid-root start has uid `who` but euid 0.
     uid_t ruid, euid, suid;
@@ -86,28 +105,13 @@ void drop_privileges(const Identity& who, bool keep_kill) {
         if (setresuid(who.uid, who.uid, who.uid) != 0) throw system_error("setresuid");
         prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
     }
-    // Nothing else is kept, whichever way the process got its capabilities (root or file capabilities).
-    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-    __user_cap_data_struct kept[_LINUX_CAPABILITY_U32S_3] = {};
-    if (keep_kill) kept[0].effective = kept[0].permitted = 1u << CAP_KILL;
-    if (syscall(SYS_capset, &header, kept) != 0) throw system_error("capset");
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw system_error("prctl(PR_SET_NO_NEW_PRIVS)");
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw system_error("prctl(PR_SET_DUMPABLE)");
+    keep_capabilities_and_lock(keep_kill ? uint64_t{1} << CAP_KILL : 0);
 }
 
 void keep_only_capabilities(uint64_t kept) {
-    int last = last_capability();
-    for (int cap = 0; cap <= last; ++cap)
-        if (((kept >> cap) & 1) == 0) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
-    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    narrow_bounding_and_ambient(kept);
     if (setgroups(0, nullptr) != 0) throw system_error("setgroups");
-    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-    __user_cap_data_struct sets[_LINUX_CAPABILITY_U32S_3] = {};
-    for (size_t word = 0; word < _LINUX_CAPABILITY_U32S_3; ++word)
-        sets[word].effective = sets[word].permitted = static_cast<uint32_t>(kept >> (32 * word));
-    if (syscall(SYS_capset, &header, sets) != 0) throw system_error("capset");
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw system_error("prctl(PR_SET_NO_NEW_PRIVS)");
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw system_error("prctl(PR_SET_DUMPABLE)");
+    keep_capabilities_and_lock(kept);
 }
 
 }  // namespace bootstrap
