@@ -10,8 +10,8 @@
  * the ring with their exact length, so a short command line costs little. The reader is woken only
  * when enough data waits; otherwise it drains the ring on a short timer.
  *
- * Built twice (see src/bpf/tracer.cpp): as is for libbpf's skeleton, and with BOOTSTRAP_LIGHT for
- * the light skeleton, which the kernel loads itself; the two differ only in how the failed-exec
+ * Built twice (see src/tracer/tracer.cpp): as is for libbpf's skeleton, and with BOOTSTRAP_LIGHT
+ * for the light skeleton, which the kernel loads itself; the two differ only in how the failed-exec
  * program loops.
  */
 #include "kernel.h"

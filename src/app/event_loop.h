@@ -4,8 +4,8 @@
 #pragma once
 
 #include "app/session.h"
-#include "bpf/tracer.h"
 #include "proc/command.h"
+#include "tracer/tracer.h"
 #include "util/error.h"
 #include "util/signal_fd.h"
 

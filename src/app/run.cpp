@@ -2,7 +2,6 @@
 
 #include "app/event_loop.h"
 #include "app/session.h"
-#include "bpf/tracer.h"
 #include "events/clock.h"
 #include "output/log_file.h"
 #include "output/metrics.h"
@@ -12,6 +11,7 @@
 #include "proc/file_keeper.h"
 #include "proc/privileges.h"
 #include "proc/proc_scan.h"
+#include "tracer/tracer.h"
 #include "util/error.h"
 #include "util/file_descriptor.h"
 #include "util/output_file.h"

@@ -4,7 +4,6 @@
 // sink here.
 #pragma once
 
-#include "bpf/tracer.h"
 #include "cli/plan.h"
 #include "events/exec_times.h"
 #include "events/process_table.h"
@@ -14,6 +13,7 @@
 #include "output/sink.h"
 #include "output/writer.h"
 #include "proc/cgroup_paths.h"
+#include "tracer/tracer.h"
 
 #include <cstddef>
 #include <cstdint>

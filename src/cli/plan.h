@@ -4,12 +4,12 @@
 // each layer takes.
 #pragma once
 
-#include "bpf/tracer.h"
 #include "output/log_file.h"
 #include "output/metrics_address.h"
 #include "output/text.h"
 #include "output/time_format.h"
 #include "proc/command.h"
+#include "tracer/tracer.h"
 
 #include <cstdint>
 #include <optional>

@@ -1,9 +1,9 @@
 // A loaded Tracer for one runtime test: collects every decoded event so the test can pick its own pids.
 #pragma once
 
-#include "bpf/tracer.h"
 #include "events/event.h"
 #include "events/exec_times.h"
+#include "tracer/tracer.h"
 
 #include <gtest/gtest.h>
 #include <sys/types.h>

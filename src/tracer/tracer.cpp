@@ -1,11 +1,11 @@
 // The one translation unit that includes libbpf's skeleton and talks to libbpf (the light skeleton is
 // behind light_skeleton.h). Both skeletons come from bpf/bootstrap.bpf.c; whichever loads it, the rest
 // works the same way on the handles it leaves: map and program descriptors and the .bss counters.
-#include "bpf/tracer.h"
+#include "tracer/tracer.h"
 
-#include "bpf/light_skeleton.h"
-#include "bpf/object_handles.h"
 #include "events/clock.h"
+#include "tracer/light_skeleton.h"
+#include "tracer/object_handles.h"
 #include "util/error.h"
 #include "util/file_descriptor.h"
 

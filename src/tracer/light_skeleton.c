@@ -1,5 +1,5 @@
 /* The only file that includes the light skeletons; see light_skeleton.h. */
-#include "bpf/light_skeleton.h"
+#include "tracer/light_skeleton.h"
 
 #include <errno.h> /* the generated headers use errno and E* without including them */
 #include <stdlib.h>

@@ -11,8 +11,8 @@
 
 #include <linux/types.h>
 
-#include "bpf/object_handles.h"
 #include "events.h"
+#include "tracer/object_handles.h"
 
 #ifdef __cplusplus
 extern "C" {
