@@ -10,6 +10,8 @@ out=$root/build-baseline
 tmp=$(mktemp -d)
 trap 'git -C "$root" worktree remove --force "$tmp/src" 2>/dev/null; rm -rf "$tmp"' EXIT
 git -C "$root" worktree add --detach "$tmp/src" "$rev" >/dev/null
+# The sources scripts/install-deps.sh unpacked (prometheus-cpp) are not in git: the same ones serve.
+[ -d "$root/third_party" ] && ln -s "$root/third_party" "$tmp/src/third_party"
 rm -rf "$out"
 cmake -S "$tmp/src" -B "$out" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$out" -j "$(nproc)" --target bootstrap
