@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <set>
 #include <string>
 
@@ -38,6 +39,10 @@ struct OptionCase {
     void (*set)(TracerConfig&);
     const char* program;
 };
+
+void PrintTo(const OptionCase& option_case, std::ostream* out) {
+    *out << option_case.option;
+}
 
 class ProgramWantedBy : public testing::TestWithParam<OptionCase> {};
 
