@@ -6,6 +6,8 @@
 #include "events/clock.h"
 #include "tracer/light_skeleton.h"
 #include "tracer/object_handles.h"
+#include "tracer/program_table.h"
+#include "tracer/programs.h"
 #include "util/error.h"
 #include "util/file_descriptor.h"
 
@@ -17,12 +19,15 @@
 
 #include <bootstrap.skel.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <fstream>
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <variant>
@@ -113,31 +118,31 @@ tracer_settings settings_for(const TracerConfig& config) {
     return settings;
 }
 
-// Forks are seen to follow them under -p / command mode, and to report them.
-bool needs_fork_program(const TracerConfig& config) {
-    return config.trace_tree || config.report_forks;
-}
-
-// The pid map holds every traced process under -p / command mode; otherwise it is never used.
-uint32_t traced_tgids_entries(const TracerConfig& config) {
-    return config.trace_tree ? 32768 : 1;
-}
-
 uint32_t possible_cpus() {
     int ncpus = libbpf_num_possible_cpus();
     if (ncpus <= 0) throw Error("cannot count this system's CPUs: " + errno_text(ncpus), kVerboseHint);
     return static_cast<uint32_t>(ncpus);
 }
 
-// A run that reports only execs and exits, the common one, loads the light skeleton without the other
-// programs: less for the kernel to verify and relocate at start.
-bool needs_only_exec_and_exit(const TracerConfig& config) {
-    return !config.failed_execs && !needs_fork_program(config) && !config.list_running;
+// Each map's max_entries (the `max_entries` column), 0 for the size it declares.
+std::array<uint32_t, BOOTSTRAP_MAP_COUNT> map_max_entries(const TracerConfig& config) {
+#define MAP_MAX_ENTRIES(name, full, light, lean, max_entries, value_size) static_cast<uint32_t>(max_entries),
+    return {BOOTSTRAP_MAPS(MAP_MAX_ENTRIES)};
+#undef MAP_MAX_ENTRIES
 }
 
-// The light object's scratch space is sized for the default argv cap.
+// Each map's value size (the `value_size` column), 0 for the size it declares.
+std::array<uint32_t, BOOTSTRAP_MAP_COUNT> map_value_sizes(const TracerConfig& config) {
+#define MAP_VALUE_SIZE(name, full, light, lean, max_entries, value_size) static_cast<uint32_t>(value_size),
+    return {BOOTSTRAP_MAPS(MAP_VALUE_SIZE)};
+#undef MAP_VALUE_SIZE
+}
+
+// The light skeletons hold the programs of their columns, and their scratch space is sized for the
+// default argv cap.
 bool light_can_serve(const TracerConfig& config) {
-    return !config.libbpf_only && config.max_args_bytes <= BOOTSTRAP_ARGS_DEFAULT;
+    return !config.libbpf_only && config.max_args_bytes <= BOOTSTRAP_ARGS_DEFAULT &&
+           holds_wanted_programs(&ProgramInfo::in_light, config);
 }
 
 // Nothing when this kernel cannot run the loader program (before 5.17) or refuses it for any other
@@ -145,8 +150,10 @@ bool light_can_serve(const TracerConfig& config) {
 // verifier's summary of each program (or its reason to refuse one) goes to stderr.
 std::optional<LoadedObject> load_light(const TracerConfig& config) {
     tracer_settings settings = settings_for(config);
-    light_map_sizes sizes{config.ring_bytes, possible_cpus(), traced_tgids_entries(config)};
-    LightSkeleton skel(light_open(&settings, &sizes, needs_only_exec_and_exit(config)));
+    // The common run, execs and exits only, loads the lean skeleton: less for the kernel to verify and
+    // relocate at start.
+    bool lean = holds_wanted_programs(&ProgramInfo::in_lean, config);
+    LightSkeleton skel(light_open(&settings, map_max_entries(config).data(), lean));
     if (!skel) throw Error("failed to open the BPF object: " + errno_text(errno), kVerboseHint);
 
     std::vector<char> log(config.verbose ? kVerifierLogBytes : 0);
@@ -162,14 +169,58 @@ std::optional<LoadedObject> load_light(const TracerConfig& config) {
     return object;
 }
 
+// libbpf's skeleton holds the programs and maps of the `full` column, and nothing else: one pointer each.
+constexpr size_t count_yes(std::initializer_list<bool> column) {
+    return static_cast<size_t>(std::ranges::count(column, true));
+}
+#define FULL_COLUMN(name, full, ...) BOOTSTRAP_HAS_##full,
+static_assert(sizeof(bootstrap_bpf::progs) / sizeof(void*) == count_yes({BOOTSTRAP_PROGRAMS(FULL_COLUMN)}),
+              "tracer/programs.h: the full column of BOOTSTRAP_PROGRAMS differs from bootstrap_bpf");
+static_assert(sizeof(bootstrap_bpf::maps) / sizeof(void*) == count_yes({BOOTSTRAP_MAPS(FULL_COLUMN)}),
+              "tracer/programs.h: the full column of BOOTSTRAP_MAPS differs from bootstrap_bpf");
+#undef FULL_COLUMN
+
 void size_libbpf_maps(bootstrap_bpf* skel, const TracerConfig& config) {
-    int err = bpf_map__set_max_entries(skel->maps.events, config.ring_bytes);
-    if (!err) err = bpf_map__set_max_entries(skel->maps.scratch, possible_cpus());
-    if (!err)
-        err = bpf_map__set_value_size(skel->maps.scratch,
-                                      static_cast<uint32_t>(BOOTSTRAP_SCRATCH_BYTES(config.max_args_bytes)));
-    if (!err) err = bpf_map__set_max_entries(skel->maps.traced_tgids, traced_tgids_entries(config));
+    std::array<uint32_t, BOOTSTRAP_MAP_COUNT> max_entries = map_max_entries(config);
+    std::array<uint32_t, BOOTSTRAP_MAP_COUNT> value_sizes = map_value_sizes(config);
+    int err = 0;
+#define SIZE_MAP(name, full, ...)                                                                         \
+    BOOTSTRAP_IF_##full(if (!err && max_entries[BOOTSTRAP_MAP_##name]) err =                              \
+                            bpf_map__set_max_entries(skel->maps.name, max_entries[BOOTSTRAP_MAP_##name]); \
+                        if (!err && value_sizes[BOOTSTRAP_MAP_##name]) err =                              \
+                            bpf_map__set_value_size(skel->maps.name, value_sizes[BOOTSTRAP_MAP_##name]);)
+    BOOTSTRAP_MAPS(SIZE_MAP)
+#undef SIZE_MAP
     if (err) throw Error("failed to size the BPF maps: " + errno_text(err), kVerboseHint);
+}
+
+// libbpf loads only the programs the run wants.
+void choose_libbpf_programs(bootstrap_bpf* skel, const TracerConfig& config) {
+#define SET_AUTOLOAD(name, full, ...) \
+    BOOTSTRAP_IF_##full(              \
+        bpf_program__set_autoload(skel->progs.name, kPrograms[BOOTSTRAP_PROGRAM_##name].wanted(config));)
+    BOOTSTRAP_PROGRAMS(SET_AUTOLOAD)
+#undef SET_AUTOLOAD
+}
+
+// The descriptors and counters of the loaded skeleton; -1 for what it did not load.
+object_handles take_libbpf_handles(bootstrap_bpf* skel) {
+    object_handles handles{};
+    std::ranges::fill(handles.map_fds, -1);
+    std::ranges::fill(handles.program_fds, -1);
+#define TAKE_MAP(name, full, ...) \
+    BOOTSTRAP_IF_##full(handles.map_fds[BOOTSTRAP_MAP_##name] = bpf_map__fd(skel->maps.name);)
+#define TAKE_PROGRAM(name, full, ...)                                   \
+    BOOTSTRAP_IF_##full(handles.program_fds[BOOTSTRAP_PROGRAM_##name] = \
+                            std::max(bpf_program__fd(skel->progs.name), -1);)
+#define TAKE_COUNTER(name) handles.name = &skel->bss->name;
+    BOOTSTRAP_MAPS(TAKE_MAP)
+    BOOTSTRAP_PROGRAMS(TAKE_PROGRAM)
+    BOOTSTRAP_COUNTERS(TAKE_COUNTER)
+#undef TAKE_MAP
+#undef TAKE_PROGRAM
+#undef TAKE_COUNTER
+    return handles;
 }
 
 LoadedObject load_with_libbpf(const TracerConfig& config) {
@@ -177,9 +228,7 @@ LoadedObject load_with_libbpf(const TracerConfig& config) {
     if (!skel) throw Error("failed to open the BPF object: " + errno_text(errno), kVerboseHint);
     skel->rodata->settings = settings_for(config);
     size_libbpf_maps(skel.get(), config);
-    bpf_program__set_autoload(skel->progs.handle_sys_exit, config.failed_execs);
-    bpf_program__set_autoload(skel->progs.handle_fork, needs_fork_program(config));
-    bpf_program__set_autoload(skel->progs.dump_processes, config.list_running);
+    choose_libbpf_programs(skel.get(), config);
 
     int err = bootstrap_bpf__load(skel.get());
     if (err == -EPERM || err == -EACCES)
@@ -193,19 +242,7 @@ LoadedObject load_with_libbpf(const TracerConfig& config) {
                         std::string(kVerboseHint));
 
     LoadedObject object{};
-    object_handles& handles = object.handles;
-    handles.events_fd = bpf_map__fd(skel->maps.events);
-    handles.traced_tgids_fd = bpf_map__fd(skel->maps.traced_tgids);
-    handles.cgroup_filter_fd = bpf_map__fd(skel->maps.cgroup_filter);
-    handles.exec_fd = bpf_program__fd(skel->progs.handle_exec);
-    handles.exit_fd = bpf_program__fd(skel->progs.handle_exit);
-    handles.fork_fd = bpf_program__fd(skel->progs.handle_fork);
-    handles.sys_exit_fd = bpf_program__fd(skel->progs.handle_sys_exit);
-    handles.dump_processes_fd = bpf_program__fd(skel->progs.dump_processes);
-    handles.lost_records = &skel->bss->lost_records;
-    handles.untracked_forks = &skel->bss->untracked_forks;
-    handles.last_wakeup_ns = &skel->bss->last_wakeup_ns;
-    handles.reader_timer_ns = &skel->bss->reader_timer_ns;
+    object.handles = take_libbpf_handles(skel.get());
     object.skeleton = std::move(skel);
     return object;
 }
@@ -286,9 +323,11 @@ struct Tracer::Impl {
     Impl(const TracerConfig& config, RecordHandler record_handler)
         : handler(std::move(record_handler)),
           object(load(config)),
-          positions(object.handles.events_fd, config.ring_bytes) {}
+          positions(object.handles.map_fds[BOOTSTRAP_MAP_events], config.ring_bytes) {}
 
     const object_handles& handles() const { return object.handles; }
+    int map_fd(bootstrap_map map) const { return object.handles.map_fds[map]; }
+    int program_fd(bootstrap_program program) const { return object.handles.program_fds[program]; }
 
     static int on_record(void* ctx, void* data, size_t size) {
         auto* self = static_cast<Impl*>(ctx);
@@ -309,21 +348,20 @@ void Tracer::Impl::attach(const TracerConfig& config) {
     if (config.cgroup_fd >= 0) {
         uint32_t key = 0;
         auto fd = static_cast<uint32_t>(config.cgroup_fd);
-        if (bpf_map_update_elem(handles().cgroup_filter_fd, &key, &fd, BPF_ANY) != 0)
+        if (bpf_map_update_elem(map_fd(BOOTSTRAP_MAP_cgroup_filter), &key, &fd, BPF_ANY) != 0)
             throw Error("failed to set the cgroup filter: " + errno_text(errno),
                         "is the path on a cgroup v2 file system?");
     }
-    // Every program is tp_btf: the kernel knows its tracepoint from load, so attaching needs only the fd.
-    std::vector<std::pair<const char*, int>> programs = {{"handle_exec", handles().exec_fd},
-                                                         {"handle_exit", handles().exit_fd}};
-    if (needs_fork_program(config)) programs.emplace_back("handle_fork", handles().fork_fd);
-    if (config.failed_execs) programs.emplace_back("handle_sys_exit", handles().sys_exit_fd);
-    for (auto [name, prog_fd] : programs) {
-        int link_fd = bpf_raw_tracepoint_open(nullptr, prog_fd);
-        if (link_fd < 0) throw Error(std::string("failed to attach ") + name + ": " + errno_text(errno), kVerboseHint);
+    // A tp_btf program's tracepoint is known from load: attaching it needs only its descriptor.
+    for (size_t id = 0; id < kPrograms.size(); ++id) {
+        const ProgramInfo& program = kPrograms[id];
+        if (program.attach != Attach::tp_btf || !program.wanted(config)) continue;
+        int link_fd = bpf_raw_tracepoint_open(nullptr, program_fd(static_cast<bootstrap_program>(id)));
+        if (link_fd < 0)
+            throw Error(std::string("failed to attach ") + program.name + ": " + errno_text(errno), kVerboseHint);
         links.emplace_back(link_fd);
     }
-    ring.reset(ring_buffer__new(handles().events_fd, &Impl::on_record, this, nullptr));
+    ring.reset(ring_buffer__new(map_fd(BOOTSTRAP_MAP_events), &Impl::on_record, this, nullptr));
     if (!ring) throw Error("failed to open the BPF ring buffer: " + errno_text(errno), kVerboseHint);
 }
 
@@ -363,7 +401,8 @@ size_t Tracer::consume() {
 }
 
 void Tracer::list_running(const RecordHandler& handler) {
-    FileDescriptor link(bpf_link_create(impl_->handles().dump_processes_fd, 0, BPF_TRACE_ITER, nullptr));
+    FileDescriptor link(
+        bpf_link_create(impl_->program_fd(BOOTSTRAP_PROGRAM_dump_processes), 0, BPF_TRACE_ITER, nullptr));
     if (link.get() < 0) throw Error("failed to list the running processes: " + errno_text(errno), kVerboseHint);
     FileDescriptor iterator(bpf_iter_create(link.get()));
     if (iterator.get() < 0) throw Error("failed to list the running processes: " + errno_text(errno), kVerboseHint);
@@ -387,7 +426,7 @@ void Tracer::list_running(const RecordHandler& handler) {
 
 void Tracer::trace_process(uint32_t pid) {
     uint8_t traced = 1;
-    if (bpf_map_update_elem(impl_->handles().traced_tgids_fd, &pid, &traced, BPF_ANY) != 0)
+    if (bpf_map_update_elem(impl_->map_fd(BOOTSTRAP_MAP_traced_tgids), &pid, &traced, BPF_ANY) != 0)
         throw Error("failed to trace pid " + std::to_string(pid) + ": " + errno_text(errno),
                     "more than 32768 processes at once are not supported");
 }
