@@ -475,7 +475,7 @@ static __always_inline u32 copy_filename(struct exec_record *rec, const char *fi
 /*
  * A script runs its interpreter: the kernel keeps the file executed in bprm->filename and puts the
  * interpreter from the #! line in bprm->interp, which otherwise is the same pointer. Copied after
- * argv (at `offset`, which is at most the filename and the argv cap); returns its length, 0 if
+ * argv (at `offset`, at most BOOTSTRAP_INTERP_AT_MOST(the argv cap)); returns its length, 0 if
  * none.
  */
 static __always_inline u32 copy_interpreter(struct exec_record *rec, const char *filename,
@@ -485,13 +485,13 @@ static __always_inline u32 copy_interpreter(struct exec_record *rec, const char 
 
 	if (interp == filename)
 		return 0;
-	if (offset >
-	    BOOTSTRAP_FILENAME_MAX + BOOTSTRAP_ARGS_CEILING) /* never taken; for the verifier */
+	if (offset > BOOTSTRAP_INTERP_AT_MOST(BOOTSTRAP_ARGS_CEILING)) /* never taken; for the
+									   verifier */
 		return 0;
-	len = bpf_probe_read_kernel_str(exec_data(rec) + offset, BOOTSTRAP_FILENAME_MAX, interp);
+	len = bpf_probe_read_kernel_str(exec_data(rec) + offset, BOOTSTRAP_INTERP_MAX, interp);
 	if (len <= 0)
 		return 0;
-	return len > BOOTSTRAP_FILENAME_MAX ? BOOTSTRAP_FILENAME_MAX : len;
+	return len > BOOTSTRAP_INTERP_MAX ? BOOTSTRAP_INTERP_MAX : len;
 }
 
 /* The working directory, walked from its leaf up to the task's root, one step per call. */
@@ -578,7 +578,7 @@ __noinline int cwd_step(struct cwd_walk *walk)
 	 * not carry a check over to a copy of the value the compiler reloads).
 	 */
 	offset = (u64)walk->base + len;
-	if (offset > 2 * BOOTSTRAP_FILENAME_MAX + settings.max_args_bytes + BOOTSTRAP_CWD_MAX)
+	if (offset > BOOTSTRAP_ENV_AT_MOST(settings.max_args_bytes)) /* the cwd's end, at most */
 		return 1;
 	barrier_var(offset);
 	copied = bpf_probe_read_kernel_str(exec_data(rec) + offset, NAME_BYTES, name);
@@ -593,11 +593,12 @@ done:
 }
 
 /*
- * The working directory's components at `base` in this CPU's record (base is at most two PATH_MAX
- * and the argv cap); returns their length. Resolved here, at exec: by the time user space could
- * read /proc/PID/cwd a short-lived process is gone. A global function, like cwd_step(): the
- * verifier checks its loop once. Inlined, the loop was checked again for every combination of
- * copy lengths the caller arrived with (30,000 instructions and 40 ms at every start on 6.18).
+ * The working directory's components at `base` in this CPU's record (base is at most
+ * BOOTSTRAP_CWD_AT_MOST(the argv cap)); returns their length. Resolved here, at exec: by the time
+ * user space could read /proc/PID/cwd a short-lived process is gone. A global function, like
+ * cwd_step(): the verifier checks its loop once. Inlined, the loop was checked again for every
+ * combination of copy lengths the caller arrived with (30,000 instructions and 40 ms at every start
+ * on 6.18).
  */
 __noinline u32 copy_cwd_of(u64 fs_address, u32 base)
 {
@@ -898,7 +899,7 @@ static __always_inline u32 copy_env(struct exec_record *rec, struct image_string
 	}
 	if (len > BOOTSTRAP_ARGS_CEILING) /* never taken; bounds the size for the verifier */
 		len = BOOTSTRAP_ARGS_CEILING;
-	if (offset > 3 * BOOTSTRAP_FILENAME_MAX + settings.max_args_bytes) /* never taken */
+	if (offset > BOOTSTRAP_ENV_AT_MOST(settings.max_args_bytes)) /* never taken */
 		return 0;
 	barrier_var(offset); /* the value checked is the one used: see cwd_step() */
 	barrier_var(len);
