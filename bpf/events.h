@@ -10,32 +10,64 @@
 #define BOOTSTRAP_EVENTS_H
 
 #define BOOTSTRAP_COMM_LEN 16
-/* PATH_MAX: the kernel never hands exec a longer name, so a filename is never cut. */
-#define BOOTSTRAP_FILENAME_MAX 4096
-/* Default and ceiling for the argv bytes copied per exec record (the user side checks the range).
- */
-#define BOOTSTRAP_ARGS_DEFAULT (32 * 1024)
-#define BOOTSTRAP_ARGS_CEILING (1024 * 1024)
 /*
  * The programs wake the reader at once after a quiet spell, then at most this often in a burst (or
  * when a batch waits). The reader drains on its own timer for as long after a record, so none waits
  * long.
  */
 #define BOOTSTRAP_WAKEUP_INTERVAL_NS (20ULL * 1000 * 1000)
-/* Failed execs read argv pointer by pointer from the caller's memory: at most this many arguments.
+
+/*
+ * Record-size limits: the one table of what an exec record may carry. Everything else derives from
+ * it: the per-CPU scratch space, the bounds the programs give the verifier, the smallest ring the
+ * user side accepts and the message that says so. tests/unit/abi_test.cpp pins it.
+ *
+ * An exec record is the fixed struct exec_record followed by, in this order:
+ *  - the filename: at most BOOTSTRAP_FILENAME_MAX (PATH_MAX: the kernel never hands exec a longer
+ *    name, so a filename is never cut);
+ *  - argv: at most the argv cap, settings.max_args_bytes: BOOTSTRAP_ARGS_DEFAULT unless the user
+ *    sets it, at most BOOTSTRAP_ARGS_CEILING (the user side checks the range);
+ *  - a script's interpreter: at most BOOTSTRAP_INTERP_MAX (PATH_MAX);
+ *  - the working directory: at most BOOTSTRAP_CWD_MAX bytes of components, found in at most
+ *    BOOTSTRAP_CWD_DEPTH steps up the tree (components and mount crossings);
+ *  - the environment (--env): at most the argv cap.
+ * A failed exec's record has the filename, argv (at most BOOTSTRAP_FAILED_ARGS_MAX arguments, read
+ * pointer by pointer from the caller's memory) and the working directory.
  */
-#define BOOTSTRAP_FAILED_ARGS_MAX 64
-/* The working directory: at most this many bytes of path components, and this many steps up the
- * tree (components and mount crossings). */
+#define BOOTSTRAP_FILENAME_MAX 4096
+#define BOOTSTRAP_ARGS_DEFAULT (32 * 1024)
+#define BOOTSTRAP_ARGS_CEILING (1024 * 1024)
+#define BOOTSTRAP_INTERP_MAX 4096
 #define BOOTSTRAP_CWD_MAX 4096
 #define BOOTSTRAP_CWD_DEPTH 64
+#define BOOTSTRAP_FAILED_ARGS_MAX 64
+
+/* Where each part after argv starts at the latest (after the fixed part), for an argv cap. */
+#define BOOTSTRAP_INTERP_AT_MOST(args_cap) ((__u64)BOOTSTRAP_FILENAME_MAX + (__u64)(args_cap))
+#define BOOTSTRAP_CWD_AT_MOST(args_cap) (BOOTSTRAP_INTERP_AT_MOST(args_cap) + BOOTSTRAP_INTERP_MAX)
+#define BOOTSTRAP_ENV_AT_MOST(args_cap) (BOOTSTRAP_CWD_AT_MOST(args_cap) + BOOTSTRAP_CWD_MAX)
+/* The most an exec record carries after its fixed part. */
+#define BOOTSTRAP_EXEC_DATA_MAX(args_cap, env)                                                     \
+	(BOOTSTRAP_ENV_AT_MOST(args_cap) + ((env) ? (__u64)(args_cap) : 0))
+
 /*
- * Per-CPU space to assemble an exec record: the fixed part, then a PATH_MAX filename, argv, a
- * PATH_MAX interpreter, the working directory and the environment, with one more PATH_MAX and argv
- * cap of slack because the verifier bounds each copy's offset and length separately.
+ * Per-CPU space to assemble an exec record: the fixed part and the most it carries, with one more
+ * PATH_MAX of slack because the verifier bounds each copy's offset and length separately (a working
+ * directory component may start at the environment's place).
  */
 #define BOOTSTRAP_SCRATCH_BYTES(args_cap)                                                          \
-	(sizeof(struct exec_record) + 4 * (__u64)BOOTSTRAP_FILENAME_MAX + 2 * (__u64)(args_cap))
+	(sizeof(struct exec_record) + BOOTSTRAP_EXEC_DATA_MAX(args_cap, 1) + BOOTSTRAP_FILENAME_MAX)
+
+/*
+ * The smallest ring the user side accepts: the largest exec record must fit it this many times
+ * over, each counted with BOOTSTRAP_RING_RECORD_OVERHEAD for its fixed part and the ring's own
+ * header, rounded up.
+ */
+#define BOOTSTRAP_RING_RECORDS_MIN 3
+#define BOOTSTRAP_RING_RECORD_OVERHEAD 256
+#define BOOTSTRAP_RING_BYTES_MIN(args_cap, env)                                                    \
+	(BOOTSTRAP_RING_RECORDS_MIN *                                                              \
+	 (BOOTSTRAP_RING_RECORD_OVERHEAD + BOOTSTRAP_EXEC_DATA_MAX(args_cap, env)))
 
 /*
  * Load-time settings: the programs' one read-only global, written by the user side between open and

@@ -3,12 +3,25 @@
 #include "cli/options.h"
 #include "util/error.h"
 
+#include <array>
+#include <string>
+
 namespace bootstrap {
 
 namespace {
 
 constexpr uint64_t kNsPerMs = 1'000'000;
 constexpr uint32_t kDefaultMaxFiles = 5;
+
+// "must be at least three times --max-args-bytes plus 37K": the smallest ring (bpf/events.h) in words.
+std::string ring_minimum_text(bool env) {
+    constexpr std::array<const char*, 11> kNumbers = {"zero", "one",   "two",   "three", "four", "five",
+                                                      "six",  "seven", "eight", "nine",  "ten"};
+    const uint64_t fixed = TracerConfig::min_ring_bytes(0, env);
+    const uint64_t per_arg_byte = TracerConfig::min_ring_bytes(1, env) - fixed;
+    const std::string times = per_arg_byte < kNumbers.size() ? kNumbers[per_arg_byte] : std::to_string(per_arg_byte);
+    return "must be at least " + times + " times --max-args-bytes plus " + std::to_string((fixed + 1023) / 1024) + "K";
+}
 
 void check_combination(const Options& options, const TracerConfig& tracer) {
     if (options.command_mode && options.command.empty())
@@ -42,8 +55,7 @@ void check_combination(const Options& options, const TracerConfig& tracer) {
     if (options.max_files && !options.max_size)
         throw usage_error("--max-files", "counts the files --max-size rotates: give --max-size too");
     if (tracer.ring_bytes < TracerConfig::min_ring_bytes(tracer.max_args_bytes, tracer.capture_env))
-        throw usage_error("--ring-size", options.env ? "must be at least six times --max-args-bytes plus 37K"
-                                                     : "must be at least three times --max-args-bytes plus 37K");
+        throw usage_error("--ring-size", ring_minimum_text(tracer.capture_env));
 }
 
 TracerConfig tracer_config(const Options& options) {

@@ -7,7 +7,7 @@
 #include <bootstrap_lean.lskel.h>
 #include <bootstrap_light.lskel.h>
 
-/* One of the two, built from the same source: every program, or the lean set (tracer/programs.h). */
+/* One of the two, linked from the same objects: every program, or the lean set (tracer/programs.h). */
 struct light_skeleton {
     struct bootstrap_light_bpf* light;
     struct bootstrap_lean_bpf* lean;

@@ -1,7 +1,7 @@
 /*
  * The light skeletons, seen from C++. Their generated code is C only (it converts void pointers implicitly,
  * which C++ rejects), so light_skeleton.c is the one file that includes them and these few calls are what
- * tracer.cpp uses. Plain C, like the ABI header. There are two, from the same source: one with every
+ * tracer.cpp uses. Plain C, like the ABI header. There are two, linked from the same objects: one with every
  * program, and a lean one with the exec and exit programs only, for runs that need no other (their
  * columns in tracer/programs.h). A loader program loads every program its skeleton holds, and each costs
  * start-up time in the verifier and in the kernel's CO-RE relocations.

@@ -1,5 +1,5 @@
 // The one translation unit that includes libbpf's skeleton and talks to libbpf (the light skeleton is
-// behind light_skeleton.h). Both skeletons come from bpf/bootstrap.bpf.c; whichever loads it, the rest
+// behind light_skeleton.h). Both skeletons are linked from the objects under bpf/; whichever loads, the rest
 // works the same way on the handles it leaves: map and program descriptors and the .bss counters.
 #include "tracer/tracer.h"
 

@@ -34,10 +34,9 @@ struct TracerConfig {
     static constexpr uint32_t kDefaultRingBytes = 1u << 20;
     static constexpr uint32_t kMinRingBytes = 1u << 16;  // a power of two, like every ring size
     static constexpr uint32_t kMaxRingBytes = 1u << 30;
-    // The largest record must fit the ring three times over: the fixed part, a PATH_MAX filename, argv, a
-    // PATH_MAX interpreter and working directory, and with --env the environment, capped like argv.
+    // The largest exec record must fit the ring a few times over (bpf/events.h, BOOTSTRAP_RING_BYTES_MIN).
     static constexpr uint64_t min_ring_bytes(uint32_t max_args_bytes, bool env) {
-        return 3 * (256 + uint64_t{3} * BOOTSTRAP_FILENAME_MAX + (env ? 2 : 1) * uint64_t{max_args_bytes});
+        return BOOTSTRAP_RING_BYTES_MIN(max_args_bytes, env);
     }
 
     bool verbose = false;      // libbpf's log, or the light loader's verifier log, on stderr

@@ -119,6 +119,30 @@ static_assert(EXEC_ARGS_TRUNCATED == 1 && EXEC_ARGS_UNREADABLE == 2);
 static_assert(EXEC_SETID_LOWERED == 1 << 11 && EXEC_CWD_DELETED == 1 << 12);
 static_assert(EXIT_EXEC_SEEN == 1 && EXIT_THREAD_ONLY == 2 && EXIT_UNREPORTED == 4);
 
+// The record-size limits: the one table the programs' bounds, the scratch space, the smallest ring and its
+// usage message derive from.
+static_assert(BOOTSTRAP_FILENAME_MAX == 4096 && BOOTSTRAP_INTERP_MAX == 4096);  // PATH_MAX
+static_assert(BOOTSTRAP_CWD_MAX == 4096 && BOOTSTRAP_CWD_DEPTH == 64);
+static_assert(BOOTSTRAP_ARGS_DEFAULT == 32 * 1024 && BOOTSTRAP_ARGS_CEILING == 1024 * 1024);
+static_assert(BOOTSTRAP_FAILED_ARGS_MAX == 64);
+// Filename, argv, interpreter, working directory, environment: each part starts where the one before ends
+// at the latest.
+static_assert(BOOTSTRAP_INTERP_AT_MOST(1000) == 4096 + 1000);
+static_assert(BOOTSTRAP_CWD_AT_MOST(1000) == 4096 + 1000 + 4096);
+static_assert(BOOTSTRAP_ENV_AT_MOST(1000) == 4096 + 1000 + 4096 + 4096);
+static_assert(BOOTSTRAP_EXEC_DATA_MAX(1000, false) == BOOTSTRAP_ENV_AT_MOST(1000));
+static_assert(BOOTSTRAP_EXEC_DATA_MAX(1000, true) == BOOTSTRAP_ENV_AT_MOST(1000) + 1000);
+// The scratch space holds the largest exec record with a PATH_MAX to spare: the verifier bounds a copy's
+// offset and length apart, and a working directory's component (NAME_MAX) may start at the environment's
+// place.
+static_assert(BOOTSTRAP_SCRATCH_BYTES(BOOTSTRAP_ARGS_DEFAULT) == 152 + 4 * 4096 + 2 * 32 * 1024);
+static_assert(BOOTSTRAP_SCRATCH_BYTES(0) >= sizeof(exec_record) + BOOTSTRAP_ENV_AT_MOST(0) + 256);
+// The smallest ring: three of the largest exec record, each with room for its fixed part and the ring's
+// own 8-byte header.
+static_assert(BOOTSTRAP_RING_RECORD_OVERHEAD >= sizeof(exec_record) + 8);
+static_assert(BOOTSTRAP_RING_BYTES_MIN(32 * 1024, false) == 3 * (256 + 3 * 4096 + 32 * 1024));
+static_assert(BOOTSTRAP_RING_BYTES_MIN(32 * 1024, true) == 3 * (256 + 3 * 4096 + 2 * 32 * 1024));
+
 // The same facts at run time, so a failure names the field instead of stopping the build of every test.
 TEST(Abi, RecordHeaderLayout) {
     EXPECT_EQ(sizeof(record_header), 88u);
@@ -148,6 +172,12 @@ TEST(Abi, TracerSettingsLayout) {
     EXPECT_EQ(sizeof(tracer_settings), 64u);
     EXPECT_EQ(offsetof(tracer_settings, max_args_bytes), 16u);
     EXPECT_EQ(offsetof(tracer_settings, target_comm), 36u);
+}
+
+TEST(Abi, RecordSizeLimits) {
+    EXPECT_EQ(BOOTSTRAP_SCRATCH_BYTES(BOOTSTRAP_ARGS_DEFAULT), 82072u);
+    EXPECT_EQ(BOOTSTRAP_RING_BYTES_MIN(BOOTSTRAP_ARGS_DEFAULT, false), 135936u);
+    EXPECT_EQ(BOOTSTRAP_RING_BYTES_MIN(BOOTSTRAP_ARGS_DEFAULT, true), 234240u);
 }
 
 #undef FIELD_SIZE

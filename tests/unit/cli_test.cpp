@@ -139,6 +139,26 @@ TEST(Plan, ConflictsNameTheOption) {
     }
 }
 
+// The smallest ring holds three of the largest exec record (bpf/events.h): 3 × (256 + 3 × 4096 + argv cap),
+// the argv cap twice with --env; the message derives from the same table.
+TEST(Plan, RingSizeAtLeastThreeLargestRecords) {
+    EXPECT_TRUE(parse({"--ring-size", "64K", "--max-args-bytes", "9301"}).plan);
+    auto too_small = parse({"--ring-size", "64K", "--max-args-bytes", "9302"});
+    EXPECT_FALSE(too_small.plan);
+    EXPECT_EQ(too_small.message.rfind("bootstrap: --ring-size: must be at least three times --max-args-bytes plus "
+                                      "37K\n",
+                                      0),
+              0u)
+        << too_small.message;
+    EXPECT_TRUE(parse({"-j", "--env", "--ring-size", "64K", "--max-args-bytes", "4650"}).plan);
+    auto too_small_env = parse({"-j", "--env", "--ring-size", "64K", "--max-args-bytes", "4651"});
+    EXPECT_FALSE(too_small_env.plan);
+    EXPECT_EQ(too_small_env.message.rfind(
+                  "bootstrap: --ring-size: must be at least six times --max-args-bytes plus 37K\n", 0),
+              0u)
+        << too_small_env.message;
+}
+
 TEST(Plan, ContextOptionsReachTheirLayers) {
     auto outcome = parse(
         {"-j", "--env", "--redact", "X_*", "--redact", "Y", "--redact-args", "--containers", "--pidns", "4026531836"});
