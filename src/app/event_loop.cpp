@@ -11,26 +11,6 @@ namespace bootstrap {
 
 namespace {
 
-// The kernel wakes us at once after a quiet spell, then at most every 20 ms in a burst (or when a batch
-// waits): the traced processes pay for its wake-ups. While it may be holding records back we drain once
-// more on our own timer, as late as it would have woken us; otherwise its next record wakes us at once,
-// and the idle timer is only a safety net (and what reports records the kernel dropped on a full ring,
-// which come with no wake-up): once a second, not ten times, as an idle host should be left alone.
-constexpr int kActiveDrainMs = 20;  // BOOTSTRAP_WAKEUP_INTERVAL_NS
-constexpr int kIdleDrainMs = 1000;
-// A wake-up of ours costs about as much as formatting a hundred lines (poll, the ring's bookkeeping, a
-// write, being scheduled), so while records flow we stop listening to the kernel's wake-ups and drain on
-// a timer instead: every max_delay (--max-delay, 50 ms), in fewer and bigger pieces. A flow is at least
-// kFlowMinRecords read at kFlowMinRate records/s or more by drains that each found some, within
-// kFlowWindowNs: counted across drains, since the drains that catch held records see few at once in a
-// moderate flow (a ./configure, 100 to 200 records a second). An exec typed in a shell (an exec and an
-// exit record) never starts one, so it is still written at once. The timer is shortened so that the ring
-// buffer is at most kBatchRingFill full when it fires, at the fill rate just seen; a drain that finds
-// nothing ends the flow and the kernel's wake-ups are listened to again.
-constexpr size_t kFlowMinRecords = 8;
-constexpr uint64_t kFlowMinRate = 80;
-constexpr uint64_t kFlowWindowNs = 100'000'000;
-constexpr double kBatchRingFill = 0.25;
 // How long a stop waits for a reader that does not read before it drops what is left to write.
 constexpr std::chrono::milliseconds kStopGrace{500};
 
@@ -44,7 +24,7 @@ EventLoop::EventLoop(Tracer& tracer, Session& session, SignalFd& signals, HeldCo
       command_(command),
       reader_fd_(reader_fd),
       wait_for_descendants_(wait_for_descendants),
-      max_delay_ns_(static_cast<uint64_t>(std::chrono::nanoseconds(max_delay).count())) {
+      schedule_(max_delay) {
     slots_[kRing] = {tracer_.wakeup_fd(), POLLIN, 0};
     slots_[kSignals] = {signals_.fd(), POLLIN, 0};
     slots_[kReader] = {reader_fd_, 0, 0};  // POLLERR and POLLHUP are always reported
@@ -102,34 +82,11 @@ void EventLoop::wait() {
     // Once the output is gone the ring is no longer read: leave it out, or its pending wake-up would make
     // poll() return at once, forever. A negative fd is a slot poll() skips.
     // While batching, the ring is left out too: its wake-ups would only cut the batch short.
-    bool batching = output_open_ && next_drain_ns_ != 0;
-    slots_[kRing].fd = output_open_ && !batching ? tracer_.wakeup_fd() : -1;
+    slots_[kRing].fd = output_open_ && schedule_.listens_to_wakeups() ? tracer_.wakeup_fd() : -1;
     slots_[kReader].fd = output_open_ ? reader_fd_ : -1;
-    int timeout_ms = output_open_ && tracer_.records_may_be_held() ? kActiveDrainMs : kIdleDrainMs;
-    if (batching) {
-        uint64_t now = WallClock::monotonic_now_ns();
-        timeout_ms = now >= next_drain_ns_ ? 0 : static_cast<int>((next_drain_ns_ - now + 999'999) / 1'000'000);
-    }
+    int timeout_ms = output_open_ ? schedule_.timeout_ms(WallClock::monotonic_now_ns(), tracer_.records_may_be_held())
+                                  : DrainSchedule::kIdleDrainMs;
     if (poll(slots_.data(), slots_.size(), timeout_ms) < 0 && errno != EINTR) throw system_error("poll");
-}
-
-// After a drain that read `records`, begun at `start_ns` with the ring `fill` full: whether the next one
-// waits for a timer (a flow) or for the kernel's wake-up.
-void EventLoop::plan_next_drain(size_t records, double fill, uint64_t start_ns) {
-    uint64_t since_last = start_ns - last_drain_ns_;
-    if (records == 0 || start_ns - burst_start_ns_ > kFlowWindowNs) {  // a new burst, from the last drain on
-        burst_start_ns_ = records == 0 ? start_ns : last_drain_ns_;
-        burst_records_ = 0;
-    }
-    burst_records_ += records;
-    last_drain_ns_ = start_ns;
-    next_drain_ns_ = 0;
-    if (max_delay_ns_ == 0 || burst_records_ < kFlowMinRecords ||
-        burst_records_ * 1'000'000'000 < kFlowMinRate * (start_ns - burst_start_ns_))
-        return;
-    double window_ns = static_cast<double>(max_delay_ns_);
-    if (fill > 0) window_ns = std::min(window_ns, static_cast<double>(since_last) * kBatchRingFill / fill);
-    next_drain_ns_ = start_ns + static_cast<uint64_t>(std::max(window_ns, kActiveDrainMs * 1e6));
 }
 
 // The one drain: every waiting record to the sinks, losses reported, output written. A reader that went
@@ -139,9 +96,9 @@ void EventLoop::drain() {
     WallClock::resync();  // the records of this drain get the wall clock's time of now
     uint64_t start_ns = WallClock::monotonic_now_ns();
     double fill = tracer_.ring_fill();
-    next_drain_ns_ = 0;  // a drain cut short by an error leaves the kernel's wake-ups in charge
+    schedule_.interrupted();  // a drain cut short by an error leaves the kernel's wake-ups in charge
     try {
-        plan_next_drain(session_.drain(tracer_), fill, start_ns);
+        schedule_.drained(session_.drain(tracer_), fill, start_ns);
     } catch (const OutputClosed&) {
         output_open_ = false;
     } catch (const OutputStalled&) {
@@ -149,7 +106,7 @@ void EventLoop::drain() {
     } catch (const Error& e) {
         survive_write_error(e);
     }
-    tracer_.drain_on_timer_until(next_drain_ns_);
+    tracer_.drain_on_timer_until(schedule_.next_drain_ns());
 }
 
 // A command is the user's work: a full disk must not leave it running unsupervised, nor lose its status

@@ -3,6 +3,7 @@
 // one (a metrics listener, a SIGHUP reopen) is a slot, a member and a call in run_once().
 #pragma once
 
+#include "app/drain_schedule.h"
 #include "app/session.h"
 #include "proc/command.h"
 #include "tracer/tracer.h"
@@ -43,7 +44,6 @@ private:
     bool running();
     void wait();
     void drain();
-    void plan_next_drain(size_t records, double fill, uint64_t start_ns);
     void watch_reader();
     void handle_signals();
     bool reopen_output();
@@ -58,17 +58,13 @@ private:
     HeldCommand* command_;
     int reader_fd_;
     bool wait_for_descendants_;
-    uint64_t max_delay_ns_;
+    DrainSchedule schedule_;
     std::array<pollfd, kSlotCount> slots_{};
 
     bool output_open_ = true;  // false once the reader has gone (`| head`): the ring is no longer read
     bool stop_requested_ = false;
     bool stop_passed_on_ = false;  // command mode: a stop signal was passed on to the command
     std::optional<int> command_status_;
-    uint64_t last_drain_ns_ = 0;   // when the last drain began (CLOCK_MONOTONIC)
-    uint64_t next_drain_ns_ = 0;   // in a flow, when the next drain is due; 0 waits for the kernel's wake-up
-    uint64_t burst_start_ns_ = 0;  // since when drains have kept finding records (at most kFlowWindow back)
-    size_t burst_records_ = 0;     // the records they found
 };
 
 }  // namespace bootstrap
