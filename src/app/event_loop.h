@@ -1,12 +1,13 @@
 // The run once everything is set up: wait, drain, supervise, until a stop signal, the command's exit or
 // the reader's departure ends it. Each source of work is one named poll slot and one handler, so a new
-// one (a metrics listener, a SIGHUP reopen) is a slot, a member and a call in run_once().
+// one (a metrics listener, a SIGHUP reopen) is a slot, a member and a call in run().
 #pragma once
 
+#include "app/drain_schedule.h"
 #include "app/session.h"
+#include "output/event_output.h"
 #include "proc/command.h"
 #include "tracer/tracer.h"
-#include "util/error.h"
 #include "util/signal_fd.h"
 
 #include <poll.h>
@@ -19,12 +20,12 @@ namespace bootstrap {
 
 class EventLoop {
 public:
-    // `command` is the held command of command mode (released already), or null. `reader_fd` is the
-    // output's descriptor when it is a pipe or socket whose reader can go away, else -1.
+    // `command` is the held command of command mode (released already), or null. `output` is the event
+    // output the session writes to.
     // With `wait_for_descendants` (--wait), the loop goes on after the command exits until every process
     // it started has exited too. While records flow, they are drained every `max_delay` (--max-delay),
     // not at each of the kernel's wake-ups; zero drains at every wake-up.
-    EventLoop(Tracer& tracer, Session& session, SignalFd& signals, HeldCommand* command, int reader_fd,
+    EventLoop(Tracer& tracer, Session& session, EventOutput& output, SignalFd& signals, HeldCommand* command,
               bool wait_for_descendants = false, std::chrono::milliseconds max_delay = std::chrono::milliseconds(50));
 
     // Runs to the end and writes the session's end. Returns the command's status (128+N for signal N),
@@ -36,39 +37,34 @@ private:
     enum Slot : size_t {
         kRing,     // the ring buffer's wake-ups
         kSignals,  // SIGINT, SIGTERM, SIGHUP, SIGCHLD
-        kReader,   // POLLERR/POLLHUP once the reader of a pipe or socket is gone
+        kOutput,   // room for an output that waits for its reader; the reader's departure (POLLERR/POLLHUP)
         kSlotCount
     };
 
     bool running();
     void wait();
+    void serve_output();
     void drain();
-    void plan_next_drain(size_t records, double fill, uint64_t start_ns);
-    void watch_reader();
+    void handle_write_failure(bool at_end = false);
     void handle_signals();
-    bool reopen_output();
-    void survive_write_error(const Error& error);
-    void while_output_waits();
     void stop();
     void check_command();
+    void drain_the_rest();
+    void settle_output();
+    void end();
 
     Tracer& tracer_;
     Session& session_;
+    EventOutput& output_;
     SignalFd& signals_;
     HeldCommand* command_;
-    int reader_fd_;
     bool wait_for_descendants_;
-    uint64_t max_delay_ns_;
+    DrainSchedule schedule_;
     std::array<pollfd, kSlotCount> slots_{};
 
-    bool output_open_ = true;  // false once the reader has gone (`| head`): the ring is no longer read
     bool stop_requested_ = false;
     bool stop_passed_on_ = false;  // command mode: a stop signal was passed on to the command
     std::optional<int> command_status_;
-    uint64_t last_drain_ns_ = 0;   // when the last drain began (CLOCK_MONOTONIC)
-    uint64_t next_drain_ns_ = 0;   // in a flow, when the next drain is due; 0 waits for the kernel's wake-up
-    uint64_t burst_start_ns_ = 0;  // since when drains have kept finding records (at most kFlowWindow back)
-    size_t burst_records_ = 0;     // the records they found
 };
 
 }  // namespace bootstrap

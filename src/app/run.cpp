@@ -3,9 +3,9 @@
 #include "app/event_loop.h"
 #include "app/session.h"
 #include "events/clock.h"
+#include "output/event_output.h"
 #include "output/log_file.h"
 #include "output/metrics.h"
-#include "output/writer.h"
 #include "proc/cgroup_paths.h"
 #include "proc/command.h"
 #include "proc/file_keeper.h"
@@ -176,16 +176,16 @@ int run(const RunPlan& plan) {
         plan.output.path ? open_private_output(*plan.output.path, "-o/--output") : FileDescriptor();
     int output_fd = output_file ? output_file.get() : STDOUT_FILENO;
     FileDescriptor output_twin = nonblocking_twin(output_fd);
-    Writer out(output_twin ? output_twin.get() : output_fd, plan.output.path.value_or("standard output"));
     // A regular file is rotated, reopened and kept through a full disk (a FIFO or a device is not).
     std::optional<LogFile> log_file;
     if (plan.output.path && is_regular_file(output_file.get()))
         log_file.emplace(*plan.output.path, std::move(output_file), plan.output.file_limits,
                          output_files(*plan.output.path, plan.output.file_limits));
+    EventOutput output(output_twin ? output_twin.get() : output_fd, plan.output.path.value_or("standard output"),
+                       reader_to_watch(plan), std::move(log_file));
     std::optional<Metrics> metrics;
     if (plan.output.metrics) metrics.emplace(plan.output.metrics_comm_limit);
-    Session session(plan.output, out, log_file ? &*log_file : nullptr, metrics ? &*metrics : nullptr,
-                    run_start);  // opens the --trace file
+    Session session(plan.output, output, metrics ? &*metrics : nullptr, run_start);  // opens the --trace file
 
     SignalFd signals({SIGINT, SIGTERM, SIGHUP, SIGCHLD});
     // The command is forked before anything is loaded, so it inherits no BPF descriptor (the output
@@ -215,8 +215,8 @@ int run(const RunPlan& plan) {
     // Only now, so that the command never sees a tracer it could signal (unless it runs as root).
     if (command) command->release();
 
-    EventLoop loop(tracer, session, signals, command ? &*command : nullptr, reader_to_watch(plan),
-                   plan.wait_for_descendants, std::chrono::milliseconds(plan.output.max_delay_ms));
+    EventLoop loop(tracer, session, output, signals, command ? &*command : nullptr, plan.wait_for_descendants,
+                   std::chrono::milliseconds(plan.output.max_delay_ms));
     return loop.run();
 }
 

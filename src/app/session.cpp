@@ -22,9 +22,8 @@
 
 namespace bootstrap {
 
-Session::Session(const OutputPlan& plan, Writer& out, LogFile* log_file, Metrics* metrics, uint64_t run_start)
-    : out_(out),
-      log_file_(log_file),
+Session::Session(const OutputPlan& plan, EventOutput& output, Metrics* metrics, uint64_t run_start)
+    : output_(output),
       metrics_(metrics),
       page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))),
       plan_(plan),
@@ -33,7 +32,7 @@ Session::Session(const OutputPlan& plan, Writer& out, LogFile* log_file, Metrics
     if (plan.pair_exits_with_execs) exec_times_.emplace();
     WallClock clock;
     TimeFormatter times(clock, plan.time_format, run_start);
-    if (log_file) out.write_to(*log_file);
+    Writer& out = output.writer();
     if (plan.events && plan.json)
         stream_sinks_.push_back(std::make_unique<JsonSink>(out, times, ExecIds(read_boot_id()), plan.env));
     else if (plan.events)
@@ -157,70 +156,45 @@ void Session::command_ended(size_t descendants) {
 }
 
 void Session::dispatch(const Event& event) {
-    if (stream_stopped_) {
+    if (!output_.writes_events()) {
         for (auto& sink : side_sinks_) sink->on_event(event);
-        if (!std::holds_alternative<ForkEvent>(event)) ++unwritten_;  // forks are never lines
+        if (!std::holds_alternative<ForkEvent>(event)) output_.count_not_written();  // forks are never lines
         return;
     }
     for (auto& sink : stream_sinks_) sink->on_event(event);
     for (auto& sink : side_sinks_) sink->on_event(event);
-    out_.flush_if_large();
-}
-
-void Session::stop_stream() {
-    if (stream_stopped_) return;
-    stream_stopped_ = true;
-    const fmt::memory_buffer& buffered = out_.buffer();
-    unwritten_ += static_cast<uint64_t>(std::count(buffered.begin(), buffered.end(), '\n'));
-    out_.buffer().clear();
+    output_.flush_if_large();
 }
 
 size_t Session::drain(Tracer& tracer) {
     if (metrics_) metrics_->set_ring_fill(tracer.ring_fill());
-    size_t records = tracer.consume();
+    EventOutput::State before = output_.state();
+    size_t records = tracer.consume([this, before] { return output_.state() != before; });
     after_drain(tracer);
     return records;
-}
-
-bool Session::reopen_output() {
-    if (!log_file_) return false;
-    flush();  // what was read before the signal goes to the file it was meant for
-    log_file_->reopen();
-    return true;
 }
 
 void Session::after_drain(const Tracer& tracer) {
     report_untracked(tracer.untracked_forks());
     if (uint64_t lost = take_lost(tracer.lost_events())) {
         uint64_t now = WallClock::monotonic_now_ns();
-        if (!stream_stopped_)
+        if (output_.writes_events())
             for (auto& sink : stream_sinks_) sink->on_lost(lost, now);
         for (auto& sink : side_sinks_) sink->on_lost(lost, now);
     }
-    try {
-        flush();
-    } catch (...) {
-        update_metrics(tracer);
-        throw;
-    }
+    output_.flush();
     update_metrics(tracer);
 }
 
 // Totals kept here and in the output file, copied into the metrics once per drain.
 void Session::update_metrics(const Tracer& tracer) {
     if (!metrics_) return;
-    uint64_t dropped = unwritten_, write_errors = 0, rotations = 0;
-    if (log_file_) {
-        dropped += log_file_->lines_dropped();
-        write_errors = log_file_->write_errors();
-        rotations = log_file_->rotations();
-    }
-    metrics_->set_lines_not_written(dropped);
-    metrics_->set_output_write_errors(write_errors);
-    metrics_->set_rotations(rotations);
-    if (log_file_)
-        metrics_->set_output_file_failures(log_file_->reopen_failures(), log_file_->rotation_failures(),
-                                           log_file_->renames_failed());
+    const LogFile* file = output_.file();
+    metrics_->set_lines_not_written(output_.lines_not_written());
+    metrics_->set_output_write_errors(file ? file->write_errors() : 0);
+    metrics_->set_rotations(file ? file->rotations() : 0);
+    if (file)
+        metrics_->set_output_file_failures(file->reopen_failures(), file->rotation_failures(), file->renames_failed());
     metrics_->set_untracked_forks(tracer.untracked_forks());
 }
 
@@ -244,8 +218,8 @@ uint64_t Session::take_lost(uint64_t total) {
 }
 
 // The timeline is written even when the output stream has closed, and a timeline that cannot be written
-// does not keep the summary from being: the first error is thrown once both are done.
-void Session::end(bool output_open) {
+// does not keep the summary from being.
+std::optional<Error> Session::end() {
     std::optional<Error> file_error;
     for (auto& sink : side_sinks_) {
         try {
@@ -254,18 +228,11 @@ void Session::end(bool output_open) {
             if (!file_error) file_error = e;
         }
     }
-    if (output_open && !stream_stopped_) {
-        try {
-            for (auto& sink : stream_sinks_) sink->end();
-            out_.flush();
-        } catch (const OutputClosed&) {
-        } catch (const OutputStalled&) {
-            stop_stream();  // the summary is what is left: counted with the rest
-        }
+    if (output_.writes_events()) {
+        for (auto& sink : stream_sinks_) sink->end();
+        output_.flush();
     }
-    if (unwritten_ > 0)
-        std::fprintf(stderr, "bootstrap: %llu events were not written\n", static_cast<unsigned long long>(unwritten_));
-    if (file_error) throw *file_error;
+    return file_error;
 }
 
 }  // namespace bootstrap

@@ -1,7 +1,5 @@
 #include "output/log_file.h"
 
-#include "util/error.h"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -50,10 +48,10 @@ LogFile::LogFile(std::string path, FileDescriptor fd, LogFileLimits limits, std:
     size_ = size_of(fd_.get());
 }
 
-void LogFile::write(std::string_view lines) {
+std::optional<std::string> LogFile::write(std::string_view lines) {
     if (writing_to_deleted_file()) {
         drop(lines, ENOENT);
-        return;
+        return std::nullopt;
     }
     // Someone else may have truncated the file since (copytruncate): rotation follows its real size.
     if (limits_.max_bytes > 0) {
@@ -66,12 +64,13 @@ void LogFile::write(std::string_view lines) {
             rotate();
             continue;
         }
-        write_chunk(lines.substr(0, take));
+        if (auto failure = write_chunk(lines.substr(0, take))) return failure;
         lines.remove_prefix(take);
     }
+    return std::nullopt;
 }
 
-void LogFile::write_chunk(std::string_view chunk) {
+std::optional<std::string> LogFile::write_chunk(std::string_view chunk) {
     size_t written = 0;
     while (written < chunk.size()) {
         ssize_t n = ::write(fd_.get(), chunk.data() + written, chunk.size() - written);
@@ -86,9 +85,9 @@ void LogFile::write_chunk(std::string_view chunk) {
             off_t end = lseek(fd_.get(), 0, SEEK_END);
             if (end >= static_cast<off_t>(written)) (void)ftruncate(fd_.get(), end - static_cast<off_t>(written));
         }
-        if (!limits_.survive_errors) throw Error("cannot write to " + path_ + ": " + std::strerror(err));
+        if (!limits_.survive_errors) return "cannot write to " + path_ + ": " + std::strerror(err);
         drop(chunk, err);
-        return;
+        return std::nullopt;
     }
     size_ += chunk.size();
     if (failing_) {
@@ -97,6 +96,7 @@ void LogFile::write_chunk(std::string_view chunk) {
         failing_ = false;
         dropped_in_outage_ = 0;
     }
+    return std::nullopt;
 }
 
 // The file written has been deleted (a reopen failed, then logrotate compressed the old file away, or

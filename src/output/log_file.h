@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,8 +32,9 @@ public:
 
     // Writes `lines`, which end with a newline. A line never spans two files: a file is rotated before a
     // line that would take it past the limit (a single line longer than the limit gets a file of its
-    // own). Throws Error for a write error unless errors are survived.
-    void write(std::string_view lines);
+    // own). A write error that is not survived ends the writing: it returns why ("cannot write to FILE:
+    // ..."), and the lines from the piece that failed on are not written (a piece is a file's worth).
+    std::optional<std::string> write(std::string_view lines);
 
     // Opens `path` again, creating it if it was moved away; the old file is kept when that fails or what
     // is there is refused (OutputDirectory's rules). Returns false (and says why on stderr) then.
@@ -50,7 +52,7 @@ public:
     uint64_t renames_failed() const { return renames_failed_; }
 
 private:
-    void write_chunk(std::string_view chunk);
+    std::optional<std::string> write_chunk(std::string_view chunk);
     void rotate();
     void drop(std::string_view lines, int err);
     bool writing_to_deleted_file();

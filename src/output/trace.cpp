@@ -153,6 +153,16 @@ void TraceSink::on_lost(uint64_t count, uint64_t monotonic_ns) {
 
 // --- Writing ---
 
+namespace {
+
+// The timeline is written in one go at the end, on a descriptor that blocks: anything but all of it
+// written is an error (a FIFO whose reader left cuts the file short), reported after the summary.
+void check_written(const Writer& out, Writer::Result result) {
+    if (result != Writer::Result::written) throw Error(out.failure());
+}
+
+}  // namespace
+
 // The traceEvents array, written one element at a time and flushed as it grows.
 class TraceSink::EventArray {
 public:
@@ -163,7 +173,7 @@ public:
         // Bytes that are not UTF-8 (comm, argv) become U+FFFD, so the file is always valid JSON, and
         // everything past ASCII is a \u escape, as in the event lines: no byte of it can drive a terminal.
         out_.buffer().append(event.dump(-1, ' ', true, ordered_json::error_handler_t::replace));
-        out_.flush_if_large();
+        check_written(out_, out_.flush_if_large());
     }
 
 private:
@@ -219,11 +229,7 @@ void TraceSink::end() {
         see_time(*run_start_ns_);
         see_time(WallClock::monotonic_now_ns());
     }
-    try {
-        write_file();
-    } catch (const OutputClosed&) {  // a FIFO whose reader left: the file is cut short, so an error
-        throw Error("cannot write to trace file " + path_ + ": " + std::strerror(EPIPE));
-    }
+    write_file();
     if (fd_.close() != 0) throw Error("cannot write to trace file " + path_ + ": " + std::strerror(errno));
 }
 
@@ -238,7 +244,7 @@ void TraceSink::write_file() {
     out.buffer().append(std::string_view("\n],\"displayTimeUnit\":\"ms\",\"otherData\":"));
     out.buffer().append(other_data().dump(-1, ' ', true, ordered_json::error_handler_t::replace));
     out.buffer().append(std::string_view("}\n"));
-    out.flush();
+    check_written(out, out.flush());
 }
 
 // A process's track: its names and place in the tree, its slice, and an instant for each exec.

@@ -313,6 +313,10 @@ private:
 struct Tracer::Impl {
     RecordHandler handler;
     std::exception_ptr handler_error;
+    // While consume() runs: its `enough`, the records handled, and whether `enough` stopped it.
+    const std::function<bool()>* enough = nullptr;
+    size_t handled = 0;
+    bool stopped_early = false;
     // Destroyed in reverse order: ring buffer, links, then the object (programs and maps).
     LoadedObject object;
     std::vector<FileDescriptor> links;
@@ -333,7 +337,10 @@ struct Tracer::Impl {
         auto* self = static_cast<Impl*>(ctx);
         try {
             self->handler(std::span<const std::byte>(static_cast<const std::byte*>(data), size));
-            return 0;
+            ++self->handled;
+            if (!self->enough || !*self->enough || !(*self->enough)()) return 0;
+            self->stopped_early = true;  // the record is consumed; the rest stay in the ring
+            return -ECANCELED;
         } catch (...) {
             // Never let an exception unwind through libbpf's C frames.
             self->handler_error = std::current_exception();
@@ -389,13 +396,18 @@ double Tracer::ring_fill() const {
     return impl_->positions.fill();
 }
 
-size_t Tracer::consume() {
+size_t Tracer::consume(const std::function<bool()>& enough) {
     impl_->last_consume_start_ns = WallClock::monotonic_now_ns();  // the programs' clock
+    impl_->enough = &enough;
+    impl_->handled = 0;
+    impl_->stopped_early = false;
     int n = ring_buffer__consume(impl_->ring.get());
+    impl_->enough = nullptr;
     if (impl_->handler_error) {
         auto error = std::exchange(impl_->handler_error, nullptr);
         std::rethrow_exception(error);
     }
+    if (impl_->stopped_early) return impl_->handled;
     if (n < 0) throw Error("failed to read the BPF ring buffer: " + errno_text(n), kVerboseHint);
     return static_cast<size_t>(n);
 }

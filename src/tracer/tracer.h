@@ -105,8 +105,9 @@ public:
     // How full the ring buffer is now, from 0 to 1: what the kernel has written and we have not read.
     double ring_fill() const;
 
-    // Hands every waiting record to the handler; returns how many.
-    size_t consume();
+    // Hands every waiting record to the handler; returns how many. With `enough`, asked after each
+    // record, it stops as soon as that returns true, leaving the rest in the ring for the next call.
+    size_t consume(const std::function<bool()>& enough = {});
 
     // Which skeleton loaded the programs.
     Loader loader() const;

@@ -59,7 +59,7 @@ struct BatchingTracer {
 
     BatchingTracer(ProgramCopy& copy, const std::string& max_delay_ms)
         : program(copy),
-          // A ring large enough that its fill never cuts a batch short (see EventLoop::plan_next_drain).
+          // A ring large enough that its fill never cuts a batch short (see DrainSchedule::drained).
           process({"-j", "--comm", copy_name(copy), "--ring-size", "64M", "--max-delay", max_delay_ms}) {}
 
     static std::string copy_name(const ProgramCopy& copy) { return copy.path().substr(copy.path().rfind('/') + 1); }
