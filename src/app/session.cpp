@@ -18,7 +18,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <set>
+#include <unordered_set>
 
 namespace bootstrap {
 
@@ -30,7 +30,9 @@ Session::Session(const OutputPlan& plan, Writer& out, LogFile* log_file, Metrics
       plan_(plan),
       redactor_(plan.redact_patterns, plan.redact_args) {
     if (plan.ancestors) table_.emplace();
-    if (plan.pair_exits_with_execs) exec_times_.emplace();
+    if (plan.pair_exits_with_execs)
+        exec_pairing_.emplace(plan.summary || plan.trace_path.has_value(),
+                              [](uint32_t pid) { return process_exists(static_cast<pid_t>(pid)); });
     WallClock clock;
     TimeFormatter times(clock, plan.time_format, run_start);
     if (log_file) out.write_to(*log_file);
@@ -53,12 +55,12 @@ namespace {
 // The kernel's task iterator does not visit every process on every kernel (on 6.18 it starts at pid 2,
 // leaving out init): a process known only as the parent of listed ones is read from /proc instead.
 void add_unlisted_parents(std::vector<ExistingEvent>& running) {
-    std::set<std::pair<uint32_t, uint64_t>> listed;
-    for (const ExistingEvent& e : running) listed.emplace(e.proc.pid, e.proc.image.start_time_ns);
+    std::unordered_set<ProcessKey, ProcessKeyHash> listed;
+    for (const ExistingEvent& e : running) listed.insert({e.proc.pid, e.proc.image.start_time_ns});
     size_t count = running.size();
     for (size_t i = 0; i < count; ++i) {
         std::optional<ImageKey> parent = running[i].proc.parent_image;  // a copy: push_back moves the vector
-        if (!parent || !listed.emplace(parent->pid, parent->start_time_ns).second) continue;
+        if (!parent || !listed.insert(ProcessKey::of(*parent)).second) continue;
         if (auto found = read_parent_process(*parent, running[i].proc.time_ns)) running.push_back(std::move(*found));
     }
 }
@@ -100,7 +102,7 @@ void Session::handle(std::span<const std::byte> record) {
         std::fprintf(stderr, "bootstrap: skipped a record: %s\n", std::get<DecodeError>(decoded).reason.c_str());
         return;
     }
-    if (exec_times_) exec_times_->pair(*event);
+    if (exec_pairing_) exec_pairing_->pair(*event);
     // An exit left out (by the kernel's filters, or by --containers here) still ends its process in
     // the table, or the table would keep every process that passed the filters at fork and not at exit.
     const auto* exit = std::get_if<ExitEvent>(event);
@@ -138,7 +140,7 @@ bool Session::prepare(Event& event) {
 
 void Session::count_live(const Event& event) {
     const ProcessInfo& proc = process_of(event);
-    std::pair<uint32_t, uint64_t> key{proc.pid, proc.image.start_time_ns};
+    ProcessKey key{proc.pid, proc.image.start_time_ns};
     if (const auto* exit = std::get_if<ExitEvent>(&event)) {
         if (!exit->thread_only) live_.erase(key);
     } else if (!std::holds_alternative<ExecFailedEvent>(event)) {
@@ -147,8 +149,9 @@ void Session::count_live(const Event& event) {
 }
 
 size_t Session::live_processes() {
-    std::erase_if(
-        live_, [](const auto& process) { return kill(static_cast<pid_t>(process.first), 0) != 0 && errno == ESRCH; });
+    std::erase_if(live_, [](const ProcessKey& process) {
+        return kill(static_cast<pid_t>(process.pid), 0) != 0 && errno == ESRCH;
+    });
     return live_.size();
 }
 

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "cli/plan.h"
-#include "events/exec_times.h"
+#include "events/exec_pairing.h"
 #include "events/process_table.h"
 #include "events/redact.h"
 #include "output/log_file.h"
@@ -20,8 +20,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <set>
 #include <span>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -84,14 +84,14 @@ private:
     Metrics* metrics_;
     uint64_t page_size_;
     const OutputPlan& plan_;
-    std::optional<ProcessTable> table_;    // --ancestors
-    std::optional<ExecTimes> exec_times_;  // exits paired with their execs, unless the kernel kept the time
+    std::optional<ProcessTable> table_;        // --ancestors
+    std::optional<ExecPairing> exec_pairing_;  // exits paired with their execs, unless the kernel kept the time
     Redactor redactor_;
     CgroupPaths cgroups_;
     std::vector<Event> existing_;  // --existing: waiting for begin()
     bool stream_stopped_ = false;
-    uint64_t unwritten_ = 0;                        // events dropped since the stream stopped
-    std::set<std::pair<uint32_t, uint64_t>> live_;  // pid and fork time of each live traced process
+    uint64_t unwritten_ = 0;                               // events dropped since the stream stopped
+    std::unordered_set<ProcessKey, ProcessKeyHash> live_;  // pid and fork time of each live traced process
     SummarySink* summary_ = nullptr;
     uint64_t lost_reported_ = 0;
     uint64_t untracked_reported_ = 0;
