@@ -1,7 +1,6 @@
 #include "app/session.h"
 
 #include "events/clock.h"
-#include "events/container.h"
 #include "events/event.h"
 #include "events/exec_id.h"
 #include "output/json.h"
@@ -9,18 +8,41 @@
 #include "output/text.h"
 #include "output/time_format.h"
 #include "output/trace.h"
+#include "proc/cgroup_paths.h"
 #include "proc/proc_scan.h"
 #include "util/error.h"
 
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
 #include <unordered_set>
 
 namespace bootstrap {
+
+namespace {
+
+EventPipeline::Options pipeline_options(const OutputPlan& plan) {
+    EventPipeline::Options options;
+    options.pair_exits_with_execs = plan.pair_exits_with_execs;
+    options.exit_commands = plan.summary || plan.trace_path.has_value();
+    options.ancestors = plan.ancestors;
+    options.containers_only = plan.containers_only;
+    options.count_live = plan.count_live;
+    options.redact_patterns = plan.redact_patterns;
+    options.redact_args = plan.redact_args;
+    return options;
+}
+
+// What the pipeline asks of the system: cgroup paths (cached, from /proc or the cgroup2 hierarchy) and
+// whether a pid exists (a signal 0).
+EventPipeline::Lookups system_lookups() {
+    auto cgroups = std::make_shared<CgroupPaths>();
+    return {[cgroups](uint64_t id, uint32_t pid) { return cgroups->path_of(id, static_cast<pid_t>(pid)); },
+            [](uint32_t pid) { return process_exists(static_cast<pid_t>(pid)); }};
+}
+
+}  // namespace
 
 Session::Session(const OutputPlan& plan, Writer& out, LogFile* log_file, Metrics* metrics, uint64_t run_start)
     : out_(out),
@@ -28,11 +50,7 @@ Session::Session(const OutputPlan& plan, Writer& out, LogFile* log_file, Metrics
       metrics_(metrics),
       page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))),
       plan_(plan),
-      redactor_(plan.redact_patterns, plan.redact_args) {
-    if (plan.ancestors) table_.emplace();
-    if (plan.pair_exits_with_execs)
-        exec_pairing_.emplace(plan.summary || plan.trace_path.has_value(),
-                              [](uint32_t pid) { return process_exists(static_cast<pid_t>(pid)); });
+      pipeline_(pipeline_options(plan), system_lookups()) {
     WallClock clock;
     TimeFormatter times(clock, plan.time_format, run_start);
     if (log_file) out.write_to(*log_file);
@@ -80,11 +98,10 @@ void Session::add_running_processes(Tracer& tracer, const std::function<bool(con
         read_program(process, plan_.max_args_bytes);
         bool report = plan_.existing && wanted(process);
         Event event{std::move(process)};
-        report = prepare(event) && report;
-        if (table_) table_->update(event);
+        report = pipeline_.add_running(event) && report;
         if (report) existing_.push_back(std::move(event));
     }
-    if (table_) table_->link_parents();
+    pipeline_.running_added();
 }
 
 void Session::begin() {
@@ -102,57 +119,7 @@ void Session::handle(std::span<const std::byte> record) {
         std::fprintf(stderr, "bootstrap: skipped a record: %s\n", std::get<DecodeError>(decoded).reason.c_str());
         return;
     }
-    if (exec_pairing_) exec_pairing_->pair(*event);
-    // An exit left out (by the kernel's filters, or by --containers here) still ends its process in
-    // the table, or the table would keep every process that passed the filters at fork and not at exit.
-    const auto* exit = std::get_if<ExitEvent>(event);
-    if ((exit && exit->unreported) || !prepare(*event)) {
-        if (table_ && exit) table_->update(*event);
-        return;
-    }
-    if (plan_.count_live) count_live(*event);
-    if (table_) {
-        table_->update(*event);
-        if (auto* exec = std::get_if<ExecEvent>(event)) exec->ancestors = table_->ancestors(exec->proc);
-    }
-    dispatch(*event);
-}
-
-// Before any sink sees an event: its cgroup's path and container (for execs), --containers, and
-// redaction. Returns false for an event to leave out.
-bool Session::prepare(Event& event) {
-    ExecContext* context = nullptr;
-    if (auto* exec = std::get_if<ExecEvent>(&event)) context = &exec->context;
-    if (auto* failed = std::get_if<ExecFailedEvent>(&event)) context = &failed->context;
-    if (context || plan_.containers_only) {
-        const ProcessInfo& proc = process_of(event);
-        std::optional<std::string> path = cgroups_.path_of(proc.cgroup_id, static_cast<pid_t>(proc.pid));
-        std::optional<std::string> container = path ? container_id_of(*path) : std::nullopt;
-        if (plan_.containers_only && !container) return false;
-        if (context) {
-            context->cgroup = std::move(path);
-            context->container_id = std::move(container);
-        }
-    }
-    redactor_.apply(event);
-    return true;
-}
-
-void Session::count_live(const Event& event) {
-    const ProcessInfo& proc = process_of(event);
-    ProcessKey key{proc.pid, proc.image.start_time_ns};
-    if (const auto* exit = std::get_if<ExitEvent>(&event)) {
-        if (!exit->thread_only) live_.erase(key);
-    } else if (!std::holds_alternative<ExecFailedEvent>(event)) {
-        live_.insert(key);
-    }
-}
-
-size_t Session::live_processes() {
-    std::erase_if(live_, [](const ProcessKey& process) {
-        return kill(static_cast<pid_t>(process.pid), 0) != 0 && errno == ESRCH;
-    });
-    return live_.size();
+    if (pipeline_.process(*event)) dispatch(*event);
 }
 
 void Session::command_ended(size_t descendants) {
