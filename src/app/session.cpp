@@ -50,6 +50,7 @@ Session::Session(const OutputPlan& plan, Writer& out, LogFile* log_file, Metrics
       metrics_(metrics),
       page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))),
       plan_(plan),
+      losses_(plan.losses_on_stderr),
       pipeline_(pipeline_options(plan), system_lookups()) {
     WallClock clock;
     TimeFormatter times(clock, plan.time_format, run_start);
@@ -160,8 +161,8 @@ bool Session::reopen_output() {
 }
 
 void Session::after_drain(const Tracer& tracer) {
-    report_untracked(tracer.untracked_forks());
-    if (uint64_t lost = take_lost(tracer.lost_events())) {
+    losses_.report_untracked(tracer.untracked_forks());
+    if (uint64_t lost = losses_.take_lost(tracer.lost_events())) {
         uint64_t now = WallClock::monotonic_now_ns();
         if (!stream_stopped_)
             for (auto& sink : stream_sinks_) sink->on_lost(lost, now);
@@ -192,25 +193,6 @@ void Session::update_metrics(const Tracer& tracer) {
         metrics_->set_output_file_failures(log_file_->reopen_failures(), log_file_->rotation_failures(),
                                            log_file_->renames_failed());
     metrics_->set_untracked_forks(tracer.untracked_forks());
-}
-
-// Forks -p or command mode could not follow: their events are missing, so say so once per batch.
-void Session::report_untracked(uint64_t total) {
-    if (total > untracked_reported_)
-        std::fprintf(stderr, "bootstrap: %llu new processes could not be followed: more than 32768 traced at once\n",
-                     static_cast<unsigned long long>(total - untracked_reported_));
-    untracked_reported_ = total;
-}
-
-// Text output reports loss on stderr, keeping its columns parseable; JSON gets a record from the sinks.
-uint64_t Session::take_lost(uint64_t total) {
-    if (total <= lost_reported_) return 0;
-    uint64_t fresh = total - lost_reported_;
-    lost_reported_ = total;
-    if (plan_.losses_on_stderr)
-        std::fprintf(stderr, "bootstrap: lost %llu events: the ring buffer was full (a larger --ring-size helps)\n",
-                     static_cast<unsigned long long>(fresh));
-    return fresh;
 }
 
 // The timeline is written even when the output stream has closed, and a timeline that cannot be written

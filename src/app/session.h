@@ -4,6 +4,7 @@
 // consumer of events is one more sink here.
 #pragma once
 
+#include "app/loss_report.h"
 #include "cli/plan.h"
 #include "events/event_pipeline.h"
 #include "output/log_file.h"
@@ -68,8 +69,6 @@ private:
     void dispatch(const Event& event);
     void after_drain(const Tracer& tracer);
     void update_metrics(const Tracer& tracer);
-    void report_untracked(uint64_t total);
-    uint64_t take_lost(uint64_t total);
 
     Writer& out_;
     std::vector<std::unique_ptr<EventSink>> stream_sinks_;
@@ -78,13 +77,12 @@ private:
     Metrics* metrics_;
     uint64_t page_size_;
     const OutputPlan& plan_;
+    LossReport losses_;            // what the kernel could not deliver, said once per drain
     EventPipeline pipeline_;       // what each event gets before the sinks see it
     std::vector<Event> existing_;  // --existing: waiting for begin()
     bool stream_stopped_ = false;
     uint64_t unwritten_ = 0;  // events dropped since the stream stopped
     SummarySink* summary_ = nullptr;
-    uint64_t lost_reported_ = 0;
-    uint64_t untracked_reported_ = 0;
 };
 
 }  // namespace bootstrap
