@@ -32,7 +32,7 @@ public:
     // would give on the whole record, and argv_truncated says what either would have cut.
     static constexpr size_t kMaxFilenameBytes = 1024;
     static constexpr size_t kMaxArgBytes = 1024;
-    static constexpr size_t kMaxArgvBytes = 16 * 1024;  // the arguments, with a byte for each
+    static constexpr size_t kMaxArgvBytes = size_t{16} * 1024;  // the arguments, with a byte for each
     // Commands kept at most (live processes whose exec was read): past it the oldest command is
     // forgotten, its exit then shows none; the time stays.
     static constexpr size_t kMaxCommandsKept = 65536;
