@@ -1,7 +1,6 @@
 #include "app/session.h"
 
 #include "events/clock.h"
-#include "events/container.h"
 #include "events/event.h"
 #include "events/exec_id.h"
 #include "output/json.h"
@@ -9,27 +8,49 @@
 #include "output/text.h"
 #include "output/time_format.h"
 #include "output/trace.h"
+#include "proc/cgroup_paths.h"
 #include "proc/proc_scan.h"
 #include "util/error.h"
 
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <set>
+#include <unordered_set>
 
 namespace bootstrap {
+
+namespace {
+
+EventPipeline::Options pipeline_options(const OutputPlan& plan) {
+    EventPipeline::Options options;
+    options.pair_exits_with_execs = plan.pair_exits_with_execs;
+    options.exit_commands = plan.summary || plan.trace_path.has_value();
+    options.ancestors = plan.ancestors;
+    options.containers_only = plan.containers_only;
+    options.count_live = plan.count_live;
+    options.redact_patterns = plan.redact_patterns;
+    options.redact_args = plan.redact_args;
+    return options;
+}
+
+// What the pipeline asks of the system: cgroup paths (cached, from /proc or the cgroup2 hierarchy) and
+// whether a pid exists (a signal 0).
+EventPipeline::Lookups system_lookups() {
+    auto cgroups = std::make_shared<CgroupPaths>();
+    return {[cgroups](uint64_t id, uint32_t pid) { return cgroups->path_of(id, static_cast<pid_t>(pid)); },
+            [](uint32_t pid) { return process_exists(static_cast<pid_t>(pid)); }};
+}
+
+}  // namespace
 
 Session::Session(const OutputPlan& plan, EventOutput& output, Metrics* metrics, uint64_t run_start)
     : output_(output),
       metrics_(metrics),
       page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))),
       plan_(plan),
-      redactor_(plan.redact_patterns, plan.redact_args) {
-    if (plan.ancestors) table_.emplace();
-    if (plan.pair_exits_with_execs) exec_times_.emplace();
+      losses_(plan.losses_on_stderr),
+      pipeline_(pipeline_options(plan), system_lookups()) {
     WallClock clock;
     TimeFormatter times(clock, plan.time_format, run_start);
     Writer& out = output.writer();
@@ -52,12 +73,12 @@ namespace {
 // The kernel's task iterator does not visit every process on every kernel (on 6.18 it starts at pid 2,
 // leaving out init): a process known only as the parent of listed ones is read from /proc instead.
 void add_unlisted_parents(std::vector<ExistingEvent>& running) {
-    std::set<std::pair<uint32_t, uint64_t>> listed;
-    for (const ExistingEvent& e : running) listed.emplace(e.proc.pid, e.proc.image.start_time_ns);
+    std::unordered_set<ProcessKey, ProcessKeyHash> listed;
+    for (const ExistingEvent& e : running) listed.insert({e.proc.pid, e.proc.image.start_time_ns});
     size_t count = running.size();
     for (size_t i = 0; i < count; ++i) {
         std::optional<ImageKey> parent = running[i].proc.parent_image;  // a copy: push_back moves the vector
-        if (!parent || !listed.emplace(parent->pid, parent->start_time_ns).second) continue;
+        if (!parent || !listed.insert(ProcessKey::of(*parent)).second) continue;
         if (auto found = read_parent_process(*parent, running[i].proc.time_ns)) running.push_back(std::move(*found));
     }
 }
@@ -77,11 +98,10 @@ void Session::add_running_processes(Tracer& tracer, const std::function<bool(con
         read_program(process, plan_.max_args_bytes);
         bool report = plan_.existing && wanted(process);
         Event event{std::move(process)};
-        report = prepare(event) && report;
-        if (table_) table_->update(event);
+        report = pipeline_.add_running(event) && report;
         if (report) existing_.push_back(std::move(event));
     }
-    if (table_) table_->link_parents();
+    pipeline_.running_added();
 }
 
 void Session::begin() {
@@ -99,56 +119,7 @@ void Session::handle(std::span<const std::byte> record) {
         std::fprintf(stderr, "bootstrap: skipped a record: %s\n", std::get<DecodeError>(decoded).reason.c_str());
         return;
     }
-    if (exec_times_) exec_times_->pair(*event);
-    // An exit left out (by the kernel's filters, or by --containers here) still ends its process in
-    // the table, or the table would keep every process that passed the filters at fork and not at exit.
-    const auto* exit = std::get_if<ExitEvent>(event);
-    if ((exit && exit->unreported) || !prepare(*event)) {
-        if (table_ && exit) table_->update(*event);
-        return;
-    }
-    if (plan_.count_live) count_live(*event);
-    if (table_) {
-        table_->update(*event);
-        if (auto* exec = std::get_if<ExecEvent>(event)) exec->ancestors = table_->ancestors(exec->proc);
-    }
-    dispatch(*event);
-}
-
-// Before any sink sees an event: its cgroup's path and container (for execs), --containers, and
-// redaction. Returns false for an event to leave out.
-bool Session::prepare(Event& event) {
-    ExecContext* context = nullptr;
-    if (auto* exec = std::get_if<ExecEvent>(&event)) context = &exec->context;
-    if (auto* failed = std::get_if<ExecFailedEvent>(&event)) context = &failed->context;
-    if (context || plan_.containers_only) {
-        const ProcessInfo& proc = process_of(event);
-        std::optional<std::string> path = cgroups_.path_of(proc.cgroup_id, static_cast<pid_t>(proc.pid));
-        std::optional<std::string> container = path ? container_id_of(*path) : std::nullopt;
-        if (plan_.containers_only && !container) return false;
-        if (context) {
-            context->cgroup = std::move(path);
-            context->container_id = std::move(container);
-        }
-    }
-    redactor_.apply(event);
-    return true;
-}
-
-void Session::count_live(const Event& event) {
-    const ProcessInfo& proc = process_of(event);
-    std::pair<uint32_t, uint64_t> key{proc.pid, proc.image.start_time_ns};
-    if (const auto* exit = std::get_if<ExitEvent>(&event)) {
-        if (!exit->thread_only) live_.erase(key);
-    } else if (!std::holds_alternative<ExecFailedEvent>(event)) {
-        live_.insert(key);
-    }
-}
-
-size_t Session::live_processes() {
-    std::erase_if(
-        live_, [](const auto& process) { return kill(static_cast<pid_t>(process.first), 0) != 0 && errno == ESRCH; });
-    return live_.size();
+    if (pipeline_.process(*event)) dispatch(*event);
 }
 
 void Session::command_ended(size_t descendants) {
@@ -175,8 +146,8 @@ size_t Session::drain(Tracer& tracer) {
 }
 
 void Session::after_drain(const Tracer& tracer) {
-    report_untracked(tracer.untracked_forks());
-    if (uint64_t lost = take_lost(tracer.lost_events())) {
+    losses_.report_untracked(tracer.untracked_forks());
+    if (uint64_t lost = losses_.take_lost(tracer.lost_events())) {
         uint64_t now = WallClock::monotonic_now_ns();
         if (output_.writes_events())
             for (auto& sink : stream_sinks_) sink->on_lost(lost, now);
@@ -196,25 +167,6 @@ void Session::update_metrics(const Tracer& tracer) {
     if (file)
         metrics_->set_output_file_failures(file->reopen_failures(), file->rotation_failures(), file->renames_failed());
     metrics_->set_untracked_forks(tracer.untracked_forks());
-}
-
-// Forks -p or command mode could not follow: their events are missing, so say so once per batch.
-void Session::report_untracked(uint64_t total) {
-    if (total > untracked_reported_)
-        std::fprintf(stderr, "bootstrap: %llu new processes could not be followed: more than 32768 traced at once\n",
-                     static_cast<unsigned long long>(total - untracked_reported_));
-    untracked_reported_ = total;
-}
-
-// Text output reports loss on stderr, keeping its columns parseable; JSON gets a record from the sinks.
-uint64_t Session::take_lost(uint64_t total) {
-    if (total <= lost_reported_) return 0;
-    uint64_t fresh = total - lost_reported_;
-    lost_reported_ = total;
-    if (plan_.losses_on_stderr)
-        std::fprintf(stderr, "bootstrap: lost %llu events: the ring buffer was full (a larger --ring-size helps)\n",
-                     static_cast<unsigned long long>(fresh));
-    return fresh;
 }
 
 // The timeline is written even when the output stream has closed, and a timeline that cannot be written

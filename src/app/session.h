@@ -1,17 +1,15 @@
-// Where records become output: each record from the ring is decoded once and the event handed to every
-// sink. The event stream (text or JSON) and the summary write to the event output; the timeline writes its
-// own file at the end, and the metrics count what the output holds. A new consumer of events is one more
-// sink here.
+// Where records become output: each record from the ring is decoded once, enriched by the event pipeline
+// (events/event_pipeline.h), and the event handed to every sink. The event stream (text or JSON) and the
+// summary write to the event output; the timeline writes its own file at the end, and the metrics count
+// what the output holds. A new consumer of events is one more sink here.
 #pragma once
 
+#include "app/loss_report.h"
 #include "cli/plan.h"
-#include "events/exec_times.h"
-#include "events/process_table.h"
-#include "events/redact.h"
+#include "events/event_pipeline.h"
 #include "output/event_output.h"
 #include "output/metrics.h"
 #include "output/sink.h"
-#include "proc/cgroup_paths.h"
 #include "tracer/tracer.h"
 #include "util/error.h"
 
@@ -20,7 +18,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <set>
 #include <span>
 #include <utility>
 #include <vector>
@@ -51,7 +48,7 @@ public:
     // Command mode: how many traced processes (the command and its descendants) are alive: those the
     // records read so far named, less those the kernel no longer knows (an exit record can be filtered
     // out, -d or --exec-only, or lost).
-    size_t live_processes();
+    size_t live_processes() { return pipeline_.live_processes(); }
     // The command has exited with `descendants` of it still running: for the summary.
     void command_ended(size_t descendants);
     // At the end: the timeline in any case, then the summary if the output still takes it (written as far
@@ -61,12 +58,8 @@ public:
 
 private:
     void dispatch(const Event& event);
-    bool prepare(Event& event);
-    void count_live(const Event& event);
     void after_drain(const Tracer& tracer);
     void update_metrics(const Tracer& tracer);
-    void report_untracked(uint64_t total);
-    uint64_t take_lost(uint64_t total);
 
     EventOutput& output_;
     std::vector<std::unique_ptr<EventSink>> stream_sinks_;
@@ -74,15 +67,10 @@ private:
     Metrics* metrics_;
     uint64_t page_size_;
     const OutputPlan& plan_;
-    std::optional<ProcessTable> table_;    // --ancestors
-    std::optional<ExecTimes> exec_times_;  // exits paired with their execs, unless the kernel kept the time
-    Redactor redactor_;
-    CgroupPaths cgroups_;
-    std::vector<Event> existing_;                   // --existing: waiting for begin()
-    std::set<std::pair<uint32_t, uint64_t>> live_;  // pid and fork time of each live traced process
+    LossReport losses_;            // what the kernel could not deliver, said once per drain
+    EventPipeline pipeline_;       // what each event gets before the sinks see it
+    std::vector<Event> existing_;  // --existing: waiting for begin()
     SummarySink* summary_ = nullptr;
-    uint64_t lost_reported_ = 0;
-    uint64_t untracked_reported_ = 0;
 };
 
 }  // namespace bootstrap

@@ -45,7 +45,7 @@ struct OutputPlan {
     size_t metrics_comm_limit = kDefaultCommLimit;              // command names with a series of their own
     LogFileLimits file_limits;                                  // -o FILE: rotation, surviving write errors
     uint32_t max_delay_ms = kDefaultMaxDelayMs;                 // --max-delay: 0 drains at every wake-up
-    bool pair_exits_with_execs = true;  // an exit's duration from its exec record (events/exec_times.h)
+    bool pair_exits_with_execs = true;  // an exit's duration from its exec record (events/exec_pairing.h)
 };
 
 struct RunPlan {

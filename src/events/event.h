@@ -113,14 +113,24 @@ struct ExitStatus {
     bool core_dumped() const { return signaled() && (raw & 0x80) != 0; }
 };
 
+// The command an exec ran, as an exit of its image carries it (events/exec_pairing.h): a capped copy of
+// the exec record's filename and arguments.
+struct ExecCommand {
+    std::string filename;
+    std::vector<std::string> argv;
+    bool argv_truncated = false;  // by the kernel, or by the copy's caps
+};
+
 struct ExitEvent {
     ProcessInfo proc;
     ExitStatus status;
     bool thread_only = false;             // --threads: one thread ended, not the process
     bool unreported = false;              // left out by the filters: only the process table sees it
     std::optional<uint64_t> duration_ns;  // since exec, when the exec was seen
-    uint64_t age_ns = 0;                  // since fork
-    uint64_t cpu_user_ns = 0;             // scaled to the precise runtime, as getrusage does
+    // The command of the image that exited, when its exec record was read and a sink asked for it.
+    std::optional<ExecCommand> exec;
+    uint64_t age_ns = 0;       // since fork
+    uint64_t cpu_user_ns = 0;  // scaled to the precise runtime, as getrusage does
     uint64_t cpu_system_ns = 0;
     uint64_t max_rss_kb = 0;
     uint64_t minor_faults = 0;

@@ -15,6 +15,7 @@
 #pragma once
 
 #include "events/event.h"
+#include "events/process_key.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -46,15 +47,7 @@ public:
     size_t size() const { return entries_.size(); }
 
 private:
-    // A process: its pid and fork time. A pid reused is another key.
-    struct Key {
-        uint32_t pid = 0;
-        uint64_t start_time_ns = 0;
-        bool operator==(const Key&) const = default;
-    };
-    struct KeyHash {
-        size_t operator()(const Key& key) const noexcept { return key.start_time_ns * 31 + key.pid; }
-    };
+    using Key = ProcessKey;
     // One program a process ran, and the entries that name it as their parent's image at their fork.
     struct Image {
         uint64_t exec_seq = 0;
@@ -71,7 +64,7 @@ private:
         bool alive = true;
     };
 
-    static Key key_of(const ImageKey& image) { return {image.pid, image.start_time_ns}; }
+    static Key key_of(const ImageKey& image) { return ProcessKey::of(image); }
     Entry& enter(const ProcessInfo& proc);
     void link(Entry& entry);
     static Image* image_of(Entry& entry, uint64_t exec_seq);
@@ -87,7 +80,7 @@ private:
     static bool pid_exists(uint32_t pid);
 
     PidExists exists_;
-    std::unordered_map<Key, Entry, KeyHash> entries_;
+    std::unordered_map<Key, Entry, ProcessKeyHash> entries_;
     size_t sweep_at_ = kFirstSweep;
 };
 

@@ -1,5 +1,6 @@
 #include "output/summary.h"
 
+#include "events/exec_pairing.h"
 #include "events/names.h"
 #include "output/escape.h"
 #include "output/exit_status_fields.h"
@@ -7,7 +8,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <iterator>
 #include <type_traits>
 
 namespace bootstrap {
@@ -119,42 +119,19 @@ void SummarySink::see(const ProcessInfo& proc) {
     }
 }
 
-void SummarySink::remember_exec(const ExecEvent& event) {
-    ExecInfo info;
-    info.pid = event.proc.pid;
-    info.start_time_ns = event.proc.image.start_time_ns;
-    info.argv_truncated = event.argv_truncated || event.argv.size() > kMaxArgs;
-    info.filename = cap(event.filename, kMaxFilenameBytes, info.argv_truncated);
-    for (size_t i = 0; i < std::min(event.argv.size(), kMaxArgs); ++i)
-        info.argv.push_back(cap(event.argv[i], kMaxArgBytes, info.argv_truncated));
-
-    // A second exec (sh, then make) replaces the first and counts as the newest.
-    if (auto found = exec_of_pid_.find(info.pid); found != exec_of_pid_.end()) {
-        execs_by_age_.erase(found->second);
-        exec_of_pid_.erase(found);
-    }
-    if (execs_by_age_.size() >= kMaxExecsKept) {
-        exec_of_pid_.erase(execs_by_age_.front().pid);
-        execs_by_age_.pop_front();
-    }
-    execs_by_age_.push_back(std::move(info));
-    exec_of_pid_[event.proc.pid] = std::prev(execs_by_age_.end());
-}
-
-std::optional<SummarySink::ExecInfo> SummarySink::take_exec(const ProcessInfo& process) {
-    auto found = exec_of_pid_.find(process.pid);
-    if (found == exec_of_pid_.end()) return std::nullopt;
-    if (found->second->start_time_ns != process.image.start_time_ns) return std::nullopt;  // an earlier process
-    ExecInfo info = std::move(*found->second);
-    execs_by_age_.erase(found->second);
-    exec_of_pid_.erase(found);
-    return info;
+// The command as the top lists show it: the first kMaxArgs arguments, each cut to kMaxArgBytes.
+void SummarySink::take_command(Process& p, const ExecCommand& command) {
+    static_assert(ExecPairing::kMaxFilenameBytes >= kMaxFilenameBytes && ExecPairing::kMaxArgBytes >= kMaxArgBytes &&
+                  ExecPairing::kMaxArgvBytes >= kMaxArgs * (kMaxArgBytes + 1));
+    p.argv_truncated = command.argv_truncated || command.argv.size() > kMaxArgs;
+    p.filename = cap(command.filename, kMaxFilenameBytes, p.argv_truncated);
+    for (size_t i = 0; i < std::min(command.argv.size(), kMaxArgs); ++i)
+        p.argv.push_back(cap(command.argv[i], kMaxArgBytes, p.argv_truncated));
 }
 
 void SummarySink::handle(const ExecEvent& event) {
     see(event.proc);
     ++execs_;
-    remember_exec(event);
 }
 
 void SummarySink::handle(const ExecFailedEvent& event) {
@@ -183,11 +160,7 @@ void SummarySink::handle(const ExitEvent& event) {
     p.ppid = event.proc.ppid;
     p.comm = event.proc.comm;
     start_of_pid_.erase(event.proc.pid);
-    if (auto exec = take_exec(event.proc)) {
-        p.filename = std::move(exec->filename);
-        p.argv = std::move(exec->argv);
-        p.argv_truncated = exec->argv_truncated;
-    }
+    if (event.exec) take_command(p, *event.exec);
     p.since_exec = event.duration_ns.has_value();
     p.lifetime_ns = event.duration_ns.value_or(event.age_ns);
     p.cpu_user_ns = event.cpu_user_ns;

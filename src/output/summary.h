@@ -1,13 +1,13 @@
 // -s: totals for the whole run, written once at the end, as an aligned table or as one JSON object
 // (documented in docs/json.md, "Summary object"). Memory stays bounded however many processes come and go:
-// counters, a bitmap of pids, two top-10 lists, and a capped table of the execs of live processes.
+// counters, the fork time of each live pid, and two top-10 lists. An exit's command comes with it, paired
+// with its exec record before any sink sees it (events/exec_pairing.h).
 #pragma once
 
 #include "output/sink.h"
 #include "output/time_format.h"
 #include "output/writer.h"
 
-#include <list>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,9 +30,8 @@ public:
 
     // Bounds, public for the tests.
     static constexpr size_t kTopCount = 10;
-    static constexpr size_t kMaxExecsKept = 65536;  // live processes whose exec we remember
-    static constexpr size_t kMaxArgs = 8;           // arguments kept per exec
-    static constexpr size_t kMaxArgBytes = 128;     // bytes kept per argument
+    static constexpr size_t kMaxArgs = 8;        // arguments kept per exec
+    static constexpr size_t kMaxArgBytes = 128;  // bytes kept per argument
     static constexpr size_t kMaxFilenameBytes = 256;
 
     // What the top lists show about a process that ended.
@@ -54,14 +53,6 @@ public:
     };
 
 private:
-    struct ExecInfo {
-        uint32_t pid = 0;
-        uint64_t start_time_ns = 0;  // with the pid, which process it was
-        std::string filename;
-        std::vector<std::string> argv;
-        bool argv_truncated = false;
-    };
-
     // The kTopCount largest by one key, as a min-heap: the smallest kept one is the first to go.
     class TopList {
     public:
@@ -86,8 +77,7 @@ private:
     void handle(const ExistingEvent& event) { see(event.proc); }
     void see(const ProcessInfo& proc);
     void see_time(uint64_t monotonic_ns);
-    void remember_exec(const ExecEvent& event);
-    std::optional<ExecInfo> take_exec(const ProcessInfo& process);
+    static void take_command(Process& p, const ExecCommand& command);
     void write_text();
     void write_json();
 
@@ -111,10 +101,6 @@ private:
     uint64_t lost_ = 0;
     std::optional<uint64_t> first_ns_, last_ns_;
     uint64_t exits_seen_ = 0;  // orders Process entries
-
-    // The last exec of each live process, oldest first, so the oldest goes when the table is full.
-    std::list<ExecInfo> execs_by_age_;
-    std::unordered_map<uint32_t, std::list<ExecInfo>::iterator> exec_of_pid_;
 
     TopList longest_{&Process::lifetime_ns};
     TopList hungriest_{&Process::cpu_ns};

@@ -1,5 +1,6 @@
 #include "output/trace.h"
 
+#include "events/exec_pairing.h"
 #include "events/names.h"
 #include "output/exit_status_fields.h"
 #include "output/time_format.h"
@@ -32,6 +33,10 @@ ordered_json metadata(uint32_t track, const char* name, ordered_json args) {
 }
 
 }  // namespace
+
+static_assert(ExecPairing::kMaxFilenameBytes >= TraceSink::kMaxCommandBytes &&
+              ExecPairing::kMaxArgBytes >= TraceSink::kMaxCommandBytes &&
+              ExecPairing::kMaxArgvBytes >= TraceSink::kMaxCommandBytes);
 
 TraceSink::TraceSink(std::string path, WallClock clock, TraceLimits limits, std::optional<uint64_t> run_start_ns)
     : path_(std::move(path)), clock_(clock), limits_(limits), run_start_ns_(run_start_ns) {
@@ -115,14 +120,23 @@ void TraceSink::handle(const ExecEvent& event) {
         p->execs.push_back(std::move(exec));
         return;
     }
-    // At the cap, the newest exec still replaces the process's last one: it names what exited.
+    // At the cap, the newest exec still replaces the process's last one: it names what runs.
     ++events_dropped_;
     if (!p->execs.empty()) p->execs.back() = std::move(exec);
 }
 
 void TraceSink::handle(const ExitEvent& event) {
     if (event.thread_only) return;  // --threads: one thread of a process that lives on
-    if (Process* p = process_for(event.proc)) p->exit = event;
+    Process* p = process_for(event.proc);
+    if (!p) return;
+    p->exit = event;
+    p->exit->exec.reset();
+    if (!event.exec) return;
+    CommandLine command = capped(event.exec->filename, event.exec->argv, event.exec->argv_truncated);
+    if (!p->execs.empty() && p->execs.back().command == command)
+        p->exit_ran_last_exec = true;
+    else
+        p->exit_command = std::move(command);
 }
 
 void TraceSink::handle(const ExecFailedEvent& event) {
@@ -289,15 +303,22 @@ void TraceSink::write_process(EventArray& events, const Process& p, size_t rank,
     }
 }
 
+// An exit names the command of the image that exited (paired with its exec record before any sink saw
+// it); a running process, its last exec.
+const TraceSink::CommandLine* TraceSink::slice_command(const Process& p) {
+    if (p.exit && p.exit_command) return &*p.exit_command;
+    if (p.exit && !p.exit_ran_last_exec) return nullptr;
+    return p.execs.empty() ? nullptr : &p.execs.back().command;
+}
+
 ordered_json TraceSink::slice_args(const Process& p, const SliceStart& start, bool clamped) {
     ordered_json args;
     args["pid"] = p.pid;
     args["ppid"] = p.ppid;
-    if (!p.execs.empty()) {
-        const CommandLine& command = p.execs.back().command;
-        args["filename"] = command.filename;
-        args["argv"] = command.argv;
-        args["argv_truncated"] = command.truncated;
+    if (const CommandLine* command = slice_command(p)) {
+        args["filename"] = command->filename;
+        args["argv"] = command->argv;
+        args["argv_truncated"] = command->truncated;
     }
     if (p.exit) {
         const ExitEvent& e = *p.exit;

@@ -52,6 +52,7 @@ private:
         std::string filename;
         std::vector<std::string> argv;
         bool truncated = false;  // by the kernel or by kMaxCommandBytes
+        bool operator==(const CommandLine&) const = default;
     };
 
     struct Exec {
@@ -66,9 +67,12 @@ private:
         std::optional<size_t> parent;  // index in processes_; always an earlier one
         std::string comm;              // as last seen
         uint64_t first_seen_ns = 0;
-        uint64_t start_time_ns = 0;  // its fork, from the kernel's identity of it (0 when not known)
-        std::vector<Exec> execs;     // in order; the last one names the slice's command
-        std::optional<ExitEvent> exit;
+        uint64_t start_time_ns = 0;     // its fork, from the kernel's identity of it (0 when not known)
+        std::vector<Exec> execs;        // in order; the last one names a running process's command
+        std::optional<ExitEvent> exit;  // without its command, which is kept capped: what the image that
+        // exited ran, when its exec was read. Most often that is the last exec kept, so not kept twice.
+        std::optional<CommandLine> exit_command;
+        bool exit_ran_last_exec = false;
     };
 
     struct Instant {
@@ -98,6 +102,7 @@ private:
     std::vector<size_t> depth_first_order() const;
     void write_file();
     void write_process(EventArray& events, const Process& p, size_t rank, const Timebase& time) const;
+    static const CommandLine* slice_command(const Process& p);
     static nlohmann::ordered_json slice_args(const Process& p, const SliceStart& start, bool clamped);
     static nlohmann::ordered_json instant_event(const Instant& instant, const Timebase& time);
     nlohmann::ordered_json other_data() const;

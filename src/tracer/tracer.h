@@ -44,7 +44,7 @@ struct TracerConfig {
     bool report_execs = true;
     bool report_exits = true;
     // With exec records reported, the programs keep no exec times: the reader pairs each exit with its exec
-    // record for its lifetime (events/exec_times.h). Without them (-d, exits only) the kernel keeps them.
+    // record for its lifetime (events/exec_pairing.h). Without them (-d, exits only) the kernel keeps them.
     bool exits_paired_in_user_space() const { return report_execs && report_exits; }
     bool failed_execs = false;  // report execve/execveat errors (a probe on every system call's exit)
     bool thread_exits = false;

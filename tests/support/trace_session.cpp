@@ -45,7 +45,7 @@ TraceSession::TraceSession(TracerConfig config) {
     tracer_ = std::make_unique<Tracer>(config, [this, page_size, pair](std::span<const std::byte> record) {
         DecodeResult decoded = decode(record, page_size);
         if (auto* event = std::get_if<Event>(&decoded)) {
-            if (pair) exec_times_.pair(*event);
+            if (pair) exec_pairing_.pair(*event);
             events_.push_back(std::move(*event));
         } else
             ++decode_errors_;

@@ -2,7 +2,8 @@
 #pragma once
 
 #include "events/event.h"
-#include "events/exec_times.h"
+#include "events/exec_pairing.h"
+#include "proc/proc_scan.h"
 #include "tracer/tracer.h"
 
 #include <gtest/gtest.h>
@@ -72,7 +73,7 @@ public:
 
 private:
     std::vector<Event> events_;
-    ExecTimes exec_times_;
+    ExecPairing exec_pairing_{false, [](uint32_t pid) { return process_exists(static_cast<pid_t>(pid)); }};
     size_t decode_errors_ = 0;
     std::unique_ptr<Tracer> tracer_;
 };

@@ -1,5 +1,6 @@
 // The end-of-run summary (-s) from hand-built events: counts, the top-10 lists, escaping, and the JSON object.
 #include "output/summary.h"
+#include "events/exec_pairing.h"
 
 #include <gtest/gtest.h>
 
@@ -57,7 +58,8 @@ uint32_t exit_code(int code) {
     return static_cast<uint32_t>(code) << 8;
 }
 
-// Feeds events to a fresh sink, then returns what end() wrote.
+// Feeds events to a fresh sink, each exit paired with its exec first as the tracer's pipeline does, then
+// returns what end() wrote.
 class Summary {
 public:
     explicit Summary(bool as_json)
@@ -65,7 +67,8 @@ public:
                 TimeFormatter(WallClock(kEpochSeconds * static_cast<int64_t>(kSecond) - static_cast<int64_t>(kStart)),
                               TimeFormat::Utc, kStart)) {}
 
-    Summary& add(const Event& event) {
+    Summary& add(Event event) {
+        pairing_.pair(event);
         sink_.on_event(event);
         return *this;
     }
@@ -81,6 +84,7 @@ public:
 private:
     Writer out_{-1};  // never flushed: the test reads the buffer
     SummarySink sink_;
+    ExecPairing pairing_{true, [](uint32_t) { return true; }};
 };
 
 // A small run: a shell that runs make (two execs in one pid), a compiler that fails, a crash, a kill,
@@ -281,22 +285,20 @@ TEST(SummaryJson, TiesKeepArrivalOrder) {
     for (uint32_t i = 0; i < SummarySink::kTopCount; ++i) EXPECT_EQ(j["longest_lived"][i]["pid"], i + 1);
 }
 
-// The exec table is bounded: past the cap the oldest live process's exec is forgotten (its exit then
-// shows no command), while the newest are still known. An exit erases its entry.
-TEST(SummaryJson, ExecTableEvictsTheOldest) {
+// The command shown is the one the exit carries, from the pairing before any sink (the sink pairs nothing
+// itself): an exec the pairing could not pair with the exit shows none.
+TEST(SummaryJson, TheCommandIsTheOneTheExitCarries) {
     Summary s(true);
-    const uint32_t count = static_cast<uint32_t>(SummarySink::kMaxExecsKept) + 10;
-    for (uint32_t pid = 1; pid <= count; ++pid)
-        s.add(exec(pid, 1, "p", kStart + pid, "/bin/p" + std::to_string(pid), {"p"}));
-    s.add(exit_event(1, 1, "p", kStart + 10 * kSecond, {0, 3 * kSecond, 3 * kSecond}))
-        .add(exit_event(count, 1, "p", kStart + 10 * kSecond, {0, 2 * kSecond, 2 * kSecond}));
+    ExitEvent paired = exit_event(5, 1, "p", kStart + kSecond, {0, 2 * kSecond, 2 * kSecond});
+    paired.exec = ExecCommand{"/bin/paired", {"paired", "x"}, false};
+    ExecEvent other_image = exec(6, 1, "q", kStart, "/bin/q", {"q"});
+    other_image.proc.image.exec_seq = 1;  // the exit below names another image of the process
+    s.add(paired).add(other_image).add(exit_event(6, 1, "q", kStart + kSecond, {0, kSecond, kSecond}));
     json j = json::parse(s.end());
     ASSERT_EQ(j["longest_lived"].size(), 2u);
-    EXPECT_EQ(j["longest_lived"][0]["pid"], 1);
-    EXPECT_TRUE(j["longest_lived"][0]["filename"].is_null());
-    EXPECT_EQ(j["longest_lived"][1]["pid"], count);
-    EXPECT_EQ(j["longest_lived"][1]["filename"], "/bin/p" + std::to_string(count));
-    EXPECT_EQ(j["processes"], count);
+    EXPECT_EQ(j["longest_lived"][0]["filename"], "/bin/paired");
+    EXPECT_EQ(j["longest_lived"][0]["argv"], json({"paired", "x"}));
+    EXPECT_TRUE(j["longest_lived"][1]["filename"].is_null());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The --trace timeline file from hand-built events: valid JSON to nlohmann and to Python's strict parser,
 // one slice per process with times from the events, parents sorted before children, and write errors.
 #include "output/trace.h"
+#include "events/exec_pairing.h"
 #include "util/error.h"
 
 #include <gtest/gtest.h>
@@ -61,12 +62,17 @@ protected:
     }
     void TearDown() override { std::filesystem::remove(path_); }
 
-    // Writes the file through a fresh sink and returns its bytes.
-    std::string write_text(const std::vector<Event>& events, std::vector<std::pair<uint64_t, uint64_t>> losses = {}) {
+    // Writes the file through a fresh sink, each exit paired with its exec first as the tracer's pipeline
+    // does, and returns its bytes.
+    std::string write_text(std::vector<Event> events, std::vector<std::pair<uint64_t, uint64_t>> losses = {}) {
         {
             TraceSink sink(path_, kClock, limits_);
+            ExecPairing pairing(true, [](uint32_t) { return true; });
             sink.begin();
-            for (const Event& event : events) sink.on_event(event);
+            for (Event& event : events) {
+                pairing.pair(event);
+                sink.on_event(event);
+            }
             for (auto [count, time] : losses) sink.on_lost(count, time);
             sink.end();
         }
@@ -323,6 +329,20 @@ TEST_F(TraceFile, ExecLimitKeepsTheLatestCommand) {
     EXPECT_FALSE(slice(trace, 2)["args"].contains("filename"));
     EXPECT_EQ(with(trace, "i").size(), 1u);
     EXPECT_EQ(trace["otherData"]["events_dropped"], 2);
+}
+
+// An exited process's slice names the command its exit carries (paired before any sink saw it); the
+// sink pairs nothing itself: an exec of another image leaves the slice without a command.
+TEST_F(TraceFile, AnExitedSliceNamesTheCommandTheExitCarries) {
+    ExitEvent paired = exit_event(1, 0, "p", kStart + 2, 2, 1);
+    paired.exec = ExecCommand{"/bin/paired", {"paired", "x"}, false};
+    ExecEvent other_image = exec(2, 0, "q", kStart, "/bin/q", {"q"});
+    other_image.proc.image.exec_seq = 1;  // the exit below names another image of the process
+    json trace = write({paired, other_image, exit_event(2, 0, "q", kStart + 3, 3, std::nullopt)});
+    EXPECT_EQ(slice(trace, 1)["args"]["filename"], "/bin/paired");
+    EXPECT_EQ(slice(trace, 1)["args"]["argv"], json({"paired", "x"}));
+    EXPECT_FALSE(slice(trace, 2)["args"].contains("filename"));
+    EXPECT_EQ(with(trace, "i").size(), 1u) << "the exec is an instant all the same";
 }
 
 TEST_F(TraceFile, InstantLimitStillCountsAllLosses) {
