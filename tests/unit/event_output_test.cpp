@@ -70,6 +70,15 @@ uint64_t lines_in(const std::string& text) {
     return static_cast<uint64_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
+// What the loop does when the reader goes: its slot fires, serve() closes the output, quietly.
+void expect_closed_by_the_readers_departure(EventOutput& output) {
+    pollfd slot = output.poll_slot();
+    ASSERT_EQ(poll(&slot, 1, 1000), 1);
+    output.serve(slot.revents);
+    EXPECT_EQ(output.state(), EventOutput::State::closed);
+    EXPECT_TRUE(output.reader_gone());
+}
+
 void append(EventOutput& output, const std::string& text) {
     output.writer().buffer().append(text);
 }
@@ -194,11 +203,7 @@ TEST(EventOutput, TheReadersDepartureIsSeenInItsSlotWithNothingToWrite) {
     Pipe pipe;
     EventOutput output(pipe.write_end(), "standard output", pipe.write_end());
     pipe.close_reader();
-    pollfd slot = output.poll_slot();
-    ASSERT_EQ(poll(&slot, 1, 1000), 1);
-    output.serve(slot.revents);
-    EXPECT_EQ(output.state(), State::closed);
-    EXPECT_TRUE(output.reader_gone());
+    expect_closed_by_the_readers_departure(output);
 }
 
 TEST(EventOutput, TheReadersDepartureEndsAStall) {
@@ -209,11 +214,7 @@ TEST(EventOutput, TheReadersDepartureEndsAStall) {
     output.flush();
     ASSERT_EQ(output.state(), State::stalled);
     pipe.close_reader();
-    pollfd slot = output.poll_slot();
-    ASSERT_EQ(poll(&slot, 1, 1000), 1);
-    output.serve(slot.revents);
-    EXPECT_EQ(output.state(), State::closed);
-    EXPECT_TRUE(output.reader_gone());
+    expect_closed_by_the_readers_departure(output);
 }
 
 TEST(EventOutput, AWriteErrorIsToldOnceAndWhatItHeldIsCounted) {
