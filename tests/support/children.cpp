@@ -11,19 +11,40 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
+#include <unordered_map>
 
 namespace bootstrap::testing {
 
 namespace {
-std::chrono::steady_clock::time_point& start_time_of(pid_t pid) {
-    static std::vector<std::pair<pid_t, std::chrono::steady_clock::time_point>> starts;
-    for (auto& [p, t] : starts)
-        if (p == pid) return t;
-    starts.emplace_back(pid, std::chrono::steady_clock::time_point{});
-    return starts.back().second;
+// When each child was spawned, for its lifetime at reap(). Tests spawn from several threads.
+class SpawnTimes {
+public:
+    void started(pid_t pid, std::chrono::steady_clock::time_point at) {
+        std::lock_guard lock(mutex_);
+        starts_[pid] = at;
+    }
+    // Forgets it: the pid may be used again.
+    std::chrono::steady_clock::time_point take(pid_t pid) {
+        std::lock_guard lock(mutex_);
+        auto found = starts_.find(pid);
+        if (found == starts_.end()) return {};
+        auto at = found->second;
+        starts_.erase(found);
+        return at;
+    }
+
+private:
+    std::mutex mutex_;
+    std::unordered_map<pid_t, std::chrono::steady_clock::time_point> starts_;
+};
+
+SpawnTimes& spawn_times() {
+    static SpawnTimes times;
+    return times;
 }
 }  // namespace
 
@@ -32,7 +53,7 @@ pid_t spawn(const std::function<int()>& body) {
     pid_t pid = fork();
     if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
     if (pid == 0) _exit(body());
-    start_time_of(pid) = started;
+    spawn_times().started(pid, started);
     return pid;
 }
 
@@ -85,7 +106,7 @@ Reaped reap(pid_t pid) {
     Reaped r;
     r.pid = pid;
     if (wait4(pid, &r.status, 0, &r.usage) != pid) throw std::system_error(errno, std::generic_category(), "wait4");
-    r.lifetime = std::chrono::steady_clock::now() - start_time_of(pid);
+    r.lifetime = std::chrono::steady_clock::now() - spawn_times().take(pid);
     return r;
 }
 
