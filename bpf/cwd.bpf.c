@@ -6,30 +6,26 @@
 #include "cwd.h"
 #include "record.h"
 
-/* The working directory, walked from its leaf up to the task's root, one step per call. */
-struct cwd_walk {
-	struct dentry *dentry;
-	struct vfsmount *vfsmnt;
-	struct dentry *mnt_root; /* vfsmnt's root: read once per mount crossed */
-	struct dentry
-	    *root_dentry; /* the task's root (a chroot, a container's): the walk ends there */
-	struct vfsmount *root_mnt;
-	u32 base;  /* where the components go in the record's data */
-	u32 len;   /* bytes of components so far */
-	bool leaf; /* the first step: at the working directory itself */
-	bool done;
-};
-
 /* A component is at most NAME_MAX bytes. */
 #define NAME_BYTES 256
+
+/* This CPU's walk. */
+static __always_inline struct cwd_walk *cwd_walk(void)
+{
+	u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&cwd_walks, &cpu);
+}
 
 /*
  * One step up: a component copied into this CPU's record, or a mount crossed. Returns 1 once the
  * walk is over. A global function: the verifier checks it once, on its own, however deep the walk
- * goes.
+ * goes. It finds the walk in this CPU's cwd_walks entry: kernels before 5.12 take no pointer to
+ * the stack in a global function.
  */
-__noinline int cwd_step(struct cwd_walk *walk)
+__noinline int cwd_step(void)
 {
+	struct cwd_walk *walk = cwd_walk();
 	struct dentry *dentry, *parent;
 	struct vfsmount *vfsmnt;
 	struct exec_record *rec = scratch_space();
@@ -101,22 +97,23 @@ __noinline u32 copy_cwd_of(u64 fs_address, u32 base)
 {
 	struct fs_struct *fs = (struct fs_struct *)fs_address;
 	struct exec_record *rec = scratch_space();
-	struct cwd_walk walk = {.base = base, .leaf = true};
+	struct cwd_walk *walk = cwd_walk();
 	struct mount *mnt;
 
-	if (!rec)
+	if (!rec || !walk)
 		return 0;
+	*walk = (struct cwd_walk){.base = base, .leaf = true};
 	/* root and pwd, side by side */
-	READ_FIELDS(fs, 4, root.mnt, walk.root_mnt, root.dentry, walk.root_dentry, pwd.mnt,
-		    walk.vfsmnt, pwd.dentry, walk.dentry);
+	READ_FIELDS(fs, 4, root.mnt, walk->root_mnt, root.dentry, walk->root_dentry, pwd.mnt,
+		    walk->vfsmnt, pwd.dentry, walk->dentry);
 	/* Through struct mount, not vfsmount, whose name shares a CO-RE cache entry: see
 	 * pid_ns_inum(). */
-	mnt = (void *)walk.vfsmnt - bpf_core_field_offset(struct mount, mnt);
-	walk.mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
+	mnt = (void *)walk->vfsmnt - bpf_core_field_offset(struct mount, mnt);
+	walk->mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
 	for (u32 i = 0; i < BOOTSTRAP_CWD_DEPTH; i++)
-		if (cwd_step(&walk))
+		if (cwd_step())
 			break;
-	if (!walk.done)
+	if (!walk->done)
 		rec->flags |= EXEC_CWD_TRUNCATED;
-	return walk.len > BOOTSTRAP_CWD_MAX ? BOOTSTRAP_CWD_MAX : walk.len;
+	return walk->len > BOOTSTRAP_CWD_MAX ? BOOTSTRAP_CWD_MAX : walk->len;
 }

@@ -55,6 +55,12 @@
  * PATH_MAX of slack because the verifier bounds each copy's offset and length separately (a working
  * directory component may start at the environment's place).
  */
+/*
+ * Room for a copy of the current task on kernels without bpf_get_current_task_btf (before 5.11):
+ * struct task_struct is 9 to 10 KB on their distributions' kernels.
+ */
+#define BOOTSTRAP_TASK_COPY_BYTES 16384
+
 #define BOOTSTRAP_SCRATCH_BYTES(args_cap)                                                          \
 	(sizeof(struct exec_record) + BOOTSTRAP_EXEC_DATA_MAX(args_cap, 1) + BOOTSTRAP_FILENAME_MAX)
 
@@ -105,6 +111,11 @@ struct tracer_settings {
 	 */
 	__u32 pidns_inum;
 	__u32 target_pidns;
+	/*
+	 * 1 where tracing programs may use task local storage (Linux 5.13): the per-process state
+	 * lives there. 0: in the process_states hash map instead (process_state.h).
+	 */
+	__u8 task_storage;
 };
 
 /*

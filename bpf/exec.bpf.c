@@ -6,6 +6,7 @@
 #include "cwd.h"
 #include "exec_context.h"
 #include "filters.h"
+#include "process_state.h"
 
 #define S_ISUID 04000
 #define S_ISGID 02000
@@ -78,10 +79,20 @@ static __always_inline u32 raised_privileges(bool secureexec, struct exec_contex
 /*
  * What the exec raised, and what kind of file the program came from. A global function: checked
  * once, and its windows are not on the exec program's stack, which the verifier caps (512 bytes
- * for the deepest chain of calls) with the cwd walk's frames added.
+ * for the deepest chain of calls) with the cwd walk's frames added. Its arguments are numbers, the
+ * context's ids two to a word: kernels before 5.12 take no pointer to the stack in a global
+ * function.
  */
-__noinline u32 program_flags_of(u64 file_address, bool secureexec, struct exec_context *context)
+__noinline u32 program_flags_of(u64 file_address, u64 cred_address, u64 ids, u64 effective_ids,
+				bool secureexec)
 {
+	struct exec_context context = {
+	    .cred = (const struct cred *)cred_address,
+	    .uid = (u32)ids,
+	    .gid = ids >> 32,
+	    .euid = (u32)effective_ids,
+	    .egid = effective_ids >> 32,
+	};
 	struct file *file = (struct file *)file_address;
 	struct inode *inode;
 	struct dentry *dentry, *parent;
@@ -93,9 +104,7 @@ __noinline u32 program_flags_of(u64 file_address, bool secureexec, struct exec_c
 	READ_FIELDS(file, 6, f_inode, inode, f_path.dentry, dentry);
 	/* i_mode to i_nlink */
 	READ_FIELDS(inode, 10, i_mode, mode, i_sb, sb, i_nlink, nlink);
-	if (!context)
-		return 0;
-	flags = raised_privileges(secureexec, context, inode, mode);
+	flags = raised_privileges(secureexec, &context, inode, mode);
 	if (nlink == 0) {
 		flags |= EXEC_DELETED;
 		/*
@@ -206,7 +215,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	 * exec the exec'ing thread is the leader: the process's state lives on it.
 	 */
 	if (!settings.report_execs) {
-		state = bpf_task_storage_get(&task_states, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		state = process_state(task, true);
 		if (state)
 			state->exec_time_ns = now;
 	}
@@ -233,8 +242,9 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	 * before the copies below leave it with many combinations of lengths.
 	 */
 	fill_context(rec, task, &context);
-	rec->flags = program_flags_of((u64)BPF_CORE_READ(bprm, file),
-				      BPF_CORE_READ_BITFIELD(bprm, secureexec), &context);
+	rec->flags = program_flags_of(
+	    (u64)BPF_CORE_READ(bprm, file), (u64)context.cred, context.uid | (u64)context.gid << 32,
+	    context.euid | (u64)context.egid << 32, BPF_CORE_READ_BITFIELD(bprm, secureexec));
 
 	filename_len = copy_filename(rec, bprm->filename, false);
 	rec->filename_len = filename_len;

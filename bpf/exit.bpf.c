@@ -4,22 +4,20 @@
  * the whole process's times and counters, built in place in the ring. Linked into every variant.
  */
 #include "filters.h"
+#include "process_state.h"
 #include "record.h"
 
 /* Kernels before 6.16 do not say whether the exiting thread is the last one. */
 static __always_inline bool group_dead_without_tp_arg(struct task_struct *leader,
 						      struct signal_struct *signal)
 {
-	struct task_state *state;
-
 	if (signal->live.counter != 0)
 		return false;
 	/*
 	 * live is decremented before the tracepoint, so two threads exiting together can both read
-	 * 0. The first to flag the leader's state reports the process.
+	 * 0. The first to claim the process reports it.
 	 */
-	state = bpf_task_storage_get(&task_states, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	return !state || __sync_val_compare_and_swap(&state->exit_reported, 0, 1) == 0;
+	return claim_process_end(leader);
 }
 
 /* wait(2) semantics: a group exit (exit_group, fatal signal) wins over the leader's own code. */
@@ -139,7 +137,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	struct signal_struct *signal = task->signal;
 	struct task_state *state;
 	bool group_dead = ends_process(ctx, leader, signal);
-	bool traced, wanted;
+	bool traced, wanted, known = false;
 	u64 exec_time = 0;
 	u32 flags;
 
@@ -154,12 +152,19 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	/* A process exit is filtered, and named, by its leader: the last thread may have renamed
 	 * itself. */
 	wanted = traced && settings.report_exits && passes_filters(group_dead ? leader : task);
-	if (!wanted && !settings.exits_of_known)
+	if (!wanted && !settings.exits_of_known) {
+		if (group_dead)
+			forget_process(leader);
 		return 0;
+	}
 
-	state = bpf_task_storage_get(&task_states, leader, 0, 0);
-	if (state)
+	state = process_state(leader, false);
+	if (state) {
 		exec_time = state->exec_time_ns;
+		known = state->known;
+	}
+	if (group_dead)
+		forget_process(leader);
 	/* -d: the lifetime since exec, or since fork for a process whose exec came before tracing.
 	 */
 	if (wanted && settings.min_duration_ns &&
@@ -167,7 +172,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 		wanted = false;
 	if (wanted)
 		flags = 0;
-	else if (group_dead && state && state->known) /* the process table must forget it */
+	else if (group_dead && known) /* the process table must forget it */
 		flags = EXIT_UNREPORTED;
 	else
 		return 0;

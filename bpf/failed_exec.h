@@ -13,6 +13,7 @@
 #include "cwd.h"
 #include "exec_context.h"
 #include "filters.h"
+#include "task.h"
 
 /* One failed exec's argv copy, carried from argument to argument. */
 struct argv_copy {
@@ -60,17 +61,15 @@ static __always_inline void copy_failed_args(struct argv_copy *copy);
 
 /* Failed execs: the system call's error, with filename and argv read back from the caller's memory.
  */
-static __always_inline int report_failed_exec(long ret, const char *filename,
-					      const char *const *argv)
+static __always_inline int report_failed_exec(struct task_struct *task, long ret,
+					      const char *filename, const char *const *argv)
 {
 	struct argv_copy copy = {.argv = argv};
 	struct exec_context context;
-	struct task_struct *task;
 	struct exec_record *rec;
 	u32 cwd_len;
 	u64 size;
 
-	task = bpf_get_current_task_btf();
 	if (!wanted(task))
 		return 0;
 	rec = scratch_space();
@@ -121,24 +120,26 @@ static __always_inline int failed_exec(struct pt_regs *regs, long ret)
 {
 	const char *const *argv;
 	const char *filename;
+	struct task_struct *task;
 	long nr;
 
 	if (ret >= 0)
 		return 0;
-	/* A 32-bit task's numbers are another table's (59 is olduname there on x86). */
-	if (SYSCALL_IS_COMPAT(regs))
-		return 0;
 	nr = SYSCALL_NR(regs);
+	if (nr != NR_execve && nr != NR_execveat)
+		return 0;
+	task = current_task();
+	/* A 32-bit task's numbers are another table's (59 is olduname there on x86). */
+	if (!task || SYSCALL_IS_COMPAT(regs, task))
+		return 0;
 	if (nr == NR_execve) {
 		filename = (const char *)SYSCALL_ARG0(regs);
 		argv = (const char *const *)SYSCALL_ARG1(regs);
-	} else if (nr == NR_execveat) {
+	} else {
 		filename = (const char *)SYSCALL_ARG1(regs);
 		argv = (const char *const *)SYSCALL_ARG2(regs);
-	} else {
-		return 0;
 	}
-	return report_failed_exec(ret, filename, argv); /* one call site: verified once */
+	return report_failed_exec(task, ret, filename, argv); /* one call site: verified once */
 }
 
 #endif /* BOOTSTRAP_FAILED_EXEC_H */

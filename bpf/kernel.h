@@ -311,7 +311,7 @@ struct pt_regs {
 #define SYSCALL_ARG1(regs) ((regs)->si)
 #define SYSCALL_ARG2(regs) ((regs)->dx)
 /* A 64-bit process can make 32-bit calls (int 0x80): this marks the call, not the process. */
-#define SYSCALL_IS_COMPAT(regs) (bpf_get_current_task_btf()->thread_info.status & TS_COMPAT)
+#define SYSCALL_IS_COMPAT(regs, task) ((task)->thread_info.status & TS_COMPAT)
 
 #elif defined(__TARGET_ARCH_arm64)
 /* arm64 (arch/arm64/include/asm/ptrace.h): the number in syscallno, arguments in x0, x1, x2. The
@@ -335,7 +335,7 @@ struct pt_regs {
 #define SYSCALL_ARG0(regs) ((regs)->orig_x0)
 #define SYSCALL_ARG1(regs) ((regs)->regs[1])
 #define SYSCALL_ARG2(regs) ((regs)->regs[2])
-#define SYSCALL_IS_COMPAT(regs) ((regs)->pstate & PSR_MODE32_BIT)
+#define SYSCALL_IS_COMPAT(regs, task) ((regs)->pstate & PSR_MODE32_BIT)
 
 #else
 #error "define __TARGET_ARCH_x86 or __TARGET_ARCH_arm64: the system-call registers differ"

@@ -18,6 +18,10 @@ __u64 reader_timer_ns = 0;
 __u32 pidns_level = 0;
 
 scratch_map scratch SEC(".maps");
+cwd_walks_map cwd_walks SEC(".maps");
 traced_tgids_map traced_tgids SEC(".maps");
 cgroup_filter_map cgroup_filter SEC(".maps");
 task_states_map task_states SEC(".maps");
+process_states_map process_states SEC(".maps");
+exit_claims_map exit_claims SEC(".maps");
+task_copy_map task_copy SEC(".maps");

@@ -84,14 +84,38 @@ typedef struct {
 } cgroup_filter_map;
 extern cgroup_filter_map cgroup_filter SEC(".maps");
 
-/* Per-process state, kept on the thread-group leader and freed by the kernel with the task. */
+/*
+ * The working directory's walk (cwd.bpf.c), from its leaf up to the task's root, one step per call:
+ * per CPU, like the record it fills.
+ */
+struct cwd_walk {
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct dentry *mnt_root; /* vfsmnt's root: read once per mount crossed */
+	struct dentry
+	    *root_dentry; /* the task's root (a chroot, a container's): the walk ends there */
+	struct vfsmount *root_mnt;
+	u32 base;  /* where the components go in the record's data */
+	u32 len;   /* bytes of components so far */
+	bool leaf; /* the first step: at the working directory itself */
+	bool done;
+};
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* one per possible CPU, set before load */
+	__type(key, u32);
+	__type(value, struct cwd_walk);
+} cwd_walks_map;
+extern cwd_walks_map cwd_walks SEC(".maps");
+
+/* Per-process state (process_state.h), of the thread-group leader. */
 struct task_state {
 	u64 exec_time_ns;
-	u32 exit_reported; /* kernels without group_dead: the first thread to see the group dead
-			      reports it */
 	u32 known; /* exits_of_known: a record named this process, so its exit is delivered */
 };
 
+/* Where tracing programs may use task local storage (5.13): freed by the kernel with the task. */
 typedef struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -99,5 +123,52 @@ typedef struct {
 	__type(value, struct task_state);
 } task_states_map;
 extern task_states_map task_states SEC(".maps");
+
+/*
+ * Older kernels: the same state by the process's identity (its leader's start time and tgid, which
+ * no later process shares), deleted at the process's exit. Least recently used entries give way
+ * when it is full, so a process whose exit was never seen cannot fill it. Sized to 1 entry where
+ * task storage serves.
+ */
+struct process_key {
+	u64 start_time_ns;
+	u32 tgid;
+	u32 zero;
+};
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1);
+	__type(key, struct process_key);
+	__type(value, struct task_state);
+} process_states_map;
+extern process_states_map process_states SEC(".maps");
+
+/*
+ * Kernels without group_dead (before 6.16): the thread that first inserts its process here reports
+ * the process's end (process_state.h). Threads that race for it do so within microseconds, so the
+ * least recently used claims give way long before one could be needed again.
+ */
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct process_key);
+	__type(value, u8);
+} exit_claims_map;
+extern exit_claims_map exit_claims SEC(".maps");
+
+/*
+ * Kernels without bpf_get_current_task_btf (before 5.11): per-CPU room for a copy of the current
+ * task, so that failed execs read its fields as the other programs read their task's (task.h).
+ * Declared with a value of 8 bytes; libbpf's skeleton gives it BOOTSTRAP_TASK_COPY_BYTES where it
+ * is used.
+ */
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(u32));
+	__uint(value_size, 8);
+} task_copy_map;
+extern task_copy_map task_copy SEC(".maps");
 
 #endif /* BOOTSTRAP_MAPS_H */

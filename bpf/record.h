@@ -17,6 +17,7 @@
 #include "kernel.h"
 #include <bpf/bpf_tracing.h>
 #include "pid_ns.h"
+#include "process_state.h"
 #include "window.h"
 
 /* exits_of_known: a record names this process (its leader), so the process table holds it. */
@@ -26,7 +27,7 @@ static __always_inline void mark_known(struct task_struct *leader)
 
 	if (!settings.exits_of_known)
 		return;
-	state = bpf_task_storage_get(&task_states, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	state = process_state(leader, true);
 	if (state)
 		state->known = 1;
 }

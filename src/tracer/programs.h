@@ -27,8 +27,9 @@
  * A program attached in another way than these two also needs that way in Tracer::Impl::attach.
  *
  * Maps: X(name, full, light, lean, max_entries, value_size)
- *   max_entries  a C++ expression of `config` (TracerConfig) evaluated in tracer.cpp (possible_cpus()
- *                is its function), or 0 to keep the size the map declares
+ *   max_entries  a C++ expression of `config` (TracerConfig) and `kernel` (what the running kernel
+ *                supports, KernelSupport) evaluated in tracer.cpp (possible_cpus() is its function),
+ *                or 0 to keep the size the map declares
  *   value_size   the same, applied by libbpf's skeleton only (the light skeleton cannot resize values,
  *                which is why it serves only argv caps up to the default)
  * Every map of a skeleton is listed, its globals (.rodata, .bss) too, so the check above can count them.
@@ -49,15 +50,20 @@
     X(handle_sys_exit, yes, yes,  no,  tp_btf,   config.failed_execs)                         \
     X(dump_processes,  yes, yes,  no,  iterator, config.list_running)
 
-#define BOOTSTRAP_MAPS(X)                                                                                  \
-    /* name          full light lean max_entries                    value_size */                          \
-    X(events,        yes, yes,  yes, config.ring_bytes,             0)                                     \
-    X(scratch,       yes, yes,  yes, possible_cpus(),               BOOTSTRAP_SCRATCH_BYTES(config.max_args_bytes)) \
-    X(traced_tgids,  yes, yes,  yes, config.trace_tree ? 32768 : 1, 0)                                     \
-    X(cgroup_filter, yes, yes,  yes, 0,                             0)                                     \
-    X(task_states,   yes, yes,  yes, 0,                             0)                                     \
-    X(rodata,        yes, yes,  yes, 0,                             0)                                     \
-    X(bss,           yes, yes,  yes, 0,                             0)
+#define BOOTSTRAP_MAPS(X)                                                                                        \
+    /* name           full light lean max_entries                                  value_size */                 \
+    X(events,         yes, yes,  yes, config.ring_bytes,                           0)                            \
+    X(scratch,        yes, yes,  yes, possible_cpus(),                             BOOTSTRAP_SCRATCH_BYTES(config.max_args_bytes)) \
+    X(cwd_walks,      yes, yes,  yes, possible_cpus(),                             0)                            \
+    X(traced_tgids,   yes, yes,  yes, config.trace_tree ? 32768 : 1,               0)                            \
+    X(cgroup_filter,  yes, yes,  yes, 0,                                           0)                            \
+    X(task_states,    yes, yes,  yes, 0,                                           0)                            \
+    X(process_states, yes, yes,  yes, kernel.task_storage ? 1 : 32768,             0)                            \
+    X(exit_claims,    yes, yes,  yes, 0,                                           0)                            \
+    X(task_copy,      yes, yes,  yes, kernel.copies_task(config) ? possible_cpus() : 1, \
+                                      kernel.copies_task(config) ? BOOTSTRAP_TASK_COPY_BYTES : 0)                \
+    X(rodata,         yes, yes,  yes, 0,                                           0)                            \
+    X(bss,            yes, yes,  yes, 0,                                           0)
 
 #define BOOTSTRAP_COUNTERS(X)                                                                 \
     X(lost_records)    /* records the ring buffer could not take (written by the programs) */ \

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <bootstrap.skel.h>
@@ -92,9 +93,36 @@ constexpr int kCapSysAdmin = 21;
 constexpr int kCapPerfmon = 38;
 constexpr int kCapBpf = 39;
 
+// What the running kernel lets the programs use where they have two ways to do a thing
+// (bpf/process_state.h, bpf/task.h). The defaults are the newer kernels' ways.
+struct KernelSupport {
+    // Task local storage from tracing programs (5.13), else a hash map keyed by the process.
+    bool task_storage = true;
+
+    // Failed execs read a copy of the current task where bpf_get_current_task_btf (5.11) is missing:
+    // room for it is made on every kernel without task storage, which includes those.
+    bool copies_task(const TracerConfig& config) const { return !task_storage && config.failed_execs; }
+};
+
+// Task local storage is a map type from 5.11, but tracing programs may use it from 5.13 only: the map
+// type is probed, and the release read for the rest.
+bool tracing_task_storage() {
+    if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, nullptr) != 1) return false;
+    utsname name{};
+    int major = 0;
+    int minor = 0;
+    if (uname(&name) != 0 || std::sscanf(name.release, "%d.%d", &major, &minor) != 2) return true;
+    return major > 5 || (major == 5 && minor >= 13);
+}
+
+KernelSupport probe_kernel() {
+    return KernelSupport{.task_storage = tracing_task_storage()};
+}
+
 // Field for field: the policy that chose these values is the caller's.
-tracer_settings settings_for(const TracerConfig& config) {
+tracer_settings settings_for(const TracerConfig& config, const KernelSupport& kernel) {
     tracer_settings settings{};
+    settings.task_storage = kernel.task_storage;
     settings.min_duration_ns = config.min_duration_ns;
     settings.wakeup_bytes = config.ring_bytes / 8;
     settings.max_args_bytes = config.max_args_bytes;
@@ -125,14 +153,14 @@ uint32_t possible_cpus() {
 }
 
 // Each map's max_entries (the `max_entries` column), 0 for the size it declares.
-std::array<uint32_t, BOOTSTRAP_MAP_COUNT> map_max_entries(const TracerConfig& config) {
+std::array<uint32_t, BOOTSTRAP_MAP_COUNT> map_max_entries(const TracerConfig& config, const KernelSupport& kernel) {
 #define MAP_MAX_ENTRIES(name, full, light, lean, max_entries, value_size) static_cast<uint32_t>(max_entries),
     return {BOOTSTRAP_MAPS(MAP_MAX_ENTRIES)};
 #undef MAP_MAX_ENTRIES
 }
 
 // Each map's value size (the `value_size` column), 0 for the size it declares.
-std::array<uint32_t, BOOTSTRAP_MAP_COUNT> map_value_sizes(const TracerConfig& config) {
+std::array<uint32_t, BOOTSTRAP_MAP_COUNT> map_value_sizes(const TracerConfig& config, const KernelSupport& kernel) {
 #define MAP_VALUE_SIZE(name, full, light, lean, max_entries, value_size) static_cast<uint32_t>(value_size),
     return {BOOTSTRAP_MAPS(MAP_VALUE_SIZE)};
 #undef MAP_VALUE_SIZE
@@ -149,11 +177,13 @@ bool light_can_serve(const TracerConfig& config) {
 // reason: libbpf then tries, and its error, with its log under -v, is the one the user sees. Under -v the
 // verifier's summary of each program (or its reason to refuse one) goes to stderr.
 std::optional<LoadedObject> load_light(const TracerConfig& config) {
-    tracer_settings settings = settings_for(config);
+    // The light loader needs 5.17, which has everything.
+    const KernelSupport kernel{};
+    tracer_settings settings = settings_for(config, kernel);
     // The common run, execs and exits only, loads the lean skeleton: less for the kernel to verify and
     // relocate at start.
     bool lean = holds_wanted_programs(&ProgramInfo::in_lean, config);
-    LightSkeleton skel(light_open(&settings, map_max_entries(config).data(), lean));
+    LightSkeleton skel(light_open(&settings, map_max_entries(config, kernel).data(), lean));
     if (!skel) throw Error("failed to open the BPF object: " + errno_text(errno), kVerboseHint);
 
     std::vector<char> log(config.verbose ? kVerifierLogBytes : 0);
@@ -180,9 +210,9 @@ static_assert(sizeof(bootstrap_bpf::maps) / sizeof(void*) == count_yes({BOOTSTRA
               "tracer/programs.h: the full column of BOOTSTRAP_MAPS differs from bootstrap_bpf");
 #undef FULL_COLUMN
 
-void size_libbpf_maps(bootstrap_bpf* skel, const TracerConfig& config) {
-    std::array<uint32_t, BOOTSTRAP_MAP_COUNT> max_entries = map_max_entries(config);
-    std::array<uint32_t, BOOTSTRAP_MAP_COUNT> value_sizes = map_value_sizes(config);
+void size_libbpf_maps(bootstrap_bpf* skel, const TracerConfig& config, const KernelSupport& kernel) {
+    std::array<uint32_t, BOOTSTRAP_MAP_COUNT> max_entries = map_max_entries(config, kernel);
+    std::array<uint32_t, BOOTSTRAP_MAP_COUNT> value_sizes = map_value_sizes(config, kernel);
     int err = 0;
 #define SIZE_MAP(name, full, ...)                                                                         \
     BOOTSTRAP_IF_##full(if (!err && max_entries[BOOTSTRAP_MAP_##name]) err =                              \
@@ -191,6 +221,8 @@ void size_libbpf_maps(bootstrap_bpf* skel, const TracerConfig& config) {
                             bpf_map__set_value_size(skel->maps.name, value_sizes[BOOTSTRAP_MAP_##name]);)
     BOOTSTRAP_MAPS(SIZE_MAP)
 #undef SIZE_MAP
+    // A kernel without task storage for tracing programs may not even have the map type.
+    if (!err && !kernel.task_storage) err = bpf_map__set_autocreate(skel->maps.task_states, false);
     if (err) throw Error("failed to size the BPF maps: " + errno_text(err), kVerboseHint);
 }
 
@@ -226,8 +258,15 @@ object_handles take_libbpf_handles(bootstrap_bpf* skel) {
 LoadedObject load_with_libbpf(const TracerConfig& config) {
     LibbpfSkeleton skel(bootstrap_bpf__open());
     if (!skel) throw Error("failed to open the BPF object: " + errno_text(errno), kVerboseHint);
-    skel->rodata->settings = settings_for(config);
-    size_libbpf_maps(skel.get(), config);
+    const KernelSupport kernel = probe_kernel();
+    if (config.verbose) {
+        std::fprintf(stderr, "libbpf's skeleton: per-process state in %s%s\n",
+                     kernel.task_storage ? "task local storage"
+                                         : "a hash map (task local storage from tracing programs needs Linux 5.13)",
+                     kernel.copies_task(config) ? "; failed execs read a copy of the current task" : "");
+    }
+    skel->rodata->settings = settings_for(config, kernel);
+    size_libbpf_maps(skel.get(), config, kernel);
     choose_libbpf_programs(skel.get(), config);
 
     int err = bootstrap_bpf__load(skel.get());

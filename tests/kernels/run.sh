@@ -3,22 +3,26 @@
 # Debian's kernels booted under QEMU, and checks its verdicts: every case must pass, and a VM must report
 # the same cases as the host. The JSON lines the scenario prints are parsed here with python3 (json_strict).
 #
-#   run.sh host  BOOTSTRAP SCENARIO WORKDIR   on this kernel (root); keeps WORKDIR/host.verdicts
-#   run.sh cloud BOOTSTRAP SCENARIO WORKDIR   boots linux-image-cloud-amd64's kernel
-#   run.sh rt    BOOTSTRAP SCENARIO WORKDIR   boots linux-image-rt-amd64's kernel (PREEMPT_RT)
-#   run.sh arm64 BOOTSTRAP SCENARIO WORKDIR   boots linux-image-arm64's kernel under qemu-system-aarch64,
-#                                             with BOOTSTRAP and SCENARIO built for aarch64
+#   run.sh host BOOTSTRAP SCENARIO WORKDIR           on this kernel (root); keeps WORKDIR/host.verdicts
+#   run.sh SUITE-cloud BOOTSTRAP SCENARIO WORKDIR    boots that Debian suite's linux-image-cloud-amd64
+#   run.sh SUITE-rt BOOTSTRAP SCENARIO WORKDIR       boots its linux-image-rt-amd64 (PREEMPT_RT)
+#   run.sh SUITE-arm64 BOOTSTRAP SCENARIO WORKDIR    boots its linux-image-arm64 under qemu-system-aarch64,
+#                                                    with BOOTSTRAP and SCENARIO built for aarch64
+# SUITE is bullseye (Debian 11, Linux 5.10), bookworm (12, 6.1) or trixie (13, 6.12).
 #
-# Kernel packages are downloaded with apt-get, never installed: WORKDIR/packages/<package>/ keeps the
-# vmlinuz, its config and its version. So is arm64's busybox-static, kept in WORKDIR/packages/ too. QEMU,
-# the host's busybox-static and arm64's libc come from `scripts/install-deps.sh kernels`.
+# Kernel packages are downloaded with apt-get, never installed, through an apt state of the suite's own
+# (WORKDIR/apt/SUITE/: its sources, package lists and cache), so that the system's apt sources and lists are
+# neither read nor changed. WORKDIR/packages/<package>/ keeps the vmlinuz, its config and its version; arm64's
+# busybox-static is downloaded the same way. QEMU, the host's busybox-static and arm64's libc come from
+# `scripts/install-deps.sh kernels`.
 set -euo pipefail
 
-[ $# -eq 4 ] || { echo "usage: $0 host|cloud|rt|arm64 BOOTSTRAP SCENARIO WORKDIR" >&2; exit 2; }
+[ $# -eq 4 ] || { echo "usage: $0 host|SUITE-cloud|SUITE-rt|SUITE-arm64 BOOTSTRAP SCENARIO WORKDIR" >&2; exit 2; }
 target=$1
 bootstrap=$(realpath "$2")
 scenario=$(realpath "$3")
-work=$4
+mkdir -p "$4"
+work=$(realpath "$4")
 here=$(cd "$(dirname "$0")" && pwd)
 # The VMs run under TCG, software emulation that needs no /dev/kvm. They boot in seconds to tens of seconds;
 # this timeout only stops a guest that hangs. TCG has now and then left a guest silent after the firmware,
@@ -115,10 +119,34 @@ run_host() {
 	[ "$json_rc" -eq 0 ] || fail "the scenario's JSON lines did not parse strictly (host kernel)"
 }
 
+# Debian's mirror; the suites' security updates are at $mirror/debian-security.
+mirror=${BOOTSTRAP_DEBIAN_MIRROR:-http://deb.debian.org}
+
+# apt's options for the suite's own state, in the array apt_state: its sources (the suite and its security
+# updates, amd64 and arm64), lists and cache under WORKDIR/apt/SUITE/. As root apt would drop to its _apt
+# user, who cannot write there, and warn about it.
+set_apt_state() {
+	local state=$work/apt/$suite
+	mkdir -p "$state/lists/partial" "$state/cache/archives/partial"
+	cat >"$state/sources.list" <<SOURCES
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror/debian $suite main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror/debian-security $suite-security main
+SOURCES
+	apt_state=(-o Dir::Etc::sourcelist="$state/sources.list" -o Dir::Etc::sourceparts=-
+		-o Dir::State::Lists="$state/lists" -o Dir::Cache="$state/cache"
+		-o APT::Architectures::=amd64 -o APT::Architectures::=arm64
+		-o APT::Sandbox::User="$(id -un)")
+}
+
+update_apt_state() {
+	apt-get -qq "${apt_state[@]}" update ||
+		fail "cannot read $suite's package lists from $mirror (set BOOTSTRAP_DEBIAN_MIRROR to another mirror)"
+}
+
 # The concrete package behind Debian's metapackage, e.g. linux-image-6.1.0-56-cloud-amd64 (and
 # linux-image-6.1.0-56-arm64:arm64 for linux-image-arm64:arm64).
 kernel_package() {
-	apt-cache depends "$1" 2>/dev/null |
+	apt-cache "${apt_state[@]}" depends "$1" 2>/dev/null |
 		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'
 }
 
@@ -128,8 +156,7 @@ download_package() {
 	local package=$1 dir=$work/packages/${1/:/_} tmp
 	[ -s "$dir/vmlinuz" ] || [ -s "$dir/busybox" ] && return 0
 	tmp=$(mktemp -d "$work/download.XXXXXX")
-	# As root apt would drop to its _apt user, who cannot write here, and warn about it.
-	if ! (cd "$tmp" && apt-get download -q -o APT::Sandbox::User="$(id -un)" "$package"); then
+	if ! (cd "$tmp" && apt-get download -q "${apt_state[@]}" "$package"); then
 		rm -rf "$tmp"
 		return 1
 	fi
@@ -148,18 +175,18 @@ download_package() {
 }
 
 # Sets $package_dir to the unpacked package that a metapackage (a kernel flavour's) or a package
-# (busybox-static:arm64) names today.
+# (busybox-static:arm64) names today in the suite.
 fetch_package() {
 	local wanted=$1 package
-	package=$(resolve_package "$wanted")
+	set_apt_state
+	package=$(resolve_package "$wanted" || true)
 	if [ -z "$package" ] || ! download_package "$package"; then
-		# No package list yet, or a stale one naming a version the mirror dropped: refresh it once.
-		if [ "$(id -u)" -eq 0 ]; then apt-get update -qq || true; fi
-		package=$(resolve_package "$wanted")
-		[ -n "$package" ] ||
-			fail "cannot resolve $wanted to a package: apt-cache does not know it (run 'apt-get update' as root)"
+		# No package lists yet, or stale ones naming a version the mirror dropped: read them once more.
+		update_apt_state
+		package=$(resolve_package "$wanted" || true)
+		[ -n "$package" ] || fail "cannot resolve $wanted to a package: $suite's package lists do not name it"
 		download_package "$package" ||
-			fail "cannot download $package ($wanted) from Debian's mirror: 'apt-get download $package' failed"
+			fail "cannot download $package ($wanted, $suite) from $mirror: 'apt-get download $package' failed"
 	fi
 	package_dir=$work/packages/${package/:/_}
 }
@@ -167,7 +194,7 @@ fetch_package() {
 resolve_package() {
 	case "$1" in
 	linux-image-*) kernel_package "$1" ;;
-	*) apt-cache show --no-all-versions "$1" >/dev/null 2>&1 && echo "$1" ;;
+	*) apt-cache "${apt_state[@]}" show --no-all-versions "$1" >/dev/null 2>&1 && echo "$1" ;;
 	esac
 }
 
@@ -220,11 +247,16 @@ pack_initramfs() {
 	(cd "$root" && find . | /bin/busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$image"
 }
 
-# The machine, kernel and busybox of a VM target.
+# The suite, machine, kernel and busybox of a VM target (SUITE-FLAVOUR).
 set_target() {
-	case "$1" in
+	suite=${1%%-*}
+	case "$suite" in
+	bullseye | bookworm | trixie) ;;
+	*) fail "unknown Debian suite '$suite' in '$1' (bullseye, bookworm or trixie)" ;;
+	esac
+	case "${1#*-}" in
 	cloud | rt)
-		arch=x86_64 kernel_metapackage=linux-image-$1-amd64 busybox=/bin/busybox console=ttyS0
+		arch=x86_64 kernel_metapackage=linux-image-${1#*-}-amd64 busybox=/bin/busybox console=ttyS0
 		qemu=qemu-system-x86_64 machine=(-accel tcg)
 		;;
 	arm64)
@@ -234,6 +266,7 @@ set_target() {
 		arch=aarch64 kernel_metapackage=linux-image-arm64:arm64 console=ttyAMA0
 		qemu=qemu-system-aarch64 machine=(-machine virt -cpu max,pauth-impdef=on -accel tcg)
 		;;
+	*) fail "unknown kernel flavour in '$1' (cloud, rt or arm64)" ;;
 	esac
 }
 
@@ -253,7 +286,7 @@ run_vm() {
 	fi
 	fetch_package "$kernel_metapackage"
 	kernel_dir=$package_dir
-	echo "kernel: $(basename "$kernel_dir") $(cat "$kernel_dir/version")"
+	echo "kernel: $(basename "$kernel_dir") $(cat "$kernel_dir/version") ($suite)"
 	mkdir -p "$dir"
 	rm -f "$work/$flavour.verdicts" "$dir/serial.log"
 	pack_initramfs "$dir/initramfs" "$dir/initramfs.cpio.gz"
@@ -298,6 +331,6 @@ compare() {
 mkdir -p "$work"
 case "$target" in
 host) run_host ;;
-cloud | rt | arm64) run_vm "$target" ;;
-*) fail "unknown target '$target' (host, cloud, rt or arm64)" ;;
+*-*) run_vm "$target" ;;
+*) fail "unknown target '$target' (host or SUITE-cloud, SUITE-rt, SUITE-arm64)" ;;
 esac

@@ -552,6 +552,16 @@ static long peak_rss_bytes(pid_t pid)
 static int failures;
 static int cases;
 
+/* Whether the running kernel's release is at least major.minor. */
+static bool kernel_at_least(const struct utsname *uts, int major, int minor)
+{
+	int have_major = 0, have_minor = 0;
+
+	if (sscanf(uts->release, "%d.%d", &have_major, &have_minor) != 2)
+		return false;
+	return have_major > major || (have_major == major && have_minor >= minor);
+}
+
 /* One line per case; the details say what was expected and what the tracer printed. */
 static void verdict(const char *name, bool pass, const char *format, ...)
 {
@@ -717,8 +727,9 @@ int main(int argc, char **argv)
 	struct tracer failed = {.name = "failed",
 				.label = "bootstrap -x -a --max-args-bytes 64K",
 				.options = {"-x", "-a", "--max-args-bytes", "64K"}};
+	/* -v: its stderr says which loader ran, and why (light_loader). */
 	struct tracer slow = {
-	    .name = "duration", .label = "bootstrap -d 200", .options = {"-d", "200"}};
+	    .name = "duration", .label = "bootstrap -d 200 -v", .options = {"-d", "200", "-v"}};
 	struct tracer *tracers[] = {&json, &plain, &failed, &slow};
 	const int n_tracers = sizeof(tracers) / sizeof(tracers[0]);
 
@@ -738,21 +749,40 @@ int main(int argc, char **argv)
 	}
 
 	/*
-	 * Where the kernel can run the light skeleton's loader (5.17 and later; all kernels tested
-	 * here), the default tracer never reads the kernel's BTF, while libbpf (for an argv cap
-	 * above the default) holds two copies of it during load. Peak memory shows which one ran:
-	 * the default tracer's is below the other's by more than one copy.
+	 * Where the kernel can run the light skeleton's loader (5.17 and later), the default tracer
+	 * never reads the kernel's BTF, while libbpf (for an argv cap above the default) holds two
+	 * copies of it during load. Peak memory shows which one ran: the default tracer's is below
+	 * the other's by more than one copy. On an older kernel the loader program is refused, and
+	 * libbpf must load instead: the -v tracer's log says both, and the default tracer held the
+	 * BTF.
 	 */
 	struct stat btf;
 	long plain_peak = peak_rss_bytes(plain.pid), failed_peak = peak_rss_bytes(failed.pid);
 	bool btf_known = stat("/sys/kernel/btf/vmlinux", &btf) == 0 && btf.st_size > 0;
+	char *loader_log = read_file(slow.err_path);
+	bool light_refused = strstr(loader_log, "light skeleton: failed") &&
+			     strstr(loader_log, "trying libbpf") &&
+			     strstr(loader_log, "libbpf's skeleton: per-process state in");
 
-	verdict("light_loader",
-		btf_known && plain_peak > 0 && plain_peak + btf.st_size <= failed_peak,
-		"kernel BTF %ld KiB; peak RSS %ld KiB for bootstrap (light loader), %ld KiB for %s "
-		"(libbpf)",
-		btf_known ? (long)btf.st_size / 1024 : -1L, plain_peak / 1024, failed_peak / 1024,
-		failed.label);
+	if (kernel_at_least(&uts, 5, 17))
+		verdict(
+		    "light_loader",
+		    btf_known && plain_peak > 0 && plain_peak + btf.st_size <= failed_peak &&
+			strstr(loader_log, "light skeleton: loaded"),
+		    "kernel BTF %ld KiB; peak RSS %ld KiB for bootstrap (light loader), %ld KiB "
+		    "for %s (libbpf); -v: %s",
+		    btf_known ? (long)btf.st_size / 1024 : -1L, plain_peak / 1024,
+		    failed_peak / 1024, failed.label,
+		    strstr(loader_log, "light skeleton: loaded") ? "light skeleton loaded"
+								 : "no light skeleton");
+	else
+		verdict(
+		    "light_loader", btf_known && light_refused && plain_peak >= btf.st_size,
+		    "before 5.17: the light skeleton refused and libbpf loaded (-v: %s); kernel "
+		    "BTF %ld KiB, peak RSS %ld KiB for bootstrap",
+		    light_refused ? "says so" : "does not say so",
+		    btf_known ? (long)btf.st_size / 1024 : -1L, plain_peak / 1024);
+	free(loader_log);
 
 	/*
 	 * Run every case while all the tracers watch; check their output once they have stopped.
