@@ -10,7 +10,8 @@
  * for run.sh to parse strictly on the host. exec-probe --child MS CODE [ARG..]   what the children
  * run: sleep MS, exit CODE exec-probe --threads                 main thread leaves with
  * pthread_exit, a worker exits 7 after 300 ms exec-probe --group-exit              four threads
- * spin while the main thread calls exit(9)
+ * spin while the main thread calls exit(9) exec-probe --parent PROBE         forks a child that
+ * runs PROBE --child 10 6, exits 4 once it exited 6
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -80,6 +81,19 @@ static int child_main(int argc, char **argv)
 		if (pthread_create(&thread, NULL, worker, NULL) != 0)
 			return 99;
 		pthread_exit(NULL); /* the leader becomes a zombie; the process lives on */
+	}
+	if (argc >= 3 && strcmp(argv[1], "--parent") == 0) {
+		/* The command of the command_mode case: a child that exits 6, then 4 if wait4 says so.
+		 */
+		int status = -1;
+		pid_t child = fork();
+
+		if (child == 0) {
+			execv(argv[2], (char *[]){PROBE_NAME, "--child", "10", "6", NULL});
+			_exit(127);
+		}
+		waitpid(child, &status, 0);
+		return WIFEXITED(status) && WEXITSTATUS(status) == 6 ? 4 : 98;
 	}
 	if (argc >= 4 && strcmp(argv[1], "--child") == 0) {
 		sleep_ms(atol(argv[2]));
@@ -690,6 +704,80 @@ static char *describe_status(int status)
 	return text;
 }
 
+/* The first exec record whose argv holds `arg`, and its pid; NULL if none. */
+static char *exec_with_arg(char **lines, int n, const char *arg, long *pid)
+{
+	for (int i = 0; i < n; i++) {
+		const char *argv = json_member(lines[i], "argv");
+
+		if (json_complete(lines[i]) && json_string_is(json_member(lines[i], "event"), "exec") &&
+		    argv && strstr(argv, arg) && json_int(json_member(lines[i], "pid"), pid))
+			return lines[i];
+	}
+	return NULL;
+}
+
+/*
+ * Command mode, bootstrap -j -- PROBE --parent PROBE: the command starts once the programs are
+ * attached; it and the child it forks are followed (the fork program adds the child to the traced
+ * set), and the tracer exits with the command's status, 4. The child's exec shows the working
+ * directory it inherited. Sets the pids of the command and its child (0 when not found).
+ */
+static const char *check_command_mode(const char *bootstrap, const char *probe,
+				       const char *workdir, char **output, long *command,
+				       long *child)
+{
+	static char problem[700];
+	char out_path[512], cwd[512], **lines, *r;
+	int n, status;
+	long number;
+
+	*command = *child = 0;
+	*output = strdup("");
+	snprintf(out_path, sizeof(out_path), "%s/command.out", workdir);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return "getcwd failed";
+	pid_t tracer = fork();
+
+	if (tracer == 0) {
+		int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(out, STDOUT_FILENO);
+		execv(bootstrap, (char *[]){(char *)bootstrap, "-j", "--", (char *)probe, "--parent",
+					    (char *)probe, NULL});
+		_exit(127);
+	}
+	status = reap(tracer);
+	free(*output);
+	*output = read_file(out_path);
+	char *copy = split_lines(*output, &lines, &n);
+	const char *found = NULL;
+
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 4) {
+		snprintf(problem, sizeof(problem), "bootstrap exited with %s, not the command's 4",
+			 describe_status(status));
+		found = problem;
+	} else if (!exec_with_arg(lines, n, "--parent", command)) {
+		found = "no exec record for the command";
+	} else if (json_records(lines, n, *command, "exit", &r, 1) != 1 ||
+		   !json_int(json_member(r, "exit_code"), &number) || number != 4) {
+		found = "the command's exit record lacks \"exit_code\":4";
+	} else if (!(r = exec_with_arg(lines, n, "--child", child)) ||
+		   !json_int(json_member(r, "ppid"), &number) || number != *command) {
+		found = "no exec record for the command's child, with the command as its parent";
+	} else if (!json_string_is(json_member(r, "cwd"), cwd)) {
+		snprintf(problem, sizeof(problem), "the child's exec record lacks \"cwd\":\"%s\"",
+			 cwd);
+		found = problem;
+	} else if (json_records(lines, n, *child, "exit", &r, 1) != 1 ||
+		   !json_int(json_member(r, "exit_code"), &number) || number != 6) {
+		found = "the child's exit record lacks \"exit_code\":6";
+	}
+	free(lines);
+	free(copy);
+	return found;
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
@@ -944,6 +1032,15 @@ int main(int argc, char **argv)
 		"%d lines; pids %d (exec_args), %d (exit_code), %d (sigkill), %d (failed_exec)%s%s",
 		n_json, exec_pid, exit3_pid, killed_pid, missing_pid, problem ? "; " : "",
 		problem ? problem : "");
+	/* Last: the other tracers are stopped, so its child's exec cannot reach them. */
+	char *command_output = NULL;
+	long command_pid, command_child;
+
+	problem = check_command_mode(bootstrap, probe, workdir, &command_output, &command_pid,
+				     &command_child);
+	verdict("command_mode", !problem,
+		"bootstrap -j -- %s --parent: pids %ld (command), %ld (its child)%s%s", PROBE_NAME,
+		command_pid, command_child, problem ? "; " : "", problem ? problem : "");
 	printf("=== json lines begin ===\n");
 	for (int i = 0; i < (int)(sizeof(json_pids) / sizeof(json_pids[0])); i++) {
 		char *records[MAX_LINES];
@@ -953,7 +1050,24 @@ int main(int argc, char **argv)
 		for (int k = 0; k < n_records && k < MAX_LINES; k++, printed++)
 			printf("%s\n", records[k]);
 	}
+	char **command_lines;
+	int n_command;
+	char *command_text = split_lines(command_output, &command_lines, &n_command);
+
+	for (int i = 0; i < n_command; i++) {
+		long pid;
+
+		if (json_complete(command_lines[i]) &&
+		    json_int(json_member(command_lines[i], "pid"), &pid) &&
+		    (pid == command_pid || pid == command_child)) {
+			printf("%s\n", command_lines[i]);
+			printed++;
+		}
+	}
 	printf("=== json lines end %d ===\n", printed);
+	free(command_lines);
+	free(command_text);
+	free(command_output);
 	free(json_lines);
 	free(json_text);
 
