@@ -57,7 +57,7 @@
  */
 /*
  * Room for a copy of the current task on kernels without bpf_get_current_task_btf (before 5.11):
- * struct task_struct is 9 to 10 KB on their distributions' kernels.
+ * struct task_struct is 9,344 bytes on Debian 11's 5.10.
  */
 #define BOOTSTRAP_TASK_COPY_BYTES 16384
 

@@ -276,8 +276,8 @@ LoadedObject load_with_libbpf(const TracerConfig& config) {
                         std::string(kVerboseHint));
     if (err)
         throw Error("failed to load bootstrap's BPF programs: " + errno_text(err),
-                    "this kernel may lack a feature bootstrap needs (Linux 5.13 or newer with BTF: ring buffer, "
-                    "task storage, tp_btf); " +
+                    "this kernel may lack a feature bootstrap needs (Linux 5.10 or newer with BTF: ring buffer, "
+                    "tp_btf, task iterator); " +
                         std::string(kVerboseHint));
 
     LoadedObject object{};

@@ -10,8 +10,8 @@
  * for run.sh to parse strictly on the host. exec-probe --child MS CODE [ARG..]   what the children
  * run: sleep MS, exit CODE exec-probe --threads                 main thread leaves with
  * pthread_exit, a worker exits 7 after 300 ms exec-probe --group-exit              four threads
- * spin while the main thread calls exit(9) exec-probe --parent PROBE         forks a child that
- * runs PROBE --child 10 6, exits 4 once it exited 6
+ * spin while the main thread calls exit(9) exec-probe --parent PROBE WORKDIR the command of the
+ * command_mode case (parent_main)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -62,6 +62,54 @@ static void *spinner(void *arg)
 	return NULL;
 }
 
+static void *short_thread(void *tid)
+{
+	*(pid_t *)tid = gettid();
+	return NULL;
+}
+
+/*
+ * The command of the command_mode case: a thread that ends, a child that execs the probe and exits
+ * 6, a child that aborts with a core dump in WORKDIR; then it writes what wait4 said of each to
+ * WORKDIR/command.truth ("thread TID", "exec PID STATUS", "abort PID STATUS") and exits 4.
+ */
+static int parent_main(const char *probe, const char *workdir)
+{
+	char path[512];
+	pid_t tid = 0, exec_child, abort_child;
+	pthread_t thread;
+	int exec_status = -1, abort_status = -1;
+
+	if (pthread_create(&thread, NULL, short_thread, &tid) != 0 || pthread_join(thread, NULL))
+		return 99;
+	exec_child = fork();
+	if (exec_child == 0) {
+		execv(probe, (char *[]){PROBE_NAME, "--child", "10", "6", NULL});
+		_exit(127);
+	}
+	waitpid(exec_child, &exec_status, 0);
+	abort_child = fork();
+	if (abort_child == 0) {
+		struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
+
+		/* The core goes to the working directory (core_pattern "core", the kernel's
+		 * default). */
+		if (chdir(workdir) == 0)
+			setrlimit(RLIMIT_CORE, &unlimited);
+		abort();
+	}
+	waitpid(abort_child, &abort_status, 0);
+	snprintf(path, sizeof(path), "%s/command.truth", workdir);
+	FILE *truth = fopen(path, "w");
+
+	if (!truth)
+		return 98;
+	fprintf(truth, "thread %d\nexec %d %d\nabort %d %d\n", tid, exec_child, exec_status,
+		abort_child, abort_status);
+	fclose(truth);
+	return 4;
+}
+
 static int child_main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "--group-exit") == 0) {
@@ -82,19 +130,8 @@ static int child_main(int argc, char **argv)
 			return 99;
 		pthread_exit(NULL); /* the leader becomes a zombie; the process lives on */
 	}
-	if (argc >= 3 && strcmp(argv[1], "--parent") == 0) {
-		/* The command of the command_mode case: a child that exits 6, then 4 if wait4 says so.
-		 */
-		int status = -1;
-		pid_t child = fork();
-
-		if (child == 0) {
-			execv(argv[2], (char *[]){PROBE_NAME, "--child", "10", "6", NULL});
-			_exit(127);
-		}
-		waitpid(child, &status, 0);
-		return WIFEXITED(status) && WEXITSTATUS(status) == 6 ? 4 : 98;
-	}
+	if (argc >= 4 && strcmp(argv[1], "--parent") == 0)
+		return parent_main(argv[2], argv[3]);
 	if (argc >= 4 && strcmp(argv[1], "--child") == 0) {
 		sleep_ms(atol(argv[2]));
 		return atoi(argv[3]);
@@ -302,6 +339,11 @@ static bool json_null(const char *value)
 }
 
 /* An integer member; false if it is absent or something else. */
+static bool json_true(const char *value)
+{
+	return value && strncmp(value, "true", 4) == 0;
+}
+
 static bool json_int(const char *value, long *out)
 {
 	char *end;
@@ -704,35 +746,89 @@ static char *describe_status(int status)
 	return text;
 }
 
+/* The one exit record of `pid` that ends the process (not thread_only), or NULL. */
+static char *process_exit_of(char **lines, int n, long pid)
+{
+	char *records[MAX_LINES], *found = NULL;
+	int count = json_records(lines, n, pid, "exit", records, MAX_LINES);
+
+	for (int i = 0; i < count && i < MAX_LINES; i++) {
+		if (json_true(json_member(records[i], "thread_only")))
+			continue;
+		if (found)
+			return NULL;
+		found = records[i];
+	}
+	return found;
+}
+
+/* Whether an exit record of `pid` says that its thread `tid` ended alone. */
+static bool thread_exit_of(char **lines, int n, long pid, long tid)
+{
+	char *records[MAX_LINES];
+	int count = json_records(lines, n, pid, "exit", records, MAX_LINES);
+	long got;
+
+	for (int i = 0; i < count && i < MAX_LINES; i++) {
+		if (json_int(json_member(records[i], "tid"), &got) && got == tid &&
+		    json_true(json_member(records[i], "thread_only")))
+			return true;
+	}
+	return false;
+}
+
 /* The first exec record whose argv holds `arg`, and its pid; NULL if none. */
 static char *exec_with_arg(char **lines, int n, const char *arg, long *pid)
 {
 	for (int i = 0; i < n; i++) {
 		const char *argv = json_member(lines[i], "argv");
 
-		if (json_complete(lines[i]) && json_string_is(json_member(lines[i], "event"), "exec") &&
-		    argv && strstr(argv, arg) && json_int(json_member(lines[i], "pid"), pid))
+		if (json_complete(lines[i]) &&
+		    json_string_is(json_member(lines[i], "event"), "exec") && argv &&
+		    strstr(argv, arg) && json_int(json_member(lines[i], "pid"), pid))
 			return lines[i];
 	}
 	return NULL;
 }
 
+/* What the command of the command_mode case saw of its thread and children (parent_main). */
+struct command_truth {
+	long thread, exec_pid, abort_pid;
+	int exec_status, abort_status;
+};
+
+static bool read_command_truth(const char *workdir, struct command_truth *t)
+{
+	char path[512];
+	char *text;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/command.truth", workdir);
+	text = read_file(path);
+	ok = sscanf(text, "thread %ld exec %ld %d abort %ld %d", &t->thread, &t->exec_pid,
+		    &t->exec_status, &t->abort_pid, &t->abort_status) == 5;
+	free(text);
+	return ok;
+}
+
 /*
- * Command mode, bootstrap -j -- PROBE --parent PROBE: the command starts once the programs are
- * attached; it and the child it forks are followed (the fork program adds the child to the traced
- * set), and the tracer exits with the command's status, 4. The child's exec shows the working
- * directory it inherited. Sets the pids of the command and its child (0 when not found).
+ * Command mode, bootstrap -j --threads -- PROBE --parent PROBE WORKDIR: the command starts once the
+ * programs are attached; it and the children it forks are followed (the fork program adds them to
+ * the traced set), and the tracer exits with the command's status, 4. Each record is checked
+ * against what the command saw: its thread's end, a child's exec and exit code with the working
+ * directory it inherited, another child's SIGABRT and core dump as wait4 told them. Sets the
+ * command's pid (0 when not found).
  */
-static const char *check_command_mode(const char *bootstrap, const char *probe,
-				       const char *workdir, char **output, long *command,
-				       long *child)
+static const char *check_command_mode(const char *bootstrap, const char *probe, const char *workdir,
+				      char **output, long *command)
 {
 	static char problem[700];
 	char out_path[512], cwd[512], **lines, *r;
+	struct command_truth truth;
 	int n, status;
 	long number;
 
-	*command = *child = 0;
+	*command = 0;
 	*output = strdup("");
 	snprintf(out_path, sizeof(out_path), "%s/command.out", workdir);
 	if (!getcwd(cwd, sizeof(cwd)))
@@ -743,8 +839,9 @@ static const char *check_command_mode(const char *bootstrap, const char *probe,
 		int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 		dup2(out, STDOUT_FILENO);
-		execv(bootstrap, (char *[]){(char *)bootstrap, "-j", "--", (char *)probe, "--parent",
-					    (char *)probe, NULL});
+		execv(bootstrap,
+		      (char *[]){(char *)bootstrap, "-j", "--threads", "--", (char *)probe,
+				 "--parent", (char *)probe, (char *)workdir, NULL});
 		_exit(127);
 	}
 	status = reap(tracer);
@@ -757,21 +854,35 @@ static const char *check_command_mode(const char *bootstrap, const char *probe,
 		snprintf(problem, sizeof(problem), "bootstrap exited with %s, not the command's 4",
 			 describe_status(status));
 		found = problem;
+	} else if (!read_command_truth(workdir, &truth)) {
+		found = "the command left no account of its children";
 	} else if (!exec_with_arg(lines, n, "--parent", command)) {
 		found = "no exec record for the command";
-	} else if (json_records(lines, n, *command, "exit", &r, 1) != 1 ||
+	} else if (!(r = process_exit_of(lines, n, *command)) ||
 		   !json_int(json_member(r, "exit_code"), &number) || number != 4) {
 		found = "the command's exit record lacks \"exit_code\":4";
-	} else if (!(r = exec_with_arg(lines, n, "--child", child)) ||
+	} else if (json_records(lines, n, truth.exec_pid, "exec", &r, 1) != 1 ||
 		   !json_int(json_member(r, "ppid"), &number) || number != *command) {
-		found = "no exec record for the command's child, with the command as its parent";
+		found = "no exec record for the child that execs, with the command as its parent";
 	} else if (!json_string_is(json_member(r, "cwd"), cwd)) {
 		snprintf(problem, sizeof(problem), "the child's exec record lacks \"cwd\":\"%s\"",
 			 cwd);
 		found = problem;
-	} else if (json_records(lines, n, *child, "exit", &r, 1) != 1 ||
-		   !json_int(json_member(r, "exit_code"), &number) || number != 6) {
-		found = "the child's exit record lacks \"exit_code\":6";
+	} else if (!(r = process_exit_of(lines, n, truth.exec_pid)) ||
+		   !json_int(json_member(r, "exit_code"), &number) ||
+		   number != WEXITSTATUS(truth.exec_status)) {
+		found = "the child's exit record does not have the exit code wait4 gave";
+	} else if (!(r = process_exit_of(lines, n, truth.abort_pid)) ||
+		   !json_string_is(json_member(r, "signal"), "SIGABRT") ||
+		   json_true(json_member(r, "core_dumped")) !=
+		       (bool)WCOREDUMP(truth.abort_status)) {
+		snprintf(problem, sizeof(problem),
+			 "the aborted child's exit record lacks \"signal\":\"SIGABRT\" and "
+			 "\"core_dumped\":%s",
+			 WCOREDUMP(truth.abort_status) ? "true" : "false");
+		found = problem;
+	} else if (!thread_exit_of(lines, n, *command, truth.thread)) {
+		found = "no thread_only exit record for the command's thread (--threads)";
 	}
 	free(lines);
 	free(copy);
@@ -1034,13 +1145,21 @@ int main(int argc, char **argv)
 		problem ? problem : "");
 	/* Last: the other tracers are stopped, so its child's exec cannot reach them. */
 	char *command_output = NULL;
-	long command_pid, command_child;
+	long command_pid;
+	struct command_truth command = {0};
 
-	problem = check_command_mode(bootstrap, probe, workdir, &command_output, &command_pid,
-				     &command_child);
+	problem = check_command_mode(bootstrap, probe, workdir, &command_output, &command_pid);
+	read_command_truth(workdir, &command);
+	char exec_fate[32];
+
+	snprintf(exec_fate, sizeof(exec_fate), "%s", describe_status(command.exec_status));
 	verdict("command_mode", !problem,
-		"bootstrap -j -- %s --parent: pids %ld (command), %ld (its child)%s%s", PROBE_NAME,
-		command_pid, command_child, problem ? "; " : "", problem ? problem : "");
+		"bootstrap -j --threads -- %s --parent: pids %ld (command), %ld (exec, wait4: %s), "
+		"%ld (abort, wait4: %s%s)%s%s",
+		PROBE_NAME, command_pid, command.exec_pid, exec_fate, command.abort_pid,
+		describe_status(command.abort_status),
+		WCOREDUMP(command.abort_status) ? ", core dumped" : "", problem ? "; " : "",
+		problem ? problem : "");
 	printf("=== json lines begin ===\n");
 	for (int i = 0; i < (int)(sizeof(json_pids) / sizeof(json_pids[0])); i++) {
 		char *records[MAX_LINES];
@@ -1059,7 +1178,7 @@ int main(int argc, char **argv)
 
 		if (json_complete(command_lines[i]) &&
 		    json_int(json_member(command_lines[i], "pid"), &pid) &&
-		    (pid == command_pid || pid == command_child)) {
+		    (pid == command_pid || pid == command.exec_pid || pid == command.abort_pid)) {
 			printf("%s\n", command_lines[i]);
 			printed++;
 		}
