@@ -115,8 +115,8 @@ bool tracing_task_storage() {
     return major > 5 || (major == 5 && minor >= 13);
 }
 
-KernelSupport probe_kernel() {
-    return KernelSupport{.task_storage = tracing_task_storage()};
+KernelSupport probe_kernel(const TracerConfig& config) {
+    return KernelSupport{.task_storage = !config.state_in_hash_map && tracing_task_storage()};
 }
 
 // Field for field: the policy that chose these values is the caller's.
@@ -169,7 +169,7 @@ std::array<uint32_t, BOOTSTRAP_MAP_COUNT> map_value_sizes(const TracerConfig& co
 // The light skeletons hold the programs of their columns, and their scratch space is sized for the
 // default argv cap.
 bool light_can_serve(const TracerConfig& config) {
-    return !config.libbpf_only && config.max_args_bytes <= BOOTSTRAP_ARGS_DEFAULT &&
+    return !config.libbpf_only && !config.state_in_hash_map && config.max_args_bytes <= BOOTSTRAP_ARGS_DEFAULT &&
            holds_wanted_programs(&ProgramInfo::in_light, config);
 }
 
@@ -258,7 +258,7 @@ object_handles take_libbpf_handles(bootstrap_bpf* skel) {
 LoadedObject load_with_libbpf(const TracerConfig& config) {
     LibbpfSkeleton skel(bootstrap_bpf__open());
     if (!skel) throw Error("failed to open the BPF object: " + errno_text(errno), kVerboseHint);
-    const KernelSupport kernel = probe_kernel();
+    const KernelSupport kernel = probe_kernel(config);
     if (config.verbose) {
         std::fprintf(stderr, "libbpf's skeleton: per-process state in %s%s\n",
                      kernel.task_storage ? "task local storage"

@@ -41,6 +41,9 @@ struct TracerConfig {
 
     bool verbose = false;      // libbpf's log, or the light loader's verifier log, on stderr
     bool libbpf_only = false;  // never the light skeleton (the tests run both loaders)
+    // Per-process state in the hash map of kernels before 5.13, even where task storage serves (the tests
+    // run that way too); with libbpf's skeleton only.
+    bool state_in_hash_map = false;
     bool report_execs = true;
     bool report_exits = true;
     // With exec records reported, the programs keep no exec times: the reader pairs each exit with its exec

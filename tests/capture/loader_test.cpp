@@ -13,7 +13,8 @@ namespace bootstrap::testing {
 namespace {
 
 Loader expected_default_loader() {
-    return !libbpf_loader_requested() && kernel_runs_light_loader() ? Loader::light : Loader::libbpf;
+    bool light = !libbpf_loader_requested() && !hash_map_state_requested() && kernel_runs_light_loader();
+    return light ? Loader::light : Loader::libbpf;
 }
 
 TEST(Loader, DefaultsLoadTheLightSkeletonWhereTheKernelRunsIt) {

@@ -30,6 +30,11 @@ bool libbpf_loader_requested() {
     return value && std::string(value) == "1";
 }
 
+bool hash_map_state_requested() {
+    const char* value = std::getenv("BOOTSTRAP_TEST_HASH_STATE");
+    return value && std::string(value) == "1";
+}
+
 bool kernel_runs_light_loader() {
     utsname name{};
     int major = 0, minor = 0;
@@ -39,6 +44,7 @@ bool kernel_runs_light_loader() {
 
 TraceSession::TraceSession(TracerConfig config) {
     if (libbpf_loader_requested()) config.libbpf_only = true;
+    if (hash_map_state_requested()) config.state_in_hash_map = true;
     const auto page_size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
     // As the tracer's session does: exits get their duration from their exec record.
     bool pair = config.exits_paired_in_user_space();

@@ -35,6 +35,8 @@ bool runtime_tests_required();
 // BOOTSTRAP_TEST_LIBBPF=1 makes every TraceSession load through libbpf's skeleton instead of the light
 // one, so that ctest runs the capture tests on both loaders.
 bool libbpf_loader_requested();
+// BOOTSTRAP_TEST_HASH_STATE=1: libbpf's skeleton with the per-process state of kernels before 5.13.
+bool hash_map_state_requested();
 // The light skeleton's loader needs in-kernel CO-RE: Linux 5.17.
 bool kernel_runs_light_loader();
 
