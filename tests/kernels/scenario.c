@@ -110,6 +110,27 @@ static int parent_main(const char *probe, const char *workdir)
 	return 4;
 }
 
+/*
+ * The process of the follow_pid case: once a byte arrives on stdin (the tracer is ready), a child
+ * that execs the probe and exits 8, then an exec of the probe itself, which exits 3.
+ */
+static int followed_main(const char *probe)
+{
+	char go;
+	pid_t child;
+
+	if (read(STDIN_FILENO, &go, 1) != 1)
+		return 97;
+	child = fork();
+	if (child == 0) {
+		execv(probe, (char *[]){PROBE_NAME, "--child", "10", "8", NULL});
+		_exit(127);
+	}
+	waitpid(child, NULL, 0);
+	execv(probe, (char *[]){PROBE_NAME, "--child", "10", "3", NULL});
+	return 96;
+}
+
 static int child_main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "--group-exit") == 0) {
@@ -132,6 +153,8 @@ static int child_main(int argc, char **argv)
 	}
 	if (argc >= 4 && strcmp(argv[1], "--parent") == 0)
 		return parent_main(argv[2], argv[3]);
+	if (argc >= 3 && strcmp(argv[1], "--followed") == 0)
+		return followed_main(argv[2]);
 	if (argc >= 4 && strcmp(argv[1], "--child") == 0) {
 		sleep_ms(atol(argv[2]));
 		return atoi(argv[3]);
@@ -578,6 +601,47 @@ static int lines_of(const char *output, int pid, const char *event, struct line 
 }
 
 /* "[7] (312ms)" -> status "7", duration 312; duration -1 when absent. */
+/* Finds a line whose ppid is `parent`, and sets `child` to its pid. */
+static bool any_child_of(const char *output, int parent, int *child)
+{
+	for (const char *p = output; *p;) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		struct line l = {0};
+
+		snprintf(l.text, sizeof(l.text), "%.*s", (int)len, p);
+		if (sscanf(l.text, "%*s %7s %31s %d %d", l.event, l.comm, &l.pid, &l.ppid) == 4 &&
+		    l.ppid == parent) {
+			*child = l.pid;
+			return true;
+		}
+		p = end ? end + 1 : p + len;
+	}
+	return false;
+}
+
+/* The number of event lines (after the header), or -1 if one is of neither pid. */
+static int only_pids(const char *output, int a, int b)
+{
+	int count = 0;
+
+	for (const char *p = output; *p;) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		struct line l = {0};
+
+		snprintf(l.text, sizeof(l.text), "%.*s", (int)len, p);
+		if (strncmp(l.text, HEADER, strlen(HEADER)) != 0 && len > 0) {
+			if (sscanf(l.text, "%*s %7s %31s %d", l.event, l.comm, &l.pid) != 3 ||
+			    (l.pid != a && l.pid != b))
+				return -1;
+			count++;
+		}
+		p = end ? end + 1 : p + len;
+	}
+	return count;
+}
+
 static void parse_exit(const struct line *l, char *status, size_t size, long *duration_ms)
 {
 	const char *close = strchr(l->rest, ']');
@@ -889,6 +953,74 @@ static const char *check_command_mode(const char *bootstrap, const char *probe, 
 	return found;
 }
 
+/*
+ * -p PID: a process the tracer did not start, waiting until the tracer is ready, then forking a
+ * child that execs and exits 8 and exec'ing itself to exit 3. The tracer must show those two
+ * processes' execs and exits, with what wait4 said, and nothing of any other process on the
+ * machine.
+ */
+static const char *check_follow_pid(const char *bootstrap, const char *probe, const char *workdir,
+				    pid_t *followed, int *grandchild)
+{
+	static char problem[300];
+	char pid_text[16], status[32];
+	int go[2], followed_status;
+	struct line lines[MAX_LINES];
+	long duration;
+	struct tracer t = {.name = "follow", .label = "bootstrap -p PID"};
+
+	*followed = 0;
+	*grandchild = 0;
+	if (pipe(go) != 0)
+		return "pipe failed";
+	*followed = fork();
+	if (*followed == 0) {
+		dup2(go[0], STDIN_FILENO);
+		close(go[1]);
+		execv(probe, (char *[]){PROBE_NAME, "--followed", (char *)probe, NULL});
+		_exit(127);
+	}
+	close(go[0]);
+	snprintf(pid_text, sizeof(pid_text), "%d", *followed);
+	t.options[0] = "-p";
+	t.options[1] = pid_text;
+	if (!start_tracer(&t, bootstrap, workdir, probe)) {
+		close(go[1]);
+		reap(*followed);
+		return "bootstrap -p did not start";
+	}
+	(void)!write(go[1], "g", 1);
+	close(go[1]);
+	followed_status = reap(*followed);
+	sleep_ms(300); /* the last records reach the reader */
+	bool stopped = stop_tracer(&t);
+
+	const char *found = NULL;
+	if (!stopped)
+		found = "bootstrap -p did not exit 0 after SIGINT";
+	else if (!WIFEXITED(followed_status) || WEXITSTATUS(followed_status) != 3)
+		found = "the followed process did not exit 3";
+	else if (lines_of(t.output, *followed, "EXEC", lines) != 1)
+		found = "expected one EXEC line for the followed process";
+	else if (lines_of(t.output, *followed, "EXIT", lines) != 1 ||
+		 (parse_exit(&lines[0], status, sizeof(status), &duration), strcmp(status, "3")))
+		found = "expected one EXIT [3] line for the followed process";
+	else if (!any_child_of(t.output, *followed, grandchild))
+		found = "no line for the followed process's child";
+	else if (lines_of(t.output, *grandchild, "EXEC", lines) != 1 ||
+		 lines_of(t.output, *grandchild, "EXIT", lines) != 1 ||
+		 (parse_exit(&lines[0], status, sizeof(status), &duration), strcmp(status, "8")))
+		found = "expected one EXEC and one EXIT [8] line for its child";
+	else if (only_pids(t.output, *followed, *grandchild) != 4) {
+		snprintf(problem, sizeof(problem),
+			 "expected 4 event lines, all of pids %d and %d:\n%s", *followed,
+			 *grandchild, t.output);
+		found = problem;
+	}
+	free(t.output);
+	return found;
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
@@ -1143,6 +1275,13 @@ int main(int argc, char **argv)
 		"%d lines; pids %d (exec_args), %d (exit_code), %d (sigkill), %d (failed_exec)%s%s",
 		n_json, exec_pid, exit3_pid, killed_pid, missing_pid, problem ? "; " : "",
 		problem ? problem : "");
+	pid_t followed;
+	int followed_child;
+
+	problem = check_follow_pid(bootstrap, probe, workdir, &followed, &followed_child);
+	verdict("follow_pid", !problem, "bootstrap -p %d: pids %d (followed), %d (its child)%s%s",
+		followed, followed, followed_child, problem ? "; " : "", problem ? problem : "");
+
 	/* Last: the other tracers are stopped, so its child's exec cannot reach them. */
 	char *command_output = NULL;
 	long command_pid;
