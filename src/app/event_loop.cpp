@@ -54,13 +54,14 @@ bool EventLoop::running() {
     return !output_.reader_gone() || command_;
 }
 
-// When the command has exited: its records are read first, then what is left of its tree is counted.
+// When the command has exited: its records are read first, then what is left of its tree is counted. All
+// of them, also those the ring holds while the output waits for its reader (until a stop's deadline).
 void EventLoop::check_command() {
     if (!command_ || command_status_) return;
     command_status_ = command_->poll_exit();
     if (!command_status_) return;
     if (stop_passed_on_ && !wait_for_descendants_) output_.give_up_after(kStopGrace);
-    drain();
+    drain_the_rest();
     session_.command_ended(session_.live_processes());
 }
 

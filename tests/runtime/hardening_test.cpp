@@ -523,6 +523,28 @@ TEST(Hardening, StopPassedOnToTheCommandEndsTheTracerWhileItsReaderStalls) {
     EXPECT_GT(unwritten_events(tracer.read_stderr(200ms)), 0);
 }
 
+// A command that exits while the reader of the output is not reading has its records read before its
+// tree is counted: --wait then follows the descendant it left running (the tree was counted from the
+// records read before the stall, which did not name it, so the run ended early).
+TEST(Hardening, WaitFollowsTheTreeOfACommandThatEndedWhileItsReaderStalled) {
+    REQUIRE_BPF();
+    const std::string marker = "late-" + std::to_string(getpid());
+    // 60 command lines of 3 KB: more than the pipe holds, so the output stalls before the command exits.
+    TracerProcess tracer({"-j", "--wait", "--", "/bin/sh", "-c",
+                          "i=0; while [ $i -lt 60 ]; do /bin/true " + std::string(3000, 'x') +
+                              "; i=$((i+1)); done; (/bin/sleep 1; /bin/echo " + marker + " >/dev/null) & exit 0"});
+    std::this_thread::sleep_for(700ms);  // the command has exited, its last records still in the ring
+    bool late = false;
+    for (const std::string& line : tracer.read_remaining_lines(10s)) {
+        nlohmann::json event = nlohmann::json::parse(line);
+        if (event["event"] == "exec" && event["filename"] == "/bin/echo" && event["argv"].size() == 2 &&
+            event["argv"][1] == marker)
+            late = true;
+    }
+    EXPECT_EQ(tracer.wait(3s), 0) << tracer.read_stderr();
+    EXPECT_TRUE(late) << "--wait records what the descendant did after the command exited";
+}
+
 // `-o FIFO` waits for a reader to open the FIFO, as a shell's redirection does, but a stop still ends it
 // (it used to hang in open(2) until SIGKILL).
 TEST(Hardening, StopEndsTheTracerWaitingForAFifoReader) {
