@@ -47,10 +47,12 @@ int EventLoop::run() {
 }
 
 // Until a stop signal or the command's end (with --wait, its whole tree's, as far as the records read
-// tell); once the output's reader is gone, only a command keeps it going.
+// tell: not while the output waits for its reader, as the ring may hold the records of processes not yet
+// counted); once the output's reader is gone, only a command keeps it going.
 bool EventLoop::running() {
     if (stop_requested_) return false;
-    if (command_status_) return wait_for_descendants_ && !output_.reader_gone() && session_.live_processes() > 0;
+    if (command_status_)
+        return wait_for_descendants_ && !output_.reader_gone() && (output_.waiting() || session_.live_processes() > 0);
     return !output_.reader_gone() || command_;
 }
 

@@ -545,6 +545,29 @@ TEST(Hardening, WaitFollowsTheTreeOfACommandThatEndedWhileItsReaderStalled) {
     EXPECT_TRUE(late) << "--wait records what the descendant did after the command exited";
 }
 
+// The same after the command's end: while the reader does not read, a descendant that leaves a child of
+// its own and exits is not the end of the tree, though the records naming that child are still unread.
+TEST(Hardening, WaitFollowsATreeThatForkedWhileItsReaderStalled) {
+    REQUIRE_BPF();
+    const std::string marker = "later-" + std::to_string(getpid());
+    // After the command has exited, its subshell writes more than the pipe holds, then leaves a child and
+    // exits, all while the reader is not reading.
+    TracerProcess tracer({"-j", "--wait", "--", "/bin/sh", "-c",
+                          "(/bin/sleep 0.3; i=0; while [ $i -lt 60 ]; do /bin/true " + std::string(3000, 'x') +
+                              "; i=$((i+1)); done; (/bin/sleep 3; /bin/echo " + marker +
+                              " >/dev/null) & exit 0) & exit 0"});
+    std::this_thread::sleep_for(2500ms);
+    bool later = false;
+    for (const std::string& line : tracer.read_remaining_lines(10s)) {
+        nlohmann::json event = nlohmann::json::parse(line);
+        if (event["event"] == "exec" && event["filename"] == "/bin/echo" && event["argv"].size() == 2 &&
+            event["argv"][1] == marker)
+            later = true;
+    }
+    EXPECT_EQ(tracer.wait(3s), 0) << tracer.read_stderr();
+    EXPECT_TRUE(later) << "--wait records what the grandchild did after its parent exited";
+}
+
 // `-o FIFO` waits for a reader to open the FIFO, as a shell's redirection does, but a stop still ends it
 // (it used to hang in open(2) until SIGKILL).
 TEST(Hardening, StopEndsTheTracerWaitingForAFifoReader) {
