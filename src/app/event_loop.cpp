@@ -47,20 +47,23 @@ int EventLoop::run() {
 }
 
 // Until a stop signal or the command's end (with --wait, its whole tree's, as far as the records read
-// tell); once the output's reader is gone, only a command keeps it going.
+// tell: not while the output waits for its reader, as the ring may hold the records of processes not yet
+// counted); once the output's reader is gone, only a command keeps it going.
 bool EventLoop::running() {
     if (stop_requested_) return false;
-    if (command_status_) return wait_for_descendants_ && !output_.reader_gone() && session_.live_processes() > 0;
+    if (command_status_)
+        return wait_for_descendants_ && !output_.reader_gone() && (output_.waiting() || session_.live_processes() > 0);
     return !output_.reader_gone() || command_;
 }
 
-// When the command has exited: its records are read first, then what is left of its tree is counted.
+// When the command has exited: its records are read first, then what is left of its tree is counted. All
+// of them, also those the ring holds while the output waits for its reader (until a stop's deadline).
 void EventLoop::check_command() {
     if (!command_ || command_status_) return;
     command_status_ = command_->poll_exit();
     if (!command_status_) return;
     if (stop_passed_on_ && !wait_for_descendants_) output_.give_up_after(kStopGrace);
-    drain();
+    drain_the_rest();
     session_.command_ended(session_.live_processes());
 }
 

@@ -23,12 +23,12 @@ namespace bootstrap {
 class EventPipeline {
 public:
     struct Options {
-        bool pair_exits_with_execs = true;  // unless the kernel kept the exec time (events/exec_pairing.h)
-        bool exit_commands = false;         // exits carry their exec's command (the summary, the timeline)
-        bool ancestors = false;             // execs carry their ancestry (--ancestors)
-        bool containers_only = false;       // --containers
-        bool count_live = false;            // command mode: which traced processes live
-        std::vector<std::string> redact_patterns;
+        bool pair_exits_with_execs = true;           // unless the kernel kept the exec time (events/exec_pairing.h)
+        bool exit_commands = false;                  // exits carry their exec's command (the summary, the timeline)
+        bool ancestors = false;                      // execs carry their ancestry (--ancestors)
+        bool containers_only = false;                // --containers
+        bool count_live = false;                     // command mode: which traced processes live
+        std::vector<std::string> redact_patterns{};  // {}: designated initializers may leave it out
         bool redact_args = false;
     };
     struct Lookups {

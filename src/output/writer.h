@@ -27,7 +27,6 @@ public:
 
     fmt::memory_buffer& buffer() { return buffer_; }
     int fd() const { return fd_; }
-    const std::string& name() const { return name_; }
 
     // Writes what the descriptor takes now. What was written leaves the buffer; the rest stays in it.
     Result flush();

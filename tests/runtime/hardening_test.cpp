@@ -523,6 +523,52 @@ TEST(Hardening, StopPassedOnToTheCommandEndsTheTracerWhileItsReaderStalls) {
     EXPECT_GT(unwritten_events(tracer.read_stderr(200ms)), 0);
 }
 
+// A shell loop writing 60 command lines of 3 KB: more than a pipe holds.
+std::string pipe_filling_loop() {
+    return "i=0; while [ $i -lt 60 ]; do /bin/true " + std::string(3000, 'x') + "; i=$((i+1)); done";
+}
+
+// Reads the tracer's JSON lines to their end: whether they hold the exec of `/bin/echo marker`.
+bool echo_recorded(TracerProcess& tracer, const std::string& marker) {
+    bool recorded = false;
+    for (const std::string& line : tracer.read_remaining_lines(10s)) {
+        nlohmann::json event = nlohmann::json::parse(line);
+        if (event["event"] == "exec" && event["filename"] == "/bin/echo" && event["argv"].size() == 2 &&
+            event["argv"][1] == marker)
+            recorded = true;
+    }
+    return recorded;
+}
+
+// A command that exits while the reader of the output is not reading has its records read before its
+// tree is counted: --wait then follows the descendant it left running (the tree was counted from the
+// records read before the stall, which did not name it, so the run ended early).
+TEST(Hardening, WaitFollowsTheTreeOfACommandThatEndedWhileItsReaderStalled) {
+    REQUIRE_BPF();
+    const std::string marker = "late-" + std::to_string(getpid());
+    // The output stalls before the command exits.
+    TracerProcess tracer({"-j", "--wait", "--", "/bin/sh", "-c",
+                          pipe_filling_loop() + "; (/bin/sleep 1; /bin/echo " + marker + " >/dev/null) & exit 0"});
+    std::this_thread::sleep_for(700ms);  // the command has exited, its last records still in the ring
+    EXPECT_TRUE(echo_recorded(tracer, marker)) << "--wait records what the descendant did after the command exited";
+    EXPECT_EQ(tracer.wait(3s), 0) << tracer.read_stderr();
+}
+
+// The same after the command's end: while the reader does not read, a descendant that leaves a child of
+// its own and exits is not the end of the tree, though the records naming that child are still unread.
+TEST(Hardening, WaitFollowsATreeThatForkedWhileItsReaderStalled) {
+    REQUIRE_BPF();
+    const std::string marker = "later-" + std::to_string(getpid());
+    // After the command has exited, its subshell writes more than the pipe holds, then leaves a child and
+    // exits, all while the reader is not reading.
+    TracerProcess tracer({"-j", "--wait", "--", "/bin/sh", "-c",
+                          "(/bin/sleep 0.3; " + pipe_filling_loop() + "; (/bin/sleep 3; /bin/echo " + marker +
+                              " >/dev/null) & exit 0) & exit 0"});
+    std::this_thread::sleep_for(2500ms);
+    EXPECT_TRUE(echo_recorded(tracer, marker)) << "--wait records what the grandchild did after its parent exited";
+    EXPECT_EQ(tracer.wait(3s), 0) << tracer.read_stderr();
+}
+
 // `-o FIFO` waits for a reader to open the FIFO, as a shell's redirection does, but a stop still ends it
 // (it used to hang in open(2) until SIGKILL).
 TEST(Hardening, StopEndsTheTracerWaitingForAFifoReader) {

@@ -59,13 +59,6 @@ private:
     int write_ = -1;
 };
 
-// `count` numbered lines of about 100 bytes: far more than a pipe holds when count is in the thousands.
-std::string numbered_lines(int count) {
-    std::string text;
-    for (int i = 0; i < count; ++i) text += "line " + std::to_string(i) + " " + std::string(90, 'x') + "\n";
-    return text;
-}
-
 uint64_t lines_in(const std::string& text) {
     return static_cast<uint64_t>(std::count(text.begin(), text.end(), '\n'));
 }
@@ -81,6 +74,19 @@ void expect_closed_by_the_readers_departure(EventOutput& output) {
 
 void append(EventOutput& output, const std::string& text) {
     output.writer().buffer().append(text);
+}
+
+// Lines the stalling tests write: about 100 bytes each, far more than a pipe holds.
+constexpr uint64_t kStallLines = 5000;
+
+// Gives `output` kStallLines numbered lines and flushes them: its pipe, not read, stalls it (unless a stop
+// has come, or the reader has gone). Returns the lines.
+std::string stall(EventOutput& output) {
+    std::string text;
+    for (uint64_t i = 0; i < kStallLines; ++i) text += "line " + std::to_string(i) + " " + std::string(90, 'x') + "\n";
+    append(output, text);
+    output.flush();
+    return text;
 }
 
 class IgnoreSigpipe {
@@ -111,9 +117,7 @@ TEST(EventOutput, OpenWritesEverythingAtEachFlush) {
 TEST(EventOutput, AReaderThatDoesNotReadStallsItAndRoomResumesIt) {
     Pipe pipe;
     EventOutput output(pipe.write_end(), "standard output");
-    const std::string text = numbered_lines(5000);
-    append(output, text);
-    output.flush();
+    const std::string text = stall(output);
     ASSERT_EQ(output.state(), State::stalled);
     EXPECT_FALSE(output.wants_records()) << "the ring keeps the records while the reader does not read";
     EXPECT_TRUE(output.writes_events());
@@ -140,9 +144,7 @@ TEST(EventOutput, AReaderThatDoesNotReadStallsItAndRoomResumesIt) {
 TEST(EventOutput, AStopGivesUpAtItsDeadlineAndCountsWhatWasNotWritten) {
     Pipe pipe;
     EventOutput output(pipe.write_end(), "standard output");
-    const std::string text = numbered_lines(5000);
-    append(output, text);
-    output.flush();
+    stall(output);
     ASSERT_EQ(output.state(), State::stalled);
 
     auto stop = EventOutput::Clock::now();
@@ -164,9 +166,9 @@ TEST(EventOutput, AStopGivesUpAtItsDeadlineAndCountsWhatWasNotWritten) {
 
     uint64_t written = lines_in(pipe.take());
     EXPECT_GT(written, 0u);
-    EXPECT_EQ(written + output.not_written(), 5000u) << "each line written or counted, never both";
+    EXPECT_EQ(written + output.not_written(), kStallLines) << "each line written or counted, never both";
     output.count_not_written();
-    EXPECT_EQ(written + output.not_written(), 5001u);
+    EXPECT_EQ(written + output.not_written(), kStallLines + 1);
     EXPECT_EQ(output.lines_not_written(), output.not_written());
 }
 
@@ -177,8 +179,7 @@ TEST(EventOutput, AStopWhileOpenLeavesItOpenUntilItStalls) {
     output.give_up_after(500ms, stop);
     EXPECT_EQ(output.state(), State::open);
     EXPECT_EQ(output.timeout_ms(stop), -1);
-    append(output, numbered_lines(5000));
-    output.flush();
+    stall(output);
     EXPECT_EQ(output.state(), State::stopping) << "a stall after a stop has the stop's deadline";
     output.serve(0, stop + 1s);
     EXPECT_EQ(output.state(), State::closed);
@@ -210,8 +211,7 @@ TEST(EventOutput, TheReadersDepartureEndsAStall) {
     IgnoreSigpipe ignore;
     Pipe pipe;
     EventOutput output(pipe.write_end(), "standard output");
-    append(output, numbered_lines(5000));
-    output.flush();
+    stall(output);
     ASSERT_EQ(output.state(), State::stalled);
     pipe.close_reader();
     expect_closed_by_the_readers_departure(output);

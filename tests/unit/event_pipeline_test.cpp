@@ -64,9 +64,7 @@ protected:
 };
 
 TEST_F(Pipeline, AnExitGetsItsExecsDurationAndCommandWhenAskedFor) {
-    EventPipeline::Options options;
-    options.exit_commands = true;
-    EventPipeline pipeline = make(options);
+    EventPipeline pipeline = make({.exit_commands = true});
     Event exec = exec_of(100, 10, 1, 5, 1'000);
     EXPECT_TRUE(pipeline.process(exec));
     Event exit = exit_of(std::get<ExecEvent>(exec), 4'000);
@@ -78,10 +76,7 @@ TEST_F(Pipeline, AnExitGetsItsExecsDurationAndCommandWhenAskedFor) {
 }
 
 TEST_F(Pipeline, NoPairingWhenTheKernelKeptTheTime) {
-    EventPipeline::Options options;
-    options.pair_exits_with_execs = false;
-    options.exit_commands = true;
-    EventPipeline pipeline = make(options);
+    EventPipeline pipeline = make({.pair_exits_with_execs = false, .exit_commands = true});
     EXPECT_EQ(pipeline.pairing(), nullptr);
     Event exec = exec_of(100, 10, 1, 5, 1'000);
     pipeline.process(exec);
@@ -113,10 +108,7 @@ TEST_F(Pipeline, AnExecGetsItsCgroupAndContainer) {
 }
 
 TEST_F(Pipeline, ContainersOnlyLeavesOutEventsOutsideEveryContainer) {
-    EventPipeline::Options options;
-    options.containers_only = true;
-    options.ancestors = true;
-    EventPipeline pipeline = make(options);
+    EventPipeline pipeline = make({.ancestors = true, .containers_only = true});
     Event on_host = exec_of(101, 10, 1, 5, 1'000);
     EXPECT_FALSE(pipeline.process(on_host));
     Event in_container = exec_of(102, 10, 1, 5, 1'000);
@@ -131,9 +123,7 @@ TEST_F(Pipeline, ContainersOnlyLeavesOutEventsOutsideEveryContainer) {
 }
 
 TEST_F(Pipeline, SecretsAreRedactedBeforeAnySinkSeesThem) {
-    EventPipeline::Options options;
-    options.redact_args = true;
-    EventPipeline pipeline = make(options);
+    EventPipeline pipeline = make({.redact_args = true});
     Event exec = exec_of(100, 10, 1, 5, 1'000);
     std::get<ExecEvent>(exec).context.env = std::vector<std::string>{"API_TOKEN=abc", "HOME=/root"};
     ASSERT_TRUE(pipeline.process(exec));
@@ -144,10 +134,7 @@ TEST_F(Pipeline, SecretsAreRedactedBeforeAnySinkSeesThem) {
 }
 
 TEST_F(Pipeline, AnUnreportedExitReachesOnlyTheBookkeeping) {
-    EventPipeline::Options options;
-    options.ancestors = true;
-    options.count_live = true;
-    EventPipeline pipeline = make(options);
+    EventPipeline pipeline = make({.ancestors = true, .count_live = true});
     Event exec = exec_of(100, 10, 1, 5, 1'000);
     ASSERT_TRUE(pipeline.process(exec));
     EXPECT_EQ(pipeline.live_processes(), 1u);
@@ -160,9 +147,7 @@ TEST_F(Pipeline, AnUnreportedExitReachesOnlyTheBookkeeping) {
 }
 
 TEST_F(Pipeline, ExecsCarryTheirAncestryFromRunningProcessesAndForks) {
-    EventPipeline::Options options;
-    options.ancestors = true;
-    EventPipeline pipeline = make(options);
+    EventPipeline pipeline = make({.ancestors = true});
     ExistingEvent init;
     init.proc = info(1, 1, 1, 0, 0, 0);
     init.filename = "/sbin/init";
@@ -192,10 +177,7 @@ TEST_F(Pipeline, WithoutAncestorsNoTableAndNoChain) {
 }
 
 TEST_F(Pipeline, ARunningProcessOutsideEveryContainerIsKeptInTheTableOnly) {
-    EventPipeline::Options options;
-    options.ancestors = true;
-    options.containers_only = true;
-    EventPipeline pipeline = make(options);
+    EventPipeline pipeline = make({.ancestors = true, .containers_only = true});
     ExistingEvent daemon;
     daemon.proc = info(20, 2, 1, 0, 0, 0);
     Event running = daemon;
@@ -206,9 +188,7 @@ TEST_F(Pipeline, ARunningProcessOutsideEveryContainerIsKeptInTheTableOnly) {
 // Command mode: a process is live from its first event to its exit, or until its pid is gone (its exit
 // was filtered out or lost). A thread's end and a failed exec change nothing.
 TEST_F(Pipeline, LiveProcessesAreThoseSeenLessThoseEndedOrGone) {
-    EventPipeline::Options options;
-    options.count_live = true;
-    EventPipeline pipeline = make(options);
+    EventPipeline pipeline = make({.count_live = true});
     Event a = exec_of(100, 10, 1, 5, 1'000);
     Event b = exec_of(101, 11, 1, 5, 1'000);
     Event c = ForkEvent{info(102, 12, 2, 100, 10, 1'100)};
