@@ -7,8 +7,9 @@ set -eu
 build_packages="cmake make g++ clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 libcli11-dev libfmt-dev nlohmann-json3-dev libxxhash-dev pkg-config dpkg-dev"
 # prometheus: the metrics tests scrape the tracer with Debian's server and check it with promtool.
+# rsyslog, rsyslog-relp: the package test ships the tracer's events with the configurations of packaging/.
 test_packages="googletest libgtest-dev python3 xxhash clang-format clang-tidy libcap2-bin util-linux bsdutils
-prometheus"
+prometheus rsyslog rsyslog-relp"
 bench_packages="libbenchmark-dev libbpf-tools bpftrace linux-perf auditd"
 # libFuzzer and the sanitizer runtimes for the default clang (the build group has clang and llvm).
 fuzz_packages="libclang-rt-dev"

@@ -4,8 +4,8 @@
     check_docs.py SOURCE_DIR BOOTSTRAP
 
 - every long option of `BOOTSTRAP --help` is in the man page source and in both shell completions;
-- every configuration under packaging/ parses (YAML, TOML), and docs/fleet.md shows each one verbatim, so
-  that what the page says is what the package ships;
+- every configuration under packaging/ parses (YAML, TOML; rsyslog's are run by package.rsyslog), and
+  docs/fleet.md shows each one verbatim, so that what the page says is what the package ships;
 - the Prometheus configuration scrapes job `bootstrap` at 127.0.0.1:9469 every 15 s, as the unit serves it.
 """
 import re
@@ -16,7 +16,8 @@ from pathlib import Path
 
 import yaml
 
-CONFIGS = ["prometheus.yml", "fluent-bit.yaml", "vector.toml", "otelcol.yaml"]
+CONFIGS = ["prometheus.yml", "fluent-bit.yaml", "vector.toml", "otelcol.yaml", "rsyslog-bootstrap.conf",
+           "rsyslog-central.conf"]
 
 
 def long_options(help_text):
@@ -42,7 +43,10 @@ def main():
     for name in CONFIGS:
         text = (source / "packaging" / name).read_text()
         try:
-            parsed = tomllib.loads(text) if name.endswith(".toml") else yaml.safe_load(text)
+            if name.endswith(".toml"):
+                parsed = tomllib.loads(text)
+            elif name.endswith((".yaml", ".yml")):
+                parsed = yaml.safe_load(text)
         except (yaml.YAMLError, tomllib.TOMLDecodeError) as error:
             problems.append(f"packaging/{name} does not parse: {error}")
             continue
