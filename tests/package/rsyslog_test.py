@@ -9,7 +9,8 @@ Two rsyslogd run on 127.0.0.1, each with its own work directory and a main confi
 central host's with packaging/rsyslog-central.conf, changed only in their paths, the central host's
 address and the port. The tracer, started as the unit starts it but with a small --max-size, traces a storm
 of 5,000 execs, some with a 20 KB argument; during the storm the central rsyslogd is stopped and started
-again, and the traced file is moved away and the tracer told to reopen it (SIGHUP), as logrotate would.
+again, and the traced file is moved away and the tracer told to reopen it (SIGHUP), as logrotate would, in
+a pause of the storm (imfile does not ship what is written to a moved file: docs/fleet.md).
 
 The ground truth is what the storm did: each of its execs and exits must be in the tracer's files (all of
 them are kept: --max-files is larger than the number of rotations). Those files are then compared with
@@ -74,10 +75,13 @@ def storm(work):
     """The traced command: EXECS execs of /bin/true, each with its index; pauses at the checkpoints."""
     die_with_parent()
     work = Path(work)
+    last_pid = 0
     with open(work / "storm.pids", "w") as pids:
         for index in range(EXECS):
             if index in (RECEIVER_STOP, RECEIVER_START, REOPEN):
-                (work / f"at-{index}").touch()
+                # The pid of the last exec so far, for the test to see its exit written.
+                (work / "at.tmp").write_text(str(last_pid))
+                os.rename(work / "at.tmp", work / f"at-{index}")
                 while not (work / f"go-{index}").exists():
                     time.sleep(0.005)
             argv = ["/bin/true", f"storm-{index}"]
@@ -88,6 +92,7 @@ def storm(work):
             if status != 0:
                 sys.exit(f"/bin/true {index} ended with status {status}")
             pids.write(f"{pid} {index} {len(argv)}\n")
+            last_pid = pid
     return 0
 
 
@@ -210,6 +215,24 @@ def wait_listening(port, receiver):
     fail(f"the central rsyslogd is not listening on 127.0.0.1:{port} after 15 s")
 
 
+def wait_written(events, pid, tracer):
+    """Waits until the tracer has written the exit of pid, to its file or the one it last rotated."""
+    needle = f'"event":"exit","time":'
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for path in [events, events.with_name(events.name + ".1")]:
+            try:
+                text = path.read_text()
+            except OSError:
+                continue
+            if any(line.startswith("{" + needle) and f',"pid":{pid},' in line for line in text.splitlines()):
+                return
+        if tracer.poll() is not None:
+            fail(f"the tracer exited with {tracer.returncode} during the storm")
+        time.sleep(0.01)
+    fail(f"the tracer did not write the exit of pid {pid} within 10 s")
+
+
 def trace_storm(bootstrap, work, events, receiver, port):
     """Runs the tracer on the storm, acting at each checkpoint; returns the tracer's stderr."""
     tracer_stderr = open(work / "tracer.stderr", "w")
@@ -238,8 +261,17 @@ def trace_storm(bootstrap, work, events, receiver, port):
     wait_listening(port, receiver)
     reached(REOPEN)
     # As logrotate does without copytruncate: move the file away, then have the tracer reopen its path.
+    # In a pause of the storm, once the tracer has written the last exit: imfile finishes a moved file
+    # as soon as it sees the move, so what the tracer writes to it before the SIGHUP is not shipped
+    # (docs/fleet.md says so).
+    wait_written(events, int((work / f"at-{REOPEN}").read_text()), tracer)
     os.rename(events, events.with_name(events.name + ".moved"))
     tracer.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while not events.exists():
+        if time.monotonic() > deadline:
+            fail("the tracer did not create its file again within 10 s of SIGHUP")
+        time.sleep(0.005)
     (work / f"go-{REOPEN}").touch()
     try:
         status = tracer.wait(timeout=90)
@@ -338,13 +370,8 @@ def wait_delivered(central, written, deadline):
         time.sleep(0.5)
 
 
-def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "storm":
-        return storm(sys.argv[2])
-    if len(sys.argv) != 3:
-        print(f"usage: {sys.argv[0]} SOURCE_DIR BOOTSTRAP", file=sys.stderr)
-        return 2
-    source, bootstrap = Path(sys.argv[1]), os.path.abspath(sys.argv[2])
+def require_tools():
+    """Skips the test where it cannot run: not root, or no rsyslog with RELP."""
     if os.geteuid() != 0:
         skip("the tracer needs root to load its BPF programs")
     rsyslogd = shutil.which("rsyslogd") or shutil.which("rsyslogd", path="/usr/sbin:/sbin")
@@ -355,15 +382,9 @@ def main():
     if "omrelp.so" not in modules or "imrelp.so" not in modules:
         skip("rsyslog-relp is not installed (apt install rsyslog-relp, or scripts/install-deps.sh test)")
 
-    started = time.monotonic()
-    work = Path(tempfile.mkdtemp(prefix="bootstrap-rsyslog-"))
-    os.chmod(work, 0o700)
-    keep = os.environ.get("BOOTSTRAP_KEEP_TEST_DIR") == "1"
-    passed = False
-    port = free_port()
-    log_dir, central = work / "log", work / "central"
-    log_dir.mkdir()
-    events = log_dir / "events.json"
+
+def configured_daemons(source, work, events, central, port):
+    """The traced host's and the central host's rsyslogd, with the shipped files' paths and port changed."""
     sender_conf = replaced((source / "packaging/rsyslog-bootstrap.conf").read_text(), "rsyslog-bootstrap.conf", [
         ("/var/log/bootstrap/events.json", str(events), 1),
         ('target="central.example.org"', 'target="127.0.0.1"', 1),
@@ -373,8 +394,66 @@ def main():
         ('string="/var/log/central/', f'string="{central}/', 1),
         ('port="2514"', f'port="{port}"', 1),
     ])
-    receiver = Rsyslogd(work / "central-rsyslog", receiver_conf)
-    sender = Rsyslogd(work / "host-rsyslog", sender_conf)
+    return Rsyslogd(work / "host-rsyslog", sender_conf), Rsyslogd(work / "central-rsyslog", receiver_conf)
+
+
+def check_traced(work, log_dir, tracer_said):
+    """The tracer's files: valid, holding the storm, rotated often enough. Returns them and their records."""
+    traced = sorted(log_dir.glob("events.json*"))
+    rotated = [path for path in traced if path.suffix[1:].isdigit()]
+    written, invalid_written = read_records(traced)
+    if invalid_written:
+        fail("the tracer wrote lines that are not JSON objects:\n  " + "\n  ".join(invalid_written[:10]))
+    long_ones = check_storm_in_trace(work, written)
+    if len(rotated) < MIN_ROTATIONS:
+        fail(f"the tracer rotated its file {len(rotated)} times, fewer than {MIN_ROTATIONS}")
+    if tracer_said.strip():
+        fail(f"the tracer complained: {tracer_said}")
+    figures = (f"{len(written)} records written by the tracer ({long_ones} execs with a {LONG_ARGUMENT_BYTES}-byte "
+               f"argument, longest line {max(len(line.encode()) for line, _ in written)} bytes) in {len(traced)} "
+               f"files ({len(rotated)} rotations, 1 SIGHUP reopen)")
+    return written, figures
+
+
+def check_received(central, written, sender, receiver):
+    """What the central host wrote, against what the tracer did; returns the figures and the problems."""
+    received_files = glob.glob(str(central / "*" / "bootstrap-events.json"))
+    if len(received_files) != 1:
+        fail(f"the central host wrote {len(received_files)} files, not one for this host: {received_files}")
+    received, invalid_received = read_records(received_files)
+    lost, duplicated, problems = compare(written, received, invalid_received)
+    # Events go only where the shipped rulesets send them, not to the host's other rules.
+    for daemon, name in [(sender, "traced host's"), (receiver, "central host's")]:
+        leaked = [line for line in (daemon.directory / "rsyslogd.log").read_text().splitlines()
+                  if "bootstrap-tracer" in line or '"exec_id"' in line]
+        if leaked:
+            problems.append(f"the {name} default ruleset got events: {leaked[0][:200]}")
+        problems += [f"the {name} rsyslogd said: {line}" for line in daemon.unexpected_messages()]
+    figures = (f"{len(received)} lines at the central host across 1 restart: {len(lost)} lost, {duplicated} "
+               f"duplicated; CPU of the traced host's rsyslogd {sender.cpu_seconds:.2f} s, of the central "
+               f"host's {receiver.cpu_seconds:.2f} s")
+    return figures, problems
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "storm":
+        return storm(sys.argv[2])
+    if len(sys.argv) != 3:
+        print(f"usage: {sys.argv[0]} SOURCE_DIR BOOTSTRAP", file=sys.stderr)
+        return 2
+    source, bootstrap = Path(sys.argv[1]), os.path.abspath(sys.argv[2])
+    require_tools()
+
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="bootstrap-rsyslog-"))
+    os.chmod(work, 0o700)
+    keep = os.environ.get("BOOTSTRAP_KEEP_TEST_DIR") == "1"
+    passed = False
+    port = free_port()
+    log_dir, central = work / "log", work / "central"
+    log_dir.mkdir()
+    events = log_dir / "events.json"
+    sender, receiver = configured_daemons(source, work, events, central, port)
     try:
         receiver.start()
         receiver.wait_started()
@@ -383,40 +462,12 @@ def main():
         sender.wait_started()
 
         tracer_said = trace_storm(bootstrap, work, events, receiver, port)
-        traced = sorted(log_dir.glob("events.json*"))
-        rotated = [path for path in traced if path.suffix[1:].isdigit()]
-        written, invalid_written = read_records(traced)
-        if invalid_written:
-            fail("the tracer wrote lines that are not JSON objects:\n  " + "\n  ".join(invalid_written[:10]))
-        long_ones = check_storm_in_trace(work, written)
-        if len(rotated) < MIN_ROTATIONS:
-            fail(f"the tracer rotated its file {len(rotated)} times, fewer than {MIN_ROTATIONS}")
-        if "reopen" in tracer_said or "cannot" in tracer_said:
-            fail(f"the tracer complained: {tracer_said}")
-
+        written, traced_figures = check_traced(work, log_dir, tracer_said)
         wait_delivered(central, written, time.monotonic() + DELIVERY_TIMEOUT)
         sender.stop()
         receiver.stop()
-        received_files = glob.glob(str(central / "*" / "bootstrap-events.json"))
-        if len(received_files) != 1:
-            fail(f"the central host wrote {len(received_files)} files, not one for this host: {received_files}")
-        received, invalid_received = read_records(received_files)
-        lost, duplicated, problems = compare(written, received, invalid_received)
-        # Events go only where the shipped rulesets send them, not to the host's other rules.
-        for daemon, name in [(sender, "traced host's"), (receiver, "central host's")]:
-            leaked = [line for line in (daemon.directory / "rsyslogd.log").read_text().splitlines()
-                      if "bootstrap-tracer" in line or '"exec_id"' in line]
-            if leaked:
-                problems.append(f"the {name} default ruleset got events: {leaked[0][:200]}")
-            problems += [f"the {name} rsyslogd said: {line}" for line in daemon.unexpected_messages()]
-
-        longest = max(len(line.encode()) for line, _ in written)
-        figures = (f"{len(written)} records written by the tracer ({long_ones} execs with a "
-                   f"{LONG_ARGUMENT_BYTES}-byte argument, longest line {longest} bytes) in {len(traced)} files "
-                   f"({len(rotated)} rotations, 1 SIGHUP reopen); {len(received)} lines at the central host "
-                   f"across 1 restart: {len(lost)} lost, {duplicated} duplicated; CPU of the traced host's "
-                   f"rsyslogd {sender.cpu_seconds:.2f} s, of the central host's {receiver.cpu_seconds:.2f} s; "
-                   f"{time.monotonic() - started:.0f} s")
+        received_figures, problems = check_received(central, written, sender, receiver)
+        figures = f"{traced_figures}; {received_figures}; {time.monotonic() - started:.0f} s"
         if problems:
             fail(figures + "\n  " + "\n  ".join(problems[:20]))
         print("PASS:", figures, flush=True)
