@@ -8,7 +8,7 @@ Two rsyslogd run on 127.0.0.1, each with its own work directory and a main confi
 /etc/rsyslog.conf without its local inputs: the traced host's with packaging/rsyslog-bootstrap.conf, the
 central host's with packaging/rsyslog-central.conf, changed only in their paths, the central host's
 address and the port. The tracer, started as the unit starts it but with a small --max-size, traces a storm
-of 5,000 execs, some with a 20 KB argument; during the storm the central rsyslogd is stopped and started
+of 5,000 execs, some with a 20 KB argument, some with characters JSON escapes; during the storm the central rsyslogd is stopped and started
 again, and the traced file is moved away and the tracer told to reopen it (SIGHUP), as logrotate would, in
 a pause of the storm (imfile does not ship what is written to a moved file: docs/fleet.md).
 
@@ -71,6 +71,17 @@ def die_with_parent():
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
+def storm_argv(index):
+    """The arguments of the storm's exec number index: some long, some that JSON escapes."""
+    argv = ["/bin/true", f"storm-{index}"]
+    if index % LONG_EVERY == LONG_EVERY // 2:
+        argv.append(f"{index}-" + "x" * (LONG_ARGUMENT_BYTES - len(str(index)) - 1))
+    elif index % LONG_EVERY == LONG_EVERY // 4:
+        # Written as \u00e9, \u65e5, \t, \u001b, \\ and \" in the record: the escapes must arrive as they are.
+        argv.append('caf\u00e9 \u65e5\u672c\ttab \x1b[31m back\\slash "quoted"')
+    return argv
+
+
 def storm(work):
     """The traced command: EXECS execs of /bin/true, each with its index; pauses at the checkpoints."""
     die_with_parent()
@@ -84,9 +95,7 @@ def storm(work):
                 os.rename(work / "at.tmp", work / f"at-{index}")
                 while not (work / f"go-{index}").exists():
                     time.sleep(0.005)
-            argv = ["/bin/true", f"storm-{index}"]
-            if index % LONG_EVERY == LONG_EVERY // 2:
-                argv.append(f"{index}-" + "x" * (LONG_ARGUMENT_BYTES - len(str(index)) - 1))
+            argv = storm_argv(index)
             pid = os.posix_spawn("/bin/true", argv, {"PATH": "/usr/bin:/bin"})
             _, status = os.waitpid(pid, 0)
             if status != 0:
@@ -324,12 +333,11 @@ def check_storm_in_trace(work, written):
     long_ones = 0
     for pid, index, argc in storm:
         record = execs.get(pid)
-        if record is None or record["argv"][:2] != ["/bin/true", f"storm-{index}"] or len(record["argv"]) != argc:
+        if record is None or record["argv"] != storm_argv(index) or len(record["argv"]) != argc:
             fail(f"the tracer's files lack the exec of storm-{index} (pid {pid}): {str(record)[:200]}")
-        if argc == 3:
-            long_ones += 1
-            if record["argv_truncated"] or len(record["argv"][2]) != LONG_ARGUMENT_BYTES:
-                fail(f"the tracer cut the argument of storm-{index}")
+        if record["argv_truncated"]:
+            fail(f"the tracer cut the arguments of storm-{index}")
+        long_ones += len(record["argv"][-1]) == LONG_ARGUMENT_BYTES
         if pid not in exits or exits[pid]["exit_code"] != 0 or exits[pid]["exec_id"] != record["exec_id"]:
             fail(f"the tracer's files lack the exit of storm-{index} (pid {pid})")
     return long_ones
