@@ -75,20 +75,27 @@ struct BatchingTracer {
         return false;
     }
 
-    // Runs the program back to back for `period` from two other threads while reading the lines. Two, so
-    // that the flow stays well above the rate at which the tracer batches (100 execs/s) on a slow machine
-    // too: one spawner of an instrumented test (make sanitize) managed no more than that.
+    // Runs the program back to back for `period` from two other threads while reading the lines, and on
+    // until kFlowExecs have run (for at most twice as long again): the flow stays well above the rate at
+    // which the tracer batches (100 execs/s) on a slow machine too, where one spawner of an instrumented
+    // test (make sanitize) managed no more than that.
+    static constexpr size_t kFlowExecs = 400;
     Delivery storm(std::chrono::milliseconds period) {
         Delivery delivery;
         std::atomic<bool> storming{true};
         std::atomic<size_t> execs_run{0};
         std::thread spawner([&] {
-            auto spawn_until = [&](Clock::time_point end) {
-                for (; Clock::now() < end; ++execs_run) reap(spawn_exec(program.path(), {copy_name(program)}));
+            auto start = Clock::now();
+            auto end = start + period, latest = start + 3 * period;
+            auto spawn_until = [&] {
+                for (auto now = Clock::now(); now < end || (execs_run < kFlowExecs && now < latest);
+                     now = Clock::now()) {
+                    reap(spawn_exec(program.path(), {copy_name(program)}));
+                    ++execs_run;
+                }
             };
-            auto end = Clock::now() + period;
-            std::thread second(spawn_until, end);
-            spawn_until(end);
+            std::thread second(spawn_until);
+            spawn_until();
             second.join();
             delivery.execs_run = execs_run;
             storming = false;
@@ -143,7 +150,7 @@ TEST(Batching, MaxDelayHoldsAFlowBackButNotALoneExec) {
     // Every exec the test ran has its line, however long it was held.
     EXPECT_EQ(held.exec_lines, held.execs_run);
     EXPECT_EQ(prompt.exec_lines, prompt.execs_run);
-    ASSERT_GT(held.execs_run, 300u) << "too few execs for a flow";
+    ASSERT_GE(held.execs_run, BatchingTracer::kFlowExecs) << "too few execs for a flow";
     // Held: lines wait for the timer, up to the delay (with room for a loaded machine). Not held: they go
     // out at the kernel's wake-ups, at most 20 ms apart in a burst, or the reader's 5 ms drains.
     EXPECT_GE(held.median(), milliseconds(200));
