@@ -116,6 +116,53 @@ struct tracer_settings {
 	 * lives there. 0: in the process_states hash map instead (process_state.h).
 	 */
 	__u8 task_storage;
+	/*
+	 * Isolation (throttle.h): from pressure_bytes waiting in the ring until fewer than
+	 * relief_bytes do, a cgroup that writes more than window_bytes in a THROTTLE_WINDOW_NS
+	 * window is throttled; pressure_bytes 0: off. cgroup_rate: at most this many records per
+	 * second per cgroup, always
+	 * (--cgroup-rate; 0: no limit). Cgroups are counted at cgroup_level of the cgroup v2 tree.
+	 */
+	__u32 cgroup_rate;
+	__u32 cgroup_level;
+	__u64 pressure_bytes;
+	__u64 relief_bytes;
+	__u64 window_bytes;
+};
+
+/* The windows in which throttle.h counts what a cgroup writes under pressure. */
+#define BOOTSTRAP_THROTTLE_WINDOW_NS 100000000ULL
+/* A cgroup's throttled spell is over once nothing of it was dropped for this long. */
+#define BOOTSTRAP_THROTTLE_QUIET_NS 1000000000ULL
+
+/*
+ * What the programs counted of one cgroup (at settings.cgroup_level) while the ring was under
+ * pressure or --cgroup-rate applied, or when the ring was full: one slot of the cgroup_loads array,
+ * which the user side reads through a memory mapping (no system call, so also after it gave up its
+ * privileges) and reports what is new, writing back how far it has reported. A cgroup takes the
+ * first free slot among BOOTSTRAP_CGROUP_PROBES from one its id hashes to; the last slot
+ * (BOOTSTRAP_CGROUP_SLOTS) counts the cgroups that found none, with cgroup_id 0.
+ */
+#define BOOTSTRAP_CGROUP_SLOTS 1024
+/* How many levels up the tree throttle.h walks from a task's cgroup to the level it counts at. */
+#define BOOTSTRAP_CGROUP_DEPTH 32
+#define BOOTSTRAP_CGROUP_PROBES 8
+
+struct cgroup_load {
+	__u64 cgroup_id;       /* 0: a free slot, or the last one */
+	__u64 window_start_ns; /* under pressure: the current window, and what the cgroup wrote in
+				  it */
+	__u64 window_bytes;
+	__u64 throttled_spell; /* the spell of pressure it was throttled for (maps.h,
+				  pressure_spell) */
+	__u64 second_start_ns; /* --cgroup-rate: the current second, and its records */
+	__u64 second_records;
+	__u64 dropped_execs;  /* throttled execs and failed execs, in total */
+	__u64 dropped_exits;  /* throttled exits, in total */
+	__u64 lost;	      /* records the full ring could not take, in total */
+	__u64 spell_start_ns; /* the first drop not yet reported (CLOCK_MONOTONIC) */
+	__u64 last_drop_ns;
+	__u64 reported_ns; /* written by the user side: the last drop it has reported */
 };
 
 /*

@@ -111,11 +111,16 @@ static __always_inline void emit_exit(struct task_struct *task, struct task_stru
 				      struct signal_struct *signal, bool group_dead, u64 exec_time,
 				      u32 flags, u64 now)
 {
-	struct exit_record *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	struct exit_record *rec;
 
+	/* An exit for the process table only is never throttled: it is what makes the table forget.
+	 */
+	if (!(flags & EXIT_UNREPORTED) && !admitted(sizeof(*rec), true, now))
+		return;
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
 		if (!(flags & EXIT_UNREPORTED))
-			__sync_fetch_and_add(&lost_records, 1);
+			count_lost();
 		return;
 	}
 	fill_header(&rec->hdr, RECORD_EXIT, task, now);

@@ -204,7 +204,15 @@ struct kernfs_node {
 	u64 id;
 } __attribute__((preserve_access_index));
 
+/* A cgroup's place in the tree, for counting it at a level (throttle.h): its parent is self.parent.
+ */
+struct cgroup_subsys_state {
+	struct cgroup_subsys_state *parent;
+} __attribute__((preserve_access_index));
+
 struct cgroup {
+	struct cgroup_subsys_state self;
+	int level; /* the root's is 0 */
 	struct kernfs_node *kn;
 } __attribute__((preserve_access_index));
 

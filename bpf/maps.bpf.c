@@ -13,6 +13,9 @@ events_map events SEC(".maps");
 
 __u64 lost_records = 0;
 __u64 untracked_forks = 0;
+__u64 throttled_records = 0;
+__u32 ring_pressure = 0;
+__u64 pressure_spell = 0;
 __u64 last_wakeup_ns = 0;
 __u64 reader_timer_ns = 0;
 __u32 pidns_level = 0;
@@ -25,3 +28,4 @@ task_states_map task_states SEC(".maps");
 process_states_map process_states SEC(".maps");
 exit_claims_map exit_claims SEC(".maps");
 task_copy_map task_copy SEC(".maps");
+cgroup_loads_map cgroup_loads SEC(".maps");

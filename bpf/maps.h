@@ -31,6 +31,11 @@ extern events_map events SEC(".maps");
  */
 extern __u64 lost_records;
 extern __u64 untracked_forks;
+/* Records throttle.h dropped, in total (per cgroup: cgroup_loads). */
+extern __u64 throttled_records;
+/* 1 while the ring is under pressure, and how many spells of it began (throttle.h). */
+extern __u32 ring_pressure;
+extern __u64 pressure_spell;
 
 /* When the reader was last woken (CLOCK_MONOTONIC). Racing CPUs at worst wake it twice. */
 extern __u64 last_wakeup_ns;
@@ -108,6 +113,19 @@ typedef struct {
 	__type(value, struct cwd_walk);
 } cwd_walks_map;
 extern cwd_walks_map cwd_walks SEC(".maps");
+
+/*
+ * What throttle.h counts per cgroup, only while the ring is under pressure, --cgroup-rate applies
+ * or the ring is full (struct cgroup_load): memory the user side maps.
+ */
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, BOOTSTRAP_CGROUP_SLOTS + 1);
+	__type(key, u32);
+	__type(value, struct cgroup_load);
+} cgroup_loads_map;
+extern cgroup_loads_map cgroup_loads SEC(".maps");
 
 /* Per-process state (process_state.h), of the thread-group leader. */
 struct task_state {

@@ -18,6 +18,7 @@
 #include <bpf/bpf_tracing.h>
 #include "pid_ns.h"
 #include "process_state.h"
+#include "throttle.h"
 #include "window.h"
 
 /* exits_of_known: a record names this process (its leader), so the process table holds it. */
@@ -51,10 +52,14 @@ static __always_inline u64 wakeup_flags(u64 now)
 	return BPF_RB_NO_WAKEUP;
 }
 
+/* An exec, failed exec or fork record into the ring. Forks, which the process table needs, are
+ * never throttled. */
 static __always_inline void emit(void *record, u64 size, u64 now)
 {
+	if (((struct record_header *)record)->type != RECORD_FORK && !admitted(size, false, now))
+		return;
 	if (bpf_ringbuf_output(&events, record, size, wakeup_flags(now)))
-		__sync_fetch_and_add(&lost_records, 1);
+		count_lost();
 }
 
 static __always_inline void *scratch_space(void)

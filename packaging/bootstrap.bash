@@ -42,7 +42,7 @@ _bootstrap() {
             ;;
         # Values with nothing to offer: numbers, sizes, addresses, patterns, ids.
         -d | --duration | --max-args-bytes | --ring-size | --pidns | --container | --redact | --max-size | \
-            --max-files | --max-delay | --metrics | --metrics-comm-limit)
+            --max-files | --max-delay | --metrics | --metrics-comm-limit | --cgroup-rate | --cgroup-level)
             return
             ;;
     esac
@@ -51,6 +51,7 @@ _bootstrap() {
     if [[ $cur == -* ]]; then
         mapfile -t COMPREPLY < <(compgen -W '-h --help -V --version
             -d --duration -x --failed --threads --exec-only --exit-only --max-args-bytes --ring-size
+            --cgroup-rate --cgroup-level --no-isolation
             -p --pid --ppid -c --comm -u --uid --cgroup --container --containers --pidns
             -j --json -a --args --ancestors --existing --context --env --redact --redact-args -t --time
             -s --summary -o --output --max-size --max-files --trace --max-delay -v --verbose

@@ -144,7 +144,7 @@ void EventLoop::handle_signals() {
 void EventLoop::end() {
     drain_the_rest();
     handle_write_failure();
-    std::optional<Error> timeline_error = session_.end();
+    std::optional<Error> timeline_error = session_.end(tracer_);
     settle_output();
     handle_write_failure(/*at_end=*/true);
     output_.say_not_written();

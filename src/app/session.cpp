@@ -50,6 +50,7 @@ Session::Session(const OutputPlan& plan, EventOutput& output, Metrics* metrics, 
       page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))),
       plan_(plan),
       losses_(plan.losses_on_stderr),
+      throttles_([this](uint64_t id) { return pipeline_.cgroup_path(id); }),
       pipeline_(pipeline_options(plan), system_lookups()) {
     WallClock clock;
     TimeFormatter times(clock, plan.time_format, run_start);
@@ -145,16 +146,34 @@ size_t Session::drain(Tracer& tracer) {
     return records;
 }
 
-void Session::after_drain(const Tracer& tracer) {
+void Session::after_drain(Tracer& tracer) {
     losses_.report_untracked(tracer.untracked_forks());
-    if (uint64_t lost = losses_.take_lost(tracer.lost_events())) {
-        uint64_t now = WallClock::monotonic_now_ns();
-        if (output_.writes_events())
-            for (auto& sink : stream_sinks_) sink->on_lost(lost, now);
-        for (auto& sink : side_sinks_) sink->on_lost(lost, now);
-    }
+    report_drops(tracer, /*ending=*/false);
     output_.flush();
     update_metrics(tracer);
+}
+
+// The records lost since the last drain, by cgroup where the kernel could tell, and the throttled spells
+// that are over (all of them, `ending`).
+void Session::report_drops(Tracer& tracer, bool ending) {
+    uint64_t lost_total = tracer.lost_events();
+    uint64_t throttled_total = tracer.throttled_records();
+    uint64_t now = WallClock::monotonic_now_ns();
+    std::vector<CgroupLoss> by_cgroup;
+    std::vector<ThrottledSpell> spells;
+    if (ending || throttles_.needs_counts(throttled_total, lost_total))
+        spells = throttles_.take(tracer.cgroup_counts(), throttled_total, lost_total, now, ending, by_cgroup,
+                                 [&tracer](const CgroupCounts& counts) { tracer.mark_reported(counts); });
+    if (uint64_t lost = losses_.take_lost(lost_total)) {
+        if (output_.writes_events())
+            for (auto& sink : stream_sinks_) sink->on_lost(lost, now, by_cgroup);
+        for (auto& sink : side_sinks_) sink->on_lost(lost, now, by_cgroup);
+    }
+    for (const ThrottledSpell& spell : spells) {
+        if (output_.writes_events())
+            for (auto& sink : stream_sinks_) sink->on_throttled(spell);
+        for (auto& sink : side_sinks_) sink->on_throttled(spell);
+    }
 }
 
 // Totals kept here and in the output file, copied into the metrics once per drain.
@@ -167,11 +186,13 @@ void Session::update_metrics(const Tracer& tracer) {
     if (file)
         metrics_->set_output_file_failures(file->reopen_failures(), file->rotation_failures(), file->renames_failed());
     metrics_->set_untracked_forks(tracer.untracked_forks());
+    metrics_->set_events_throttled(tracer.throttled_records());
 }
 
 // The timeline is written even when the output stream has closed, and a timeline that cannot be written
 // does not keep the summary from being.
-std::optional<Error> Session::end() {
+std::optional<Error> Session::end(Tracer& tracer) {
+    report_drops(tracer, /*ending=*/true);
     std::optional<Error> file_error;
     for (auto& sink : side_sinks_) {
         try {

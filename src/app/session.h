@@ -5,6 +5,7 @@
 #pragma once
 
 #include "app/loss_report.h"
+#include "app/throttle_report.h"
 #include "cli/plan.h"
 #include "events/event_pipeline.h"
 #include "output/event_output.h"
@@ -51,14 +52,15 @@ public:
     size_t live_processes() { return pipeline_.live_processes(); }
     // The command has exited with `descendants` of it still running: for the summary.
     void command_ended(size_t descendants);
-    // At the end: the timeline in any case, then the summary if the output still takes it (written as far
-    // as the output takes it now). Returns the timeline's error, if any: the caller reports it once the
-    // output is done with.
-    std::optional<Error> end();
+    // At the end: the throttled spells still open, the timeline in any case, then the summary if the output
+    // still takes it (written as far as the output takes it now). Returns the timeline's error, if any: the
+    // caller reports it once the output is done with.
+    std::optional<Error> end(Tracer& tracer);
 
 private:
     void dispatch(const Event& event);
-    void after_drain(const Tracer& tracer);
+    void after_drain(Tracer& tracer);
+    void report_drops(Tracer& tracer, bool ending);
     void update_metrics(const Tracer& tracer);
 
     EventOutput& output_;
@@ -68,6 +70,7 @@ private:
     uint64_t page_size_;
     const OutputPlan& plan_;
     LossReport losses_;            // what the kernel could not deliver, said once per drain
+    ThrottleReport throttles_;     // whose records the kernel dropped or lost
     EventPipeline pipeline_;       // what each event gets before the sinks see it
     std::vector<Event> existing_;  // --existing: waiting for begin()
     SummarySink* summary_ = nullptr;

@@ -25,6 +25,9 @@ constexpr uint64_t kMaxDurationMs = 1'000'000'000;
 constexpr uint64_t kMinFileBytes = 4096;
 constexpr uint64_t kMaxFileBytes = uint64_t{1024} * 1024 * 1024 * 1024;
 constexpr uint64_t kMaxRotatedFiles = 1000;
+// --cgroup-rate and --cgroup-level: a rate any host could want, and the kernel's cgroup depth in practice.
+constexpr uint64_t kMaxCgroupRate = 1000000;
+constexpr uint64_t kMaxCgroupLevel = 32;
 // Series per metric: Prometheus copes with thousands, but each costs memory on every scraping server.
 constexpr uint64_t kMaxCommLimit = 10'000;
 // Past a second, a burst's lines would wait longer than anyone watching them would: a mistake.
@@ -59,7 +62,7 @@ constexpr const char* kExamples =
 // Option values as CLI11 hands them over, before each is converted and checked.
 struct RawValues {
     std::string duration, ring, args, pid, ppid, uid, comm, time, cgroup, output, trace, run_as, pidns, container;
-    std::string metrics, comm_limit, max_size, max_files, max_delay;
+    std::string metrics, comm_limit, max_size, max_files, max_delay, cgroup_rate, cgroup_level;
     bool summary = false;
 };
 
@@ -175,6 +178,23 @@ uint32_t max_files(const std::string& text) {
     return static_cast<uint32_t>(*value);
 }
 
+uint32_t cgroup_rate(const std::string& text) {
+    auto value = parse_unsigned(text);
+    if (!value || *value > kMaxCgroupRate)
+        throw usage_error("--cgroup-rate", "'" + text +
+                                               "' is not a number of records per second from 0 (no limit) to " +
+                                               std::to_string(kMaxCgroupRate));
+    return static_cast<uint32_t>(*value);
+}
+
+uint32_t cgroup_level(const std::string& text) {
+    auto value = parse_unsigned(text);
+    if (!value || *value == 0 || *value > kMaxCgroupLevel)
+        throw usage_error("--cgroup-level", "'" + text + "' is not a level of the cgroup tree from 1 to " +
+                                                std::to_string(kMaxCgroupLevel));
+    return static_cast<uint32_t>(*value);
+}
+
 uint32_t max_delay_ms(const std::string& text) {
     auto value = parse_unsigned(text);
     if (!value || *value > kMaxDelayMs)
@@ -214,6 +234,23 @@ void add_service_options(CLI::App& app, Options& options, RawValues& raw) {
     app.add_option("--max-files", raw.max_files, "Rotated files kept (default 5)")->option_text("N")->group(service);
 }
 
+// Isolation: what throttles a cgroup whose records flood the ring buffer (bpf/throttle.h).
+void add_isolation_options(CLI::App& app, Options& options, RawValues& raw, const char* capture) {
+    app.add_option("--cgroup-rate", raw.cgroup_rate,
+                   "At most N records per second from each cgroup (default 0: no limit)")
+        ->option_text("N")
+        ->group(capture);
+    app.add_option("--cgroup-level", raw.cgroup_level,
+                   "Throttle and count cgroups at this depth of the tree\n(default " +
+                       std::to_string(TracerConfig::kDefaultCgroupLevel) + ": a service, a user's slice, a container)")
+        ->option_text("N")
+        ->group(capture);
+    app.add_flag(
+           "--no-isolation", options.no_isolation,
+           "Never throttle a cgroup whose records fill the ring buffer\n(the ring then drops from every cgroup alike)")
+        ->group(capture);
+}
+
 // The option table: names, help and groups. Values land in `raw` (converted by apply_values) or, for
 // flags, in `options` directly.
 void add_options(CLI::App& app, Options& options, RawValues& raw) {
@@ -235,6 +272,7 @@ void add_options(CLI::App& app, Options& options, RawValues& raw) {
     app.add_option("--ring-size", raw.ring, "Ring buffer size, a power of two (default " + ring_default + ")")
         ->option_text("N")
         ->group(capture);
+    add_isolation_options(app, options, raw, capture);
 
     app.add_option("-p,--pid", raw.pid, "Only this process and its descendants")->option_text("PID")->group(filters);
     app.add_option("--ppid", raw.ppid, "Only processes whose parent is PID")->option_text("PID")->group(filters);
@@ -295,6 +333,8 @@ void apply_values(const CLI::App& app, const RawValues& raw, Options& options) {
     if (given("--duration")) options.min_duration_ms = duration_ms(raw.duration);
     if (given("--ring-size")) options.ring_bytes = ring_size(raw.ring);
     if (given("--max-args-bytes")) options.max_args_bytes = args_bytes(raw.args);
+    if (given("--cgroup-rate")) options.cgroup_rate = cgroup_rate(raw.cgroup_rate);
+    if (given("--cgroup-level")) options.cgroup_level = cgroup_level(raw.cgroup_level);
     if (given("--pid")) options.pid = pid_value("-p/--pid", raw.pid);
     if (given("--ppid")) options.ppid = pid_value("--ppid", raw.ppid);
     if (given("--uid")) options.uid = uid_value(raw.uid);

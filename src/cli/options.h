@@ -23,6 +23,9 @@ struct Options {
     bool exit_only = false;
     std::optional<uint32_t> max_args_bytes;  // unset: the tracer's default
     std::optional<uint32_t> ring_bytes;
+    uint32_t cgroup_rate = 0;              // --cgroup-rate: records per second per cgroup, 0: no limit
+    std::optional<uint32_t> cgroup_level;  // --cgroup-level: where cgroups are counted
+    bool no_isolation = false;             // --no-isolation: no cgroup is throttled under pressure
 
     // Filters (AND).
     std::optional<uint32_t> pid;  // -p: this process and its descendants

@@ -69,6 +69,9 @@ TracerConfig tracer_config(const Options& options) {
     tracer.thread_exits = options.thread_exits;
     tracer.max_args_bytes = options.max_args_bytes.value_or(tracer.max_args_bytes);
     tracer.ring_bytes = options.ring_bytes.value_or(tracer.ring_bytes);
+    tracer.isolation = !options.no_isolation;
+    tracer.cgroup_rate = options.cgroup_rate;
+    tracer.cgroup_level = options.cgroup_level.value_or(tracer.cgroup_level);
     // A command, like -p, is traced with everything it starts, followed from fork on in the kernel.
     tracer.trace_tree = options.pid.has_value() || !options.command.empty();
     tracer.ppid = options.ppid;

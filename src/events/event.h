@@ -155,6 +155,25 @@ struct ExistingEvent {
 
 using Event = std::variant<ExecEvent, ExitEvent, ExecFailedEvent, ForkEvent, ExistingEvent>;
 
+// One cgroup's records that the kernel dropped, in one spell, to keep its flood from taking the ring from
+// the others (bpf/throttle.h). The cgroup is the one counted: at the tracer's cgroup level.
+struct ThrottledSpell {
+    uint64_t cgroup_id = 0;             // 0: cgroups the kernel had no slot left to count apart
+    std::optional<std::string> cgroup;  // its path under the cgroup2 mount, when it can be found
+    std::optional<std::string> container_id;
+    uint64_t dropped_execs = 0;  // execs and failed execs
+    uint64_t dropped_exits = 0;
+    uint64_t since_ns = 0;  // CLOCK_MONOTONIC: the first record dropped, and the last
+    uint64_t until_ns = 0;
+};
+
+// Records of one cgroup that the full ring could not take.
+struct CgroupLoss {
+    uint64_t cgroup_id = 0;
+    std::optional<std::string> cgroup;
+    uint64_t count = 0;
+};
+
 const ProcessInfo& process_of(const Event& event);
 
 // Why a record could not be decoded. Records come from our own programs, so this means a bug or an ABI

@@ -40,6 +40,9 @@ public:
 
     EventPipeline(Options options, Lookups lookups);
 
+    // A cgroup's path by its id, from the lookups (cached there).
+    std::optional<std::string> cgroup_path(uint64_t id) const { return lookups_.cgroup_path(id, 0); }
+
     // A process running at start: into the process table, resolved and redacted. Returns false when
     // --containers leaves it out (the table has it all the same).
     bool add_running(Event& event);

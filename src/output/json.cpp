@@ -8,12 +8,16 @@ namespace bootstrap {
 void JsonSink::open_record(const char* kind, uint64_t monotonic_ns) {
     json_.begin_object();
     json_.field("event", kind);
+    time_field("time", monotonic_ns);
+}
+
+void JsonSink::time_field(std::string_view key, uint64_t monotonic_ns) {
     // RFC 3339 is digits, '-', ':', 'T', '.' and 'Z': nothing to escape.
     time_.clear();
     time_.push_back('"');
     times_.append_rfc3339_utc_ns(time_, monotonic_ns);
     time_.push_back('"');
-    json_.raw_field("time", std::string_view(time_.data(), time_.size()));
+    json_.raw_field(key, std::string_view(time_.data(), time_.size()));
 }
 
 void JsonSink::common(const char* kind, const ProcessInfo& proc) {
@@ -134,9 +138,32 @@ void JsonSink::on_event(const Event& event) {
     std::visit([this](const auto& e) { write(e); }, event);
 }
 
-void JsonSink::on_lost(uint64_t count, uint64_t monotonic_ns) {
+void JsonSink::on_lost(uint64_t count, uint64_t monotonic_ns, std::span<const CgroupLoss> by_cgroup) {
     open_record("lost", monotonic_ns);
     json_.field("count", count);
+    if (!by_cgroup.empty()) {
+        json_.begin_array("cgroups");
+        for (const CgroupLoss& loss : by_cgroup) {
+            json_.begin_element();
+            json_.field("cgroup_id", loss.cgroup_id);
+            json_.field("cgroup", loss.cgroup);
+            json_.field("count", loss.count);
+            json_.end_element();
+        }
+        json_.end_array();
+    }
+    json_.end_line();
+}
+
+void JsonSink::on_throttled(const ThrottledSpell& spell) {
+    open_record("throttle", spell.until_ns);
+    json_.field("cgroup_id", spell.cgroup_id);
+    json_.field("cgroup", spell.cgroup);
+    json_.field("container_id", spell.container_id);
+    json_.field("dropped_execs", spell.dropped_execs);
+    json_.field("dropped_exits", spell.dropped_exits);
+    time_field("since", spell.since_ns);
+    time_field("until", spell.until_ns);
     json_.end_line();
 }
 

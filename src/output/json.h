@@ -16,11 +16,13 @@ public:
         : times_(times), exec_ids_(exec_ids), json_(out.buffer()), env_(env) {}
 
     void on_event(const Event& event) override;
-    void on_lost(uint64_t count, uint64_t monotonic_ns) override;
+    void on_lost(uint64_t count, uint64_t monotonic_ns, std::span<const CgroupLoss> by_cgroup = {}) override;
+    void on_throttled(const ThrottledSpell& spell) override;
 
 private:
     // Not begin(): that name is EventSink's virtual, which an overload here would hide.
     void open_record(const char* kind, uint64_t monotonic_ns);
+    void time_field(std::string_view key, uint64_t monotonic_ns);
     void common(const char* kind, const ProcessInfo& proc);
     void program_fields(const std::string& filename, const std::vector<std::string>& argv, bool truncated);
     void write(const ExecEvent& event);

@@ -259,6 +259,9 @@ Metrics::Metrics(size_t comm_limit)
                                           "Writes, rotations and reopenings of the output file that failed")),
       untracked_forks_(single_counter(*registry_, "bootstrap_untracked_forks_total",
                                       "Processes -p or command mode could not follow: too many traced at once")),
+      events_throttled_(single_counter(*registry_, "bootstrap_events_throttled_total",
+                                       "Records dropped in the kernel to keep a flood in one cgroup from taking the "
+                                       "ring buffer from the others (throttle records say whose)")),
       rotations_(single_counter(*registry_, "bootstrap_output_rotations_total",
                                 "Times the output file was rotated (--max-size)")),
       file_failures_(prometheus::BuildCounter()

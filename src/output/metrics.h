@@ -120,6 +120,7 @@ public:
     void set_lines_not_written(uint64_t total) { set_total(lines_not_written_, total); }
     void set_output_write_errors(uint64_t total) { set_total(output_write_errors_, total); }
     void set_untracked_forks(uint64_t total) { set_total(untracked_forks_, total); }
+    void set_events_throttled(uint64_t total) { set_total(events_throttled_, total); }
     void set_rotations(uint64_t total) { set_total(rotations_, total); }
     // Reopens and rotations of the output file that failed or were refused, and rotated files that could
     // not be renamed.
@@ -157,6 +158,7 @@ private:
     prometheus::Counter& lines_not_written_;
     prometheus::Counter& output_write_errors_;
     prometheus::Counter& untracked_forks_;
+    prometheus::Counter& events_throttled_;
     prometheus::Counter& rotations_;
     prometheus::Family<prometheus::Counter>& file_failures_;
     prometheus::Counter& reopen_failures_;
@@ -176,7 +178,9 @@ class MetricsSink : public EventSink {
 public:
     explicit MetricsSink(Metrics& metrics) : metrics_(metrics) {}
     void on_event(const Event& event) override { metrics_.count(event); }
-    void on_lost(uint64_t count, uint64_t /*monotonic_ns*/) override { metrics_.count_lost(count); }
+    void on_lost(uint64_t count, uint64_t /*monotonic_ns*/, std::span<const CgroupLoss> = {}) override {
+        metrics_.count_lost(count);
+    }
 
 private:
     Metrics& metrics_;

@@ -177,7 +177,7 @@ void SummarySink::on_event(const Event& event) {
     std::visit([this](const auto& e) { handle(e); }, event);
 }
 
-void SummarySink::on_lost(uint64_t count, uint64_t monotonic_ns) {
+void SummarySink::on_lost(uint64_t count, uint64_t monotonic_ns, std::span<const CgroupLoss>) {
     lost_ += count;
     see_time(monotonic_ns);
 }

@@ -23,7 +23,7 @@ public:
         : out_(out), json_(json), times_(times), run_start_ns_(run_start_ns) {}
 
     void on_event(const Event& event) override;
-    void on_lost(uint64_t count, uint64_t monotonic_ns) override;
+    void on_lost(uint64_t count, uint64_t monotonic_ns, std::span<const CgroupLoss> by_cgroup = {}) override;
     void end() override;  // appends the summary to the writer; the caller flushes
     // Command mode: how many of the command's descendants were still running when it exited.
     void set_descendants_running(uint64_t count) { descendants_running_ = count; }

@@ -142,7 +142,22 @@ void TextSink::on_event(const Event& event) {
     std::visit([this](const auto& e) { format(e); }, event);
 }
 
-void TextSink::on_lost(uint64_t, uint64_t) {
+// Whose records were dropped, in the columns: no process, the cgroup, its counts and since when.
+//   12:00:03 THROTL -                -       -       /system.slice/flood.service: 1200 execs, 1180 exits since 12:00:01
+void TextSink::on_throttled(const ThrottledSpell& spell) {
+    auto& buf = out_.buffer();
+    times_.append(buf, spell.until_ns);
+    fmt::format_to(fmt::appender(buf), " {:<5} {:<16} {:<7} {:<7} ", "THROTL", "-", "-", "-");
+    if (spell.cgroup)
+        append_escaped(buf, *spell.cgroup);
+    else
+        fmt::format_to(fmt::appender(buf), "cgroup {}", spell.cgroup_id);
+    fmt::format_to(fmt::appender(buf), ": {} execs, {} exits since ", spell.dropped_execs, spell.dropped_exits);
+    times_.append(buf, spell.since_ns);
+    buf.push_back('\n');
+}
+
+void TextSink::on_lost(uint64_t, uint64_t, std::span<const CgroupLoss>) {
     // Text mode reports loss on standard error (see the run loop), keeping these columns parseable.
 }
 

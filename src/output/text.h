@@ -26,7 +26,8 @@ public:
 
     void begin() override;
     void on_event(const Event& event) override;
-    void on_lost(uint64_t count, uint64_t monotonic_ns) override;
+    void on_lost(uint64_t count, uint64_t monotonic_ns, std::span<const CgroupLoss> by_cgroup = {}) override;
+    void on_throttled(const ThrottledSpell& spell) override;
 
 private:
     void append_prefix(const ProcessInfo& proc, const char* kind);

@@ -155,7 +155,7 @@ void TraceSink::on_event(const Event& event) {
     std::visit([this](const auto& e) { handle(e); }, event);
 }
 
-void TraceSink::on_lost(uint64_t count, uint64_t monotonic_ns) {
+void TraceSink::on_lost(uint64_t count, uint64_t monotonic_ns, std::span<const CgroupLoss>) {
     see_time(monotonic_ns);
     lost_ += count;  // the total is in otherData even when the instant is dropped
     if (instants_.size() >= limits_.instants) {

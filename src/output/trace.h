@@ -41,7 +41,7 @@ public:
     TraceSink& operator=(const TraceSink&) = delete;
 
     void on_event(const Event& event) override;
-    void on_lost(uint64_t count, uint64_t monotonic_ns) override;
+    void on_lost(uint64_t count, uint64_t monotonic_ns, std::span<const CgroupLoss> by_cgroup = {}) override;
     // Writes the whole file and closes it. Throws Error (a full disk, say).
     void end() override;
 

@@ -60,6 +60,7 @@
     X(task_states,    yes, yes,  yes, 0,                                           0)                            \
     X(process_states, yes, yes,  yes, kernel.task_storage ? 1 : 32768,             0)                            \
     X(exit_claims,    yes, yes,  yes, 0,                                           0)                            \
+    X(cgroup_loads,   yes, yes,  yes, 0,                                           0)                            \
     X(task_copy,      yes, yes,  yes, kernel.copies_task(config) ? possible_cpus() : 1, \
                                       kernel.copies_task(config) ? BOOTSTRAP_TASK_COPY_BYTES : 0)                \
     X(rodata,         yes, yes,  yes, 0,                                           0)                            \
@@ -68,6 +69,7 @@
 #define BOOTSTRAP_COUNTERS(X)                                                                 \
     X(lost_records)    /* records the ring buffer could not take (written by the programs) */ \
     X(untracked_forks) /* forks -p could not follow: the pid map was full (the programs) */   \
+    X(throttled_records) /* records dropped to keep a flood from taking the ring (the programs) */ \
     X(last_wakeup_ns)  /* when the programs last woke the reader */                           \
     X(reader_timer_ns) /* until when the reader drains on a timer (written by the user side) */
 /* clang-format on */

@@ -123,6 +123,14 @@ KernelSupport probe_kernel(const TracerConfig& config) {
 tracer_settings settings_for(const TracerConfig& config, const KernelSupport& kernel) {
     tracer_settings settings{};
     settings.task_storage = kernel.task_storage;
+    settings.cgroup_rate = config.cgroup_rate;
+    settings.cgroup_level = config.cgroup_level;
+    if (config.isolation) {
+        settings.pressure_bytes = config.ring_bytes / 2;
+        settings.relief_bytes = config.ring_bytes / 4;
+        // A quarter of the ring per second.
+        settings.window_bytes = config.ring_bytes / 4 * BOOTSTRAP_THROTTLE_WINDOW_NS / 1000000000ULL;
+    }
     settings.min_duration_ns = config.min_duration_ns;
     settings.wakeup_bytes = config.ring_bytes / 8;
     settings.max_args_bytes = config.max_args_bytes;
@@ -319,6 +327,56 @@ void check_can_trace() {
                     "distributions since 2020); install such a kernel, or one from your distribution");
 }
 
+// The cgroup_loads array (bpf/events.h), which the programs write as they count, mapped: read, and written
+// back only to say how far its drops have been reported.
+class CgroupLoadsView {
+public:
+    explicit CgroupLoadsView(int map_fd)
+        : bytes_(round_up(sizeof(cgroup_load) * (BOOTSTRAP_CGROUP_SLOTS + 1))),
+          slots_(mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0)) {
+        if (slots_ == MAP_FAILED) throw Error("cannot map the per-cgroup counts: " + errno_text(errno), kVerboseHint);
+    }
+    ~CgroupLoadsView() { munmap(slots_, bytes_); }
+    CgroupLoadsView(const CgroupLoadsView&) = delete;
+    CgroupLoadsView& operator=(const CgroupLoadsView&) = delete;
+
+    // The slots with anything counted. Each counter is read whole; the programs may add to a slot meanwhile.
+    std::vector<CgroupCounts> counts() const {
+        std::vector<CgroupCounts> found;
+        const auto* slots = static_cast<const cgroup_load*>(slots_);
+        for (size_t i = 0; i <= BOOTSTRAP_CGROUP_SLOTS; ++i) {
+            const cgroup_load& slot = slots[i];
+            CgroupCounts counts{.slot = i,
+                                .cgroup_id = load(slot.cgroup_id),
+                                .dropped_execs = load(slot.dropped_execs),
+                                .dropped_exits = load(slot.dropped_exits),
+                                .lost = load(slot.lost),
+                                .spell_start_ns = load(slot.spell_start_ns),
+                                .last_drop_ns = load(slot.last_drop_ns)};
+            if (counts.dropped_execs || counts.dropped_exits || counts.lost) found.push_back(counts);
+        }
+        return found;
+    }
+
+    // The drops of `counts` up to its last_drop_ns are reported: the programs start the next spell's since
+    // at the first drop after that.
+    void mark_reported(const CgroupCounts& counts) {
+        auto* slots = static_cast<cgroup_load*>(slots_);
+        if (counts.slot <= BOOTSTRAP_CGROUP_SLOTS)
+            __atomic_store_n(&slots[counts.slot].reported_ns, counts.last_drop_ns, __ATOMIC_RELAXED);
+    }
+
+private:
+    static size_t round_up(size_t bytes) {
+        auto page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+        return (bytes + page - 1) / page * page;
+    }
+    static uint64_t load(const __u64& value) { return __atomic_load_n(&value, __ATOMIC_RELAXED); }
+
+    size_t bytes_;
+    void* slots_;
+};
+
 // Read-only views of the ring buffer's two position pages, for its fill level: libbpf's ring_buffer keeps
 // its own mappings to itself. Positions only grow; their difference is what waits to be read.
 class RingPositions {
@@ -361,12 +419,14 @@ struct Tracer::Impl {
     std::vector<FileDescriptor> links;
     std::unique_ptr<ring_buffer, RingBufferDeleter> ring;
     RingPositions positions;
+    CgroupLoadsView cgroup_loads;
     uint64_t last_consume_start_ns = 0;  // CLOCK_MONOTONIC, like .bss's last_wakeup_ns
 
     Impl(const TracerConfig& config, RecordHandler record_handler)
         : handler(std::move(record_handler)),
           object(load(config)),
-          positions(object.handles.map_fds[BOOTSTRAP_MAP_events], config.ring_bytes) {}
+          positions(object.handles.map_fds[BOOTSTRAP_MAP_events], config.ring_bytes),
+          cgroup_loads(object.handles.map_fds[BOOTSTRAP_MAP_cgroup_loads]) {}
 
     const object_handles& handles() const { return object.handles; }
     int map_fd(bootstrap_map map) const { return object.handles.map_fds[map]; }
@@ -494,6 +554,18 @@ uint64_t Tracer::lost_events() const {
 
 uint64_t Tracer::untracked_forks() const {
     return __atomic_load_n(impl_->handles().untracked_forks, __ATOMIC_RELAXED);
+}
+
+uint64_t Tracer::throttled_records() const {
+    return __atomic_load_n(impl_->handles().throttled_records, __ATOMIC_RELAXED);
+}
+
+std::vector<CgroupCounts> Tracer::cgroup_counts() const {
+    return impl_->cgroup_loads.counts();
+}
+
+void Tracer::mark_reported(const CgroupCounts& counts) {
+    impl_->cgroup_loads.mark_reported(counts);
 }
 
 }  // namespace bootstrap

@@ -60,6 +60,14 @@ struct TracerConfig {
     uint64_t min_duration_ns = 0;  // drop exits of processes younger than this (since exec, else fork)
     uint32_t max_args_bytes = kDefaultArgsBytes;
     uint32_t ring_bytes = kDefaultRingBytes;
+    // Isolation (bpf/throttle.h): under pressure, a cgroup that writes more than a quarter of the ring per
+    // second is throttled until the pressure ends. cgroup_rate: at most that many records per second per
+    // cgroup (0: no limit). Cgroups are counted at cgroup_level of the cgroup v2 tree (1 is the root's
+    // children), or at their own level when above it.
+    bool isolation = true;
+    uint32_t cgroup_rate = 0;
+    static constexpr uint32_t kDefaultCgroupLevel = 2;
+    uint32_t cgroup_level = kDefaultCgroupLevel;
 
     // Filters, all applied in the kernel; an event must pass each one that is set.
     bool trace_tree = false;  // only processes added with trace_process() and their descendants
@@ -68,6 +76,18 @@ struct TracerConfig {
     std::optional<std::string> comm;        // exact match on the (at most 15-byte) command name
     int cgroup_fd = -1;                     // an open cgroup v2 directory: it and its descendants
     std::optional<uint32_t> pid_namespace;  // only processes living in this pid namespace (its inode)
+};
+
+// What the programs counted of one cgroup (bpf/events.h, struct cgroup_load): records throttled and lost,
+// in total since load, and the current spell of throttling. cgroup_id 0: cgroups that found no slot.
+struct CgroupCounts {
+    size_t slot = 0;  // where the programs keep it
+    uint64_t cgroup_id = 0;
+    uint64_t dropped_execs = 0;
+    uint64_t dropped_exits = 0;
+    uint64_t lost = 0;
+    uint64_t spell_start_ns = 0;  // CLOCK_MONOTONIC
+    uint64_t last_drop_ns = 0;
 };
 
 // Throws Error when this process cannot load BPF programs or the kernel lacks BTF.
@@ -119,6 +139,12 @@ public:
     uint64_t lost_events() const;
     // Processes forked under -p / command mode that could not be followed (the pid map was full).
     uint64_t untracked_forks() const;
+    // Records dropped to keep a flood in one cgroup from taking the ring, since load.
+    uint64_t throttled_records() const;
+    // Every cgroup with records throttled or lost, read through a memory mapping (no system call).
+    std::vector<CgroupCounts> cgroup_counts() const;
+    // Its drops up to counts.last_drop_ns have been reported: the next report's since is after them.
+    void mark_reported(const CgroupCounts& counts);
 
     // Hands `handler` one RECORD_RUNNING record per process running now, from the kernel's task list.
     // Needs list_running in the config. Throws Error.

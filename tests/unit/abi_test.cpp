@@ -89,7 +89,7 @@ static_assert(FIELD_SIZE(exit_record, hdr) + FIELD_SIZE(exit_record, status) + F
               sizeof(exit_record));
 
 // The settings the user side writes into the object's .rodata before load (both skeletons).
-static_assert(sizeof(tracer_settings) == 72);
+static_assert(sizeof(tracer_settings) == 104);
 static_assert(offsetof(tracer_settings, min_duration_ns) == 0);
 static_assert(offsetof(tracer_settings, wakeup_bytes) == 8);
 static_assert(offsetof(tracer_settings, max_args_bytes) == 16);
@@ -106,6 +106,18 @@ static_assert(offsetof(tracer_settings, exits_of_known) == 55);
 static_assert(offsetof(tracer_settings, pidns_inum) == 56);
 static_assert(offsetof(tracer_settings, target_pidns) == 60);
 static_assert(offsetof(tracer_settings, task_storage) == 64);
+static_assert(offsetof(tracer_settings, cgroup_rate) == 68);
+static_assert(offsetof(tracer_settings, cgroup_level) == 72);
+static_assert(offsetof(tracer_settings, pressure_bytes) == 80);
+static_assert(offsetof(tracer_settings, window_bytes) == 96);
+
+// A slot of the cgroup_loads array, which the user side reads through a memory mapping.
+static_assert(sizeof(cgroup_load) == 96);
+static_assert(offsetof(cgroup_load, cgroup_id) == 0);
+static_assert(offsetof(cgroup_load, dropped_execs) == 48);
+static_assert(offsetof(cgroup_load, lost) == 64);
+static_assert(offsetof(cgroup_load, last_drop_ns) == 80);
+static_assert(offsetof(cgroup_load, reported_ns) == 88);
 
 // The ring buffer hands out 8-byte aligned records; the 64-bit fields must sit on 8-byte boundaries so
 // the BPF side can store them directly and the structs have the same alignment on every architecture.
@@ -170,7 +182,7 @@ TEST(Abi, ExitRecordLayout) {
 }
 
 TEST(Abi, TracerSettingsLayout) {
-    EXPECT_EQ(sizeof(tracer_settings), 72u);
+    EXPECT_EQ(sizeof(tracer_settings), 104u);
     EXPECT_EQ(offsetof(tracer_settings, max_args_bytes), 16u);
     EXPECT_EQ(offsetof(tracer_settings, target_comm), 36u);
 }
