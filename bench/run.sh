@@ -60,8 +60,10 @@ trap 'exit 130' INT TERM
 TAG_MARK=bm$$m
 TAG_COST=bm$$c
 TAG_LOSS=bm$$l
+TAG_FLOOD=bm$$f  # the isolation bench's flood, and its quiet cgroup's markers
+TAG_QUIET=bm$$q
 TAG_LAT=bm$$t
-for tag in $TAG_MARK $TAG_COST $TAG_LOSS $TAG_LAT; do cp "$BUILD/bench/stormchild" "$WORK/$tag"; done
+for tag in $TAG_MARK $TAG_COST $TAG_LOSS $TAG_LAT $TAG_FLOOD $TAG_QUIET; do cp "$BUILD/bench/stormchild" "$WORK/$tag"; done
 
 # ---------------------------------------------------------------------------------------------- tracers
 # name|events printed per exec of a storm child (exec line, exit line or both)
@@ -239,6 +241,7 @@ audit_settle() {
 declare -A STARTUP COST_CPU COST_BPF COST_PROGS HOST RATE RSS SEEN EXPECTED LOST_REPORTED BACKGROUND FAILED
 declare -A COST_CPU_RUNS COST_BPF_RUNS HOST_RUNS PROG_NS PROG_RUNS
 declare -A CONFIGURE_S CONFIGURE_CPU CONFIGURE_ADDED
+declare -A QUIET_EXPECTED QUIET_MISSING FLOOD_SEEN FLOOD_THROTTLED
 LATENCY_FAILED="" LAT_COUNT=0 LAT_P50="" LAT_P99="" LAT_LONE="" LAT_LONE_MAX="" LAT_LONE_ALL="" CONFIGURE_EXECS=""
 
 # Start-up: launch, then exec a marker every millisecond until its line is in the output. Round-robin over the
@@ -329,6 +332,42 @@ loss_storm() {
   case $name in
     ours-text | base-text) LOST_REPORTED[$name]=$(sed -n 's/^bootstrap: lost \([0-9]*\) events.*/\1/p' "$out.err" | awk '{ s += $1 } END { print s + 0 }') ;;
     ours-json | ours-env | base-json) LOST_REPORTED[$name]=$(grep '"event":"lost"' "$out" | sed -n 's/.*"count":\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }') ;;
+  esac
+}
+
+# Isolation: tracer $1 stopped (SIGSTOP, as a slow disk or a busy CPU stalls a reader) for the time 300
+# markers run in one cgroup, while four loops in another exec the flood child with a 20,000-byte argument;
+# then it goes on and is stopped. The quiet cgroup's lines missing, the flood's lines, and what bootstrap
+# reported throttled. The cgroups are made for the run under the cgroup2 mount and removed.
+FLOOD_MARKERS=300
+isolation_flood() {
+  local name=$1 per_exec=$2 out=$WORK/$1.flood root flood quiet long pids=() _i
+  root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+  [ -n "$root" ] || { note "no cgroup2 mount: isolation left out"; return; }
+  flood=$root/bench-flood-$$ quiet=$root/bench-quiet-$$
+  mkdir -p "$flood" "$quiet"
+  launch_ready "$name" "$out" || return
+  long=$(head -c 20000 /dev/zero | tr '\0' f)
+  kill -STOP "$TP"
+  for _i in 1 2 3 4; do
+    sh -c 'echo $$ >"$1/cgroup.procs" && while :; do "$2" 0 "$3"; done' flood "$flood" "$WORK/$TAG_FLOOD" "$long" &
+    pids+=($!)
+  done
+  sh -c 'echo $$ >"$1/cgroup.procs" && for i in $(seq "$3"); do "$2" 0; sleep 0.006; done' quiet "$quiet" \
+    "$WORK/$TAG_QUIET" "$FLOOD_MARKERS"
+  kill "${pids[@]}" 2>/dev/null
+  wait "${pids[@]}" 2>/dev/null
+  kill -CONT "$TP"
+  sleep 2
+  stop_tracer
+  rmdir "$flood" "$quiet" 2>/dev/null
+  QUIET_EXPECTED[$name]=$((FLOOD_MARKERS * per_exec))
+  # Not the lines of the shells that run the loops, whose arguments name the children and the cgroups.
+  QUIET_MISSING[$name]=$((QUIET_EXPECTED[$name] - $(grep -w "$TAG_QUIET" "$out" | grep -vc "bench-quiet-$$")))
+  FLOOD_SEEN[$name]=$(grep -w "$TAG_FLOOD" "$out" | grep -vc "bench-flood-$$")
+  case $name in
+    ours-json) FLOOD_THROTTLED[$name]=$(grep '"event":"throttle"' "$out" | grep "bench-flood-$$" |
+        sed -n 's/.*"dropped_execs":\([0-9]*\),"dropped_exits":\([0-9]*\).*/\1 \2/p' | awk '{ s += $1 + $2 } END { print s + 0 }') ;;
   esac
 }
 
@@ -500,6 +539,15 @@ for entry in "${TRACERS[@]}"; do
   note "$name: loss storm ($EXECS execs)"
   loss_storm "$name" "${entry##*|}"
 done
+ISOLATION_NAMES=()
+for entry in "${TRACERS[@]}"; do
+  name=${entry%%|*}
+  case $name in ours-json | base-json | seed | execsnoop) ;; *) continue ;; esac
+  [ -n "${FAILED[$name]:-}" ] && continue
+  note "$name: a flood in one cgroup, $FLOOD_MARKERS markers in another, the reader stopped"
+  isolation_flood "$name" "${entry##*|}"
+  [ -n "${QUIET_MISSING[$name]:-}" ] && ISOLATION_NAMES+=("$name")
+done
 AUDIT_NOTE=""
 if audit_usable; then
   note "auditd: cost storms ($COST_EXECS execs in $REPS parts), loss storm ($EXECS execs)"
@@ -581,6 +629,21 @@ echo "exit, or the one line execsnoop or exitsnoop prints); for auditd, auditd's
 echo "it logged (its per-event figure is per record, exec or exit). Ratios in that column are to auditd."
 [ -n "$AUDIT_NOTE" ] && echo "$AUDIT_NOTE"
 echo
+if [ "${#ISOLATION_NAMES[@]}" -gt 0 ]; then
+  echo "### Isolation: a flood in one cgroup, the reader stopped"
+  echo
+  echo "| tracer | quiet cgroup's lines missing | flood's lines | flood's records throttled |"
+  echo "|---|---:|---:|---:|"
+  for name in "${ISOLATION_NAMES[@]}"; do
+    echo "| $name | ${QUIET_MISSING[$name]} of ${QUIET_EXPECTED[$name]} | ${FLOOD_SEEN[$name]} | ${FLOOD_THROTTLED[$name]:-–} |"
+  done
+  echo
+  echo "Each tracer stopped (SIGSTOP) while $FLOOD_MARKERS marker execs ran in one cgroup, 6 ms apart, and four loops in"
+  echo "another exec'd a child with a 20,000-byte argument; then resumed for 2 s and stopped. Lines missing"
+  echo "of the markers' (exec and exit, or exec only for execsnoop), the flood's lines written, and the flood's"
+  echo "records bootstrap reported in throttle records."
+  echo
+fi
 echo "### Latency: bootstrap -j to a pipe"
 echo
 if [ -n "$LATENCY_FAILED" ]; then

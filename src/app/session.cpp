@@ -170,6 +170,7 @@ void Session::report_drops(Tracer& tracer, bool ending) {
         for (auto& sink : side_sinks_) sink->on_lost(lost, now, by_cgroup);
     }
     for (const ThrottledSpell& spell : spells) {
+        if (plan_.losses_on_stderr) ThrottleReport::say(spell, stderr);
         if (output_.writes_events())
             for (auto& sink : stream_sinks_) sink->on_throttled(spell);
         for (auto& sink : side_sinks_) sink->on_throttled(spell);

@@ -2,6 +2,7 @@
 
 #include "events.h"
 #include "events/container.h"
+#include "output/escape.h"
 
 namespace bootstrap {
 
@@ -44,6 +45,18 @@ std::vector<ThrottledSpell> ThrottleReport::take(const std::vector<CgroupCounts>
         reported(c);
     }
     return spells;
+}
+
+void ThrottleReport::say(const ThrottledSpell& spell, std::FILE* messages) {
+    fmt::memory_buffer cgroup;
+    if (spell.cgroup)
+        append_escaped(cgroup, *spell.cgroup);  // a path is anyone's bytes: never raw to a terminal
+    else
+        fmt::format_to(fmt::appender(cgroup), "cgroup {}", spell.cgroup_id);
+    std::fprintf(messages,
+                 "bootstrap: throttled %llu execs and %llu exits of %.*s: its records filled the ring buffer\n",
+                 static_cast<unsigned long long>(spell.dropped_execs),
+                 static_cast<unsigned long long>(spell.dropped_exits), static_cast<int>(cgroup.size()), cgroup.data());
 }
 
 }  // namespace bootstrap

@@ -8,6 +8,7 @@
 #include "tracer/tracer.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <optional>
 #include <string>
@@ -33,6 +34,10 @@ public:
     std::vector<ThrottledSpell> take(const std::vector<CgroupCounts>& counts, uint64_t throttled_total,
                                      uint64_t lost_total, uint64_t now_ns, bool ending, std::vector<CgroupLoss>& losses,
                                      const std::function<void(const CgroupCounts&)>& reported);
+
+    // One line on `messages` (stderr for text output, as losses are said there too): the spell's counts and
+    // cgroup, for a reader of the terminal, and for the record when the output itself cannot be written.
+    static void say(const ThrottledSpell& spell, std::FILE* messages);
 
 private:
     struct Reported {
