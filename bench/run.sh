@@ -362,9 +362,9 @@ isolation_flood() {
   stop_tracer
   rmdir "$flood" "$quiet" 2>/dev/null
   QUIET_EXPECTED[$name]=$((FLOOD_MARKERS * per_exec))
-  # Not the lines of the shells that run the loops, whose arguments name the children and the cgroups.
-  QUIET_MISSING[$name]=$((QUIET_EXPECTED[$name] - $(grep -w "$TAG_QUIET" "$out" | grep -vc "bench-quiet-$$")))
-  FLOOD_SEEN[$name]=$(grep -w "$TAG_FLOOD" "$out" | grep -vc "bench-flood-$$")
+  # Not the lines of the shells that run the loops, whose arguments name the children.
+  QUIET_MISSING[$name]=$((QUIET_EXPECTED[$name] - $(grep -w "$TAG_QUIET" "$out" | grep -vc -e '"comm":"sh"' -e '^sh ' -e ' sh ')))
+  FLOOD_SEEN[$name]=$(grep -w "$TAG_FLOOD" "$out" | grep -vc -e '"comm":"sh"' -e '^sh ' -e ' sh ')
   case $name in
     ours-json) FLOOD_THROTTLED[$name]=$(grep '"event":"throttle"' "$out" | grep "bench-flood-$$" |
         sed -n 's/.*"dropped_execs":\([0-9]*\),"dropped_exits":\([0-9]*\).*/\1 \2/p' | awk '{ s += $1 + $2 } END { print s + 0 }') ;;
