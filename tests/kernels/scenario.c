@@ -580,42 +580,48 @@ struct line {
 
 #define MAX_LINES 16
 
+/* The next line of the text at *at into l->text (the rest of *l cleared); false at the end. */
+static bool next_line(const char **at, struct line *l)
+{
+	const char *p = *at, *end;
+	size_t len;
+
+	if (!*p)
+		return false;
+	end = strchr(p, '\n');
+	len = end ? (size_t)(end - p) : strlen(p);
+	*l = (struct line){0};
+	snprintf(l->text, sizeof(l->text), "%.*s", (int)len, p);
+	*at = end ? end + 1 : p + len;
+	return true;
+}
+
 /* The lines of `output` whose PID column is `pid`, optionally only those of one event kind. */
 static int lines_of(const char *output, int pid, const char *event, struct line *found)
 {
 	int count = 0;
+	struct line l;
 
-	for (const char *p = output; *p;) {
-		const char *end = strchr(p, '\n');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		struct line l = {0};
-
-		snprintf(l.text, sizeof(l.text), "%.*s", (int)len, p);
+	for (const char *p = output; next_line(&p, &l);) {
 		if (sscanf(l.text, "%*s %7s %31s %d %d %599[^\n]", l.event, l.comm, &l.pid, &l.ppid,
 			   l.rest) == 5 &&
 		    l.pid == pid && (!event || strcmp(l.event, event) == 0) && count < MAX_LINES)
 			found[count++] = l;
-		p = end ? end + 1 : p + len;
 	}
 	return count;
 }
 
-/* "[7] (312ms)" -> status "7", duration 312; duration -1 when absent. */
 /* Finds a line whose ppid is `parent`, and sets `child` to its pid. */
 static bool any_child_of(const char *output, int parent, int *child)
 {
-	for (const char *p = output; *p;) {
-		const char *end = strchr(p, '\n');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		struct line l = {0};
+	struct line l;
 
-		snprintf(l.text, sizeof(l.text), "%.*s", (int)len, p);
+	for (const char *p = output; next_line(&p, &l);) {
 		if (sscanf(l.text, "%*s %7s %31s %d %d", l.event, l.comm, &l.pid, &l.ppid) == 4 &&
 		    l.ppid == parent) {
 			*child = l.pid;
 			return true;
 		}
-		p = end ? end + 1 : p + len;
 	}
 	return false;
 }
@@ -624,24 +630,20 @@ static bool any_child_of(const char *output, int parent, int *child)
 static int only_pids(const char *output, int a, int b)
 {
 	int count = 0;
+	struct line l;
 
-	for (const char *p = output; *p;) {
-		const char *end = strchr(p, '\n');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		struct line l = {0};
-
-		snprintf(l.text, sizeof(l.text), "%.*s", (int)len, p);
-		if (strncmp(l.text, HEADER, strlen(HEADER)) != 0 && len > 0) {
-			if (sscanf(l.text, "%*s %7s %31s %d", l.event, l.comm, &l.pid) != 3 ||
-			    (l.pid != a && l.pid != b))
-				return -1;
-			count++;
-		}
-		p = end ? end + 1 : p + len;
+	for (const char *p = output; next_line(&p, &l);) {
+		if (strncmp(l.text, HEADER, strlen(HEADER)) == 0 || !l.text[0])
+			continue;
+		if (sscanf(l.text, "%*s %7s %31s %d", l.event, l.comm, &l.pid) != 3 ||
+		    (l.pid != a && l.pid != b))
+			return -1;
+		count++;
 	}
 	return count;
 }
 
+/* "[7] (312ms)" -> status "7", duration 312; duration -1 when absent. */
 static void parse_exit(const struct line *l, char *status, size_t size, long *duration_ms)
 {
 	const char *close = strchr(l->rest, ']');
