@@ -142,5 +142,54 @@ TEST(Isolation, AFloodInOneCgroupLeavesTheOthersReported) {
     EXPECT_EQ(session.decode_errors(), 0u);
 }
 
+// --cgroup-rate: a cgroup past N records in a second has the rest dropped and counted, whether or not the
+// ring is under pressure; what was reported and what was dropped of its processes add up to what they did.
+TEST(Isolation, CgroupRateLimitsRecordsPerSecond) {
+    REQUIRE_BPF();
+    ASSERT_FALSE(cgroup2_mount().empty()) << "no cgroup2 file system mounted";
+    TestCgroup group("rate");
+    ASSERT_TRUE(group.made()) << strerror(errno);
+    TracerConfig config;
+    config.cgroup_rate = 20;
+    TraceSession session(config);
+
+    constexpr int kExecs = 100;  // 200 records, in well under the seconds it would take at 20 a second
+    int pids[2];
+    ASSERT_EQ(pipe(pids), 0);
+    pid_t runner = spawn([&] {
+        if (!group.join()) return 2;
+        for (int i = 0; i < kExecs; ++i) {
+            pid_t child = spawn_exec("/bin/true", {"true", "rate"});
+            if (child < 0 || write(pids[1], &child, sizeof(child)) != sizeof(child)) return 3;
+            reap(child);
+        }
+        return 0;
+    });
+    close(pids[1]);
+    std::set<uint32_t> children;
+    for (pid_t pid; read(pids[0], &pid, sizeof(pid)) == sizeof(pid);) children.insert(static_cast<uint32_t>(pid));
+    close(pids[0]);
+    Reaped ran = reap(runner);
+    ASSERT_TRUE(WIFEXITED(ran.status) && WEXITSTATUS(ran.status) == 0);
+    ASSERT_EQ(children.size(), static_cast<size_t>(kExecs));
+    session.drain_for(500ms);
+
+    uint64_t execs = 0, exits = 0;
+    for (const Event& e : session.events()) {
+        if (!children.count(process_of(e).pid)) continue;
+        if (std::holds_alternative<ExecEvent>(e)) ++execs;
+        if (std::holds_alternative<ExitEvent>(e)) ++exits;
+    }
+    CgroupCounts counts;
+    for (const CgroupCounts& c : session.tracer().cgroup_counts())
+        if (c.cgroup_id == group.id()) counts = c;
+    EXPECT_GT(counts.dropped_execs + counts.dropped_exits, 0u);
+    // The runner is in the cgroup too: it never execs, and its own exit may be among those dropped.
+    EXPECT_EQ(execs + counts.dropped_execs, static_cast<uint64_t>(kExecs));
+    EXPECT_GE(exits + counts.dropped_exits, static_cast<uint64_t>(kExecs));
+    EXPECT_LE(exits + counts.dropped_exits, static_cast<uint64_t>(kExecs) + 1);
+    EXPECT_EQ(counts.lost, 0u);
+}
+
 }  // namespace
 }  // namespace bootstrap::testing
