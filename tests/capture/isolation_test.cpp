@@ -62,6 +62,36 @@ pid_t start_flooder(const TestCgroup& group, int count_fd) {
     });
 }
 
+// What execs_in() ran: the children's pids, and the wait status of the child that ran them.
+struct ChildExecs {
+    std::set<uint32_t> pids;
+    int status = -1;
+};
+
+// A child in `group` execs /bin/true `count` times, one at a time, `pause` after each, and exits 0 once
+// every one exited 0 (or 2 to 4 on a failure); each pid comes back through a pipe.
+ChildExecs execs_in(const TestCgroup& group, int count, const char* argument, std::chrono::milliseconds pause) {
+    ChildExecs ran;
+    int pids[2];
+    if (pipe(pids) != 0) return ran;
+    pid_t runner = spawn([&] {
+        if (!group.join()) return 2;
+        for (int i = 0; i < count; ++i) {
+            pid_t child = spawn_exec("/bin/true", {"true", argument});
+            if (child < 0 || write(pids[1], &child, sizeof(child)) != sizeof(child)) return 3;
+            Reaped reaped = reap(child);
+            if (!WIFEXITED(reaped.status) || WEXITSTATUS(reaped.status) != 0) return 4;
+            std::this_thread::sleep_for(pause);
+        }
+        return 0;
+    });
+    close(pids[1]);
+    for (pid_t pid; read(pids[0], &pid, sizeof(pid)) == sizeof(pid);) ran.pids.insert(static_cast<uint32_t>(pid));
+    close(pids[0]);
+    ran.status = reap(runner).status;
+    return ran;
+}
+
 // The flood runs with long argv in one cgroup while nobody reads the ring for two seconds; meanwhile
 // 300 marker execs run in another cgroup. Every marker's exec and exit must be reported, and the flood's
 // reported, throttled and lost records must account for what it ran.
@@ -81,26 +111,9 @@ TEST(Isolation, AFloodInOneCgroupLeavesTheOthersReported) {
 
     // The markers: 300 execs over the two seconds the reader stalls, from a child in their cgroup.
     constexpr int kMarkers = 300;
-    int marker_pids[2];
-    ASSERT_EQ(pipe(marker_pids), 0);
-    pid_t marker_parent = spawn([&] {
-        if (!markers.join()) return 2;
-        for (int i = 0; i < kMarkers; ++i) {
-            pid_t child = spawn_exec("/bin/true", {"true", "marker"});
-            if (child < 0 || write(marker_pids[1], &child, sizeof(child)) != sizeof(child)) return 3;
-            Reaped reaped = reap(child);
-            if (!WIFEXITED(reaped.status) || WEXITSTATUS(reaped.status) != 0) return 4;
-            std::this_thread::sleep_for(std::chrono::milliseconds(6));
-        }
-        return 0;
-    });
-    close(marker_pids[1]);
-    std::set<uint32_t> marker_set;
-    for (pid_t pid; read(marker_pids[0], &pid, sizeof(pid)) == sizeof(pid);)
-        marker_set.insert(static_cast<uint32_t>(pid));
-    close(marker_pids[0]);
-    Reaped marker_run = reap(marker_parent);
+    ChildExecs marker_run = execs_in(markers, kMarkers, "marker", std::chrono::milliseconds(6));
     ASSERT_TRUE(WIFEXITED(marker_run.status) && WEXITSTATUS(marker_run.status) == 0);
+    const std::set<uint32_t>& marker_set = marker_run.pids;
     ASSERT_EQ(marker_set.size(), static_cast<size_t>(kMarkers));
 
     for (pid_t pid : flooders) kill(pid, SIGTERM);
@@ -154,23 +167,9 @@ TEST(Isolation, CgroupRateLimitsRecordsPerSecond) {
     TraceSession session(config);
 
     constexpr int kExecs = 100;  // 200 records, in well under the seconds it would take at 20 a second
-    int pids[2];
-    ASSERT_EQ(pipe(pids), 0);
-    pid_t runner = spawn([&] {
-        if (!group.join()) return 2;
-        for (int i = 0; i < kExecs; ++i) {
-            pid_t child = spawn_exec("/bin/true", {"true", "rate"});
-            if (child < 0 || write(pids[1], &child, sizeof(child)) != sizeof(child)) return 3;
-            reap(child);
-        }
-        return 0;
-    });
-    close(pids[1]);
-    std::set<uint32_t> children;
-    for (pid_t pid; read(pids[0], &pid, sizeof(pid)) == sizeof(pid);) children.insert(static_cast<uint32_t>(pid));
-    close(pids[0]);
-    Reaped ran = reap(runner);
+    ChildExecs ran = execs_in(group, kExecs, "rate", std::chrono::milliseconds(0));
     ASSERT_TRUE(WIFEXITED(ran.status) && WEXITSTATUS(ran.status) == 0);
+    const std::set<uint32_t>& children = ran.pids;
     ASSERT_EQ(children.size(), static_cast<size_t>(kExecs));
     session.drain_for(500ms);
 
